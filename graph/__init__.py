@@ -1,0 +1,1 @@
+"""The GraphQL layer: schema, view, context, permissions."""

@@ -1,0 +1,25 @@
+"""The per-request context: the caller, its scoped store and its DataLoaders."""
+
+from dataclasses import dataclass
+
+import strawberry
+
+from graph.dataloaders import Loaders
+from store.invoices import ScopedInvoices
+from store.keys import ApiKey
+
+
+@dataclass
+class Context:
+    """Built anew for every request, so no loader cache is ever shared between callers."""
+
+    api_key: ApiKey
+    invoices: ScopedInvoices
+    loaders: Loaders
+
+    @classmethod
+    def for_request(cls, api_key: ApiKey, invoices: ScopedInvoices) -> "Context":
+        return cls(api_key=api_key, invoices=invoices, loaders=Loaders(invoices))
+
+
+Info = strawberry.Info[Context, None]

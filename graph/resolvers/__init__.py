@@ -1,0 +1,1 @@
+"""Plain async functions behind the root fields and mutations."""

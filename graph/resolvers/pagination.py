@@ -1,0 +1,59 @@
+"""Relay connections over keyset pages, with opaque cursors holding the sort-key values."""
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from graph.errors import BadUserInput
+from store.keyset import SortKey
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+def sort_signature(keys: Sequence[SortKey]) -> str:
+    return ",".join(("-" if key.descending else "+") + key.path for key in keys)
+
+
+def encode_cursor(keys: Sequence[SortKey], values: Sequence[Any]) -> str:
+    payload = orjson.dumps([sort_signature(keys), list(values)])
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(argument: str, cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+    """The sort-key values in a cursor made for the same sort, or a BAD_USER_INPUT error."""
+    try:
+        signature, values = orjson.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        )
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        raise BadUserInput(argument, "not a cursor returned by this API") from None
+    if signature != sort_signature(keys):
+        raise BadUserInput(argument, "the cursor was made for a different sort order")
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise BadUserInput(argument, "not a cursor returned by this API")
+    return values
+
+
+def page_window(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> tuple[int, str | None, bool]:
+    """(page size, cursor to start from, walking backwards) for Relay's arguments."""
+    if first is not None and last is not None:
+        raise BadUserInput("last", "pass either first or last, not both")
+    if last is not None and after is not None:
+        raise BadUserInput("after", "walk backwards with last/before, forwards with first/after")
+    if first is not None and before is not None:
+        raise BadUserInput("before", "walk backwards with last/before, forwards with first/after")
+    backwards = last is not None or (before is not None and first is None)
+    size = last if backwards else first
+    name = "last" if backwards else "first"
+    if size is None:
+        size = DEFAULT_PAGE_SIZE
+    if size < 0:
+        raise BadUserInput(name, "must not be negative")
+    if size > MAX_PAGE_SIZE:
+        raise BadUserInput(name, f"at most {MAX_PAGE_SIZE} invoices per page")
+    return size, (before if backwards else after), backwards

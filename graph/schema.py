@@ -1,0 +1,53 @@
+"""The GraphQL schema: root types and the Strawberry schema object."""
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from graph.resolvers.invoices import (
+    resolve_invoice,
+    resolve_invoice_by_number,
+    resolve_invoices,
+    resolve_node,
+)
+from graph.types.invoice import Invoice, InvoiceConnection, Node
+from graph.types.scalars import SCALAR_MAP
+
+
+@strawberry.type(description="Reading invoices. Every field sees only the caller's account.")
+class Query:
+    invoice: Invoice | None = strawberry.field(
+        resolver=resolve_invoice,
+        description="The invoice with this invoiceId, or null when the caller has none.",
+    )
+    invoiceByNumber: Invoice | None = strawberry.field(
+        resolver=resolve_invoice_by_number,
+        description="The invoice with this invoiceNumber, or null when the caller has none.",
+    )
+    node: Node | None = strawberry.field(
+        resolver=resolve_node,
+        description="Any object by its global id; null when the caller cannot see it.",
+    )
+    invoices: InvoiceConnection = strawberry.field(
+        resolver=resolve_invoices,
+        description="The caller's invoices, newest first, a page at a time.",
+    )
+
+
+class InvoiceGraphSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Nothing here: the view logs unexpected failures once, with the error id it returns."""
+
+
+schema = InvoiceGraphSchema(
+    query=Query,
+    types=[Invoice],
+    config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+)
+
+
+def schema_sdl() -> str:
+    return schema.as_str() + "\n"

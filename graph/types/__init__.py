@@ -1,0 +1,1 @@
+"""Strawberry object, input, enum and scalar types."""

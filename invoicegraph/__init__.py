@@ -1,0 +1,1 @@
+"""invoicegraph: the process wiring (settings, app factory, command line)."""

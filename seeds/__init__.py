@@ -1,0 +1,1 @@
+"""Source-system models and mappers (Akinon -> fabric), ingest, demo data."""

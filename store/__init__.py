@@ -1,0 +1,1 @@
+"""Everything that touches MongoDB: client, documents, indexes, repositories."""

@@ -1,0 +1,199 @@
+"""One small async interface over MongoDB, with two backends.
+
+`open_database(uri)` gives PyMongo's `AsyncMongoClient` for a real server, or the
+embedded in-memory mongomock-motor store when there is no URI. The rest of the
+project sees only `Database` and `Collection`, which use the operations whose
+semantics both backends share, and count every command they issue.
+"""
+
+import inspect
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo.errors import (
+    BulkWriteError,
+    DuplicateKeyError,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+)
+
+Document = dict[str, Any]
+SortSpec = Sequence[tuple[str, int]]
+
+__all__ = [
+    "ASCENDING",
+    "DESCENDING",
+    "BulkWriteError",
+    "Collection",
+    "CommandCounter",
+    "Database",
+    "Document",
+    "DuplicateKeyError",
+    "IndexModel",
+    "PyMongoError",
+    "ServerSelectionTimeoutError",
+    "UpdateOne",
+    "open_database",
+]
+
+
+@dataclass
+class CommandCounter:
+    """Counts the database commands issued, by name; tests and /metrics read it."""
+
+    total: int = 0
+    by_name: dict[str, int] = field(default_factory=dict)
+    listeners: list[Any] = field(default_factory=list)
+
+    def record(self, name: str, seconds: float) -> None:
+        self.total += 1
+        self.by_name[name] = self.by_name.get(name, 0) + 1
+        for listener in self.listeners:
+            listener(name, seconds)
+
+
+class Collection:
+    """A MongoDB collection reduced to what both backends do alike."""
+
+    def __init__(self, raw: Any, counter: CommandCounter) -> None:
+        self._raw = raw
+        self._counter = counter
+
+    async def _run(self, name: str, result: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await result if inspect.isawaitable(result) else result
+        finally:
+            self._counter.record(name, time.perf_counter() - started)
+
+    async def find(
+        self,
+        filter: Mapping[str, Any],
+        projection: Mapping[str, Any] | None = None,
+        sort: SortSpec | None = None,
+        limit: int = 0,
+    ) -> list[Document]:
+        cursor = self._raw.find(filter, projection)
+        if sort:
+            cursor = cursor.sort(list(sort))
+        if limit:
+            # The embedded backend's to_list ignores its length: limit the cursor.
+            cursor = cursor.limit(limit)
+        documents: list[Document] = await self._run("find", cursor.to_list(None))
+        return documents
+
+    async def find_one(
+        self, filter: Mapping[str, Any], projection: Mapping[str, Any] | None = None
+    ) -> Document | None:
+        document: Document | None = await self._run("find", self._raw.find_one(filter, projection))
+        return document
+
+    async def count(self, filter: Mapping[str, Any]) -> int:
+        count: int = await self._run("count", self._raw.count_documents(filter))
+        return count
+
+    async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
+        started = time.perf_counter()
+        try:
+            cursor = self._raw.aggregate(list(pipeline))
+            if inspect.isawaitable(cursor):  # PyMongo async: a coroutine giving a cursor
+                cursor = await cursor
+            documents: list[Document] = await cursor.to_list(None)
+            return documents
+        finally:
+            self._counter.record("aggregate", time.perf_counter() - started)
+
+    async def insert_one(self, document: Mapping[str, Any]) -> None:
+        await self._run("insert", self._raw.insert_one(dict(document)))
+
+    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        await self._run("insert", self._raw.insert_many([dict(d) for d in documents]))
+
+    async def update_one(
+        self, filter: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
+    ) -> tuple[int, Any]:
+        """Apply one update; returns (matched count, upserted id or None)."""
+        result = await self._run("update", self._raw.update_one(filter, update, upsert=upsert))
+        return result.matched_count, result.upserted_id
+
+    async def find_one_and_update(
+        self,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        projection: Mapping[str, Any] | None = None,
+    ) -> Document | None:
+        """Apply one atomic update and return the document as it is after it."""
+        from pymongo import ReturnDocument
+
+        document: Document | None = await self._run(
+            "findAndModify",
+            self._raw.find_one_and_update(
+                filter, update, projection=projection, return_document=ReturnDocument.AFTER
+            ),
+        )
+        return document
+
+    async def bulk_write(self, operations: Sequence[Any]) -> Any:
+        """Several writes in one command, unordered: one failure does not stop the rest."""
+        return await self._run("bulkWrite", self._raw.bulk_write(list(operations), ordered=False))
+
+    async def delete_many(self, filter: Mapping[str, Any]) -> int:
+        result = await self._run("delete", self._raw.delete_many(filter))
+        deleted: int = result.deleted_count
+        return deleted
+
+    async def create_indexes(self, indexes: Sequence[IndexModel]) -> None:
+        await self._run("createIndexes", self._raw.create_indexes(list(indexes)))
+
+
+class Database:
+    """A database handle over one of the two backends."""
+
+    def __init__(self, raw: Any, client: Any, embedded: bool) -> None:
+        self._raw = raw
+        self._client = client
+        self.embedded = embedded
+        self.commands = CommandCounter()
+
+    def collection(self, name: str) -> Collection:
+        return Collection(self._raw[name], self.commands)
+
+    async def ping(self) -> None:
+        """Raise unless the server answers."""
+        if self.embedded:
+            return
+        started = time.perf_counter()
+        try:
+            await self._raw.command("ping")
+        finally:
+            self.commands.record("ping", time.perf_counter() - started)
+
+    async def drop(self) -> None:
+        await self._client.drop_database(self._raw.name)
+
+    async def close(self) -> None:
+        if not self.embedded:
+            await self._client.close()
+
+
+def open_database(uri: str | None, name: str = "invoicegraph", timeout_ms: int = 5000) -> Database:
+    """A real MongoDB through PyMongo's async client when `uri` is given, else the embedded one."""
+    if uri:
+        from pymongo import AsyncMongoClient
+
+        client: Any = AsyncMongoClient(
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=timeout_ms,
+            connectTimeoutMS=timeout_ms,
+            socketTimeoutMS=timeout_ms * 2,
+            timeoutMS=timeout_ms * 2,
+        )
+        return Database(client.get_database(name), client, embedded=False)
+    from mongomock_motor import AsyncMongoMockClient
+
+    client = AsyncMongoMockClient(tz_aware=True)
+    return Database(client[name], client, embedded=True)

@@ -1,0 +1,70 @@
+"""Instants: timezone-aware, nanosecond-exact, stored as fixed-width UTC text.
+
+fabric sends nanosecond timestamps ("2022-08-01T20:03:28.483971941Z"); BSON dates
+keep milliseconds only. A fixed-width UTC string ("...28.483971941Z") keeps every
+digit and sorts chronologically as plain text on every backend (docs/money.md).
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import PlainValidator
+
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<fraction>\d{1,9}))?"
+    r"(?P<offset>Z|z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
+def parse_instant(value: object) -> str:
+    """Normalize an ISO 8601 timestamp or an aware datetime to canonical UTC text."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamp has no timezone")
+        moment = value.astimezone(UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
+    match = _ISO.match(value.strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not an ISO 8601 timestamp")
+    date, time, fraction, offset = match.group("date", "time", "fraction", "offset")
+    if time is None:
+        time, offset = "00:00:00", "Z"  # a bare date is that day's midnight UTC
+    elif offset is None:
+        raise ValueError(f"{value!r} has no timezone offset")
+    if len(time) == 5:
+        time += ":00"
+    if offset in ("Z", "z"):
+        offset = "+00:00"
+    elif ":" not in offset:
+        offset = offset[:3] + ":" + offset[3:]
+    try:
+        moment = datetime.fromisoformat(f"{date}T{time}{offset}").astimezone(UTC)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid timestamp: {error}") from None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + (fraction or "").ljust(9, "0") + "Z"
+
+
+def display_instant(canonical: str) -> str:
+    """The canonical text without trailing zero groups: '...31.198000000Z' -> '...31.198Z'."""
+    seconds, fraction = canonical[:19], canonical[20:29]
+    for digits in (0, 3, 6):
+        if fraction[digits:] == "0" * (9 - digits):
+            return f"{seconds}.{fraction[:digits]}Z" if digits else f"{seconds}Z"
+    return f"{seconds}.{fraction}Z"
+
+
+def instant_to_datetime(canonical: str) -> datetime:
+    """An aware datetime (microsecond precision) for arithmetic."""
+    return datetime.strptime(canonical[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+
+
+def now_instant() -> str:
+    return parse_instant(datetime.now(UTC))
+
+
+Instant = Annotated[str, PlainValidator(parse_instant)]
+"""A point in time, held as canonical UTC text with nanoseconds."""

@@ -1,0 +1,208 @@
+"""The invoice repository: every read and write is scoped to one account by construction.
+
+`InvoiceStore.scoped(scope)` is the only way in; the account (and, when given, the
+channel) is part of every filter it sends, so no caller can forget it.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from store.client import Database, Document, DuplicateKeyError
+from store.documents import REQUIRED_FIELDS, Invoice
+from store.indexes import INVOICES
+from store.keyset import SortKey, after_condition, key_values, mongo_sort
+from store.money import to_units
+
+UNIT_FIELDS = ("invoiceTotal", "totalTaxAmount")
+"""Money fields that also get an integer companion under `_units` (docs/money.md)."""
+
+ALWAYS_FETCHED = REQUIRED_FIELDS
+"""Fields every projection carries: a stored invoice is invalid without them."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking: the account that owns the invoices, optionally narrowed to a channel."""
+
+    account: str
+    channel: str | None = None
+
+
+class DuplicateInvoice(Exception):
+    """An invoice with the same number (or the same source record) is already stored."""
+
+    def __init__(self, key: Mapping[str, Any]) -> None:
+        super().__init__(f"an invoice with {dict(key)} already exists")
+        self.key = dict(key)
+
+
+def to_document(invoice: Invoice) -> Document:
+    """The MongoDB document of an invoice, with the integer money keys under `_units`.
+
+    `_id` is left to MongoDB: invoiceId is unique per account, not across accounts.
+    """
+    document = invoice.model_dump(mode="json", exclude_none=True)
+    document["_units"] = {
+        name: to_units(getattr(invoice, name))
+        for name in UNIT_FIELDS
+        if getattr(invoice, name) is not None
+    }
+    return document
+
+
+def from_document(document: Document) -> Invoice:
+    return Invoice.model_validate(
+        {key: value for key, value in document.items() if key not in ("_id", "_units")}
+    )
+
+
+def mongo_projection(fields: Iterable[str] | None) -> dict[str, int] | None:
+    """A projection for dotted fabric paths, collapsed so that no path is inside another."""
+    if fields is None:
+        return {"_id": 0, "_units": 0}
+    projection: dict[str, int] = {"_id": 0}
+    for path in sorted(set(fields) | ALWAYS_FETCHED):
+        if not any(path.startswith(kept + ".") for kept in projection):
+            projection[path] = 1
+    return projection
+
+
+class InvoiceStore:
+    """The invoices collection; reach it through `scoped`."""
+
+    def __init__(self, database: Database) -> None:
+        self._collection = database.collection(INVOICES)
+
+    def scoped(self, scope: Scope) -> "ScopedInvoices":
+        return ScopedInvoices(self._collection, scope)
+
+
+class ScopedInvoices:
+    """The invoices one account (and channel) may see and change."""
+
+    def __init__(self, collection: Any, scope: Scope) -> None:
+        if not scope.account:
+            raise ValueError("a scope needs an account")
+        self._collection = collection
+        self.scope = scope
+
+    def where(self, criteria: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A MongoDB filter: the caller's criteria AND this scope."""
+        criteria = dict(criteria or {})
+        if "account" in criteria:
+            raise ValueError("the account comes from the scope, never from criteria")
+        scoped: dict[str, Any] = {"account": self.scope.account}
+        if self.scope.channel is not None:
+            scoped["channelId"] = self.scope.channel
+        if criteria:
+            return {"$and": [scoped, criteria]}
+        return scoped
+
+    async def get(self, invoice_id: str, fields: Iterable[str] | None = None) -> Invoice | None:
+        document = await self._collection.find_one(
+            self.where({"invoiceId": invoice_id}), mongo_projection(fields)
+        )
+        return from_document(document) if document else None
+
+    async def get_by_number(
+        self, invoice_number: str, fields: Iterable[str] | None = None
+    ) -> Invoice | None:
+        document = await self._collection.find_one(
+            self.where({"invoiceNumber": invoice_number}), mongo_projection(fields)
+        )
+        return from_document(document) if document else None
+
+    async def get_many(
+        self, invoice_ids: Sequence[str], fields: Iterable[str] | None = None
+    ) -> list[Invoice | None]:
+        """One command for many ids; results in the order of `invoice_ids`."""
+        documents = await self._collection.find(
+            self.where({"invoiceId": {"$in": list(invoice_ids)}}), mongo_projection(fields)
+        )
+        by_id = {document["invoiceId"]: from_document(document) for document in documents}
+        return [by_id.get(invoice_id) for invoice_id in invoice_ids]
+
+    async def find(
+        self,
+        criteria: Mapping[str, Any] | None,
+        sort: Sequence[tuple[str, int]],
+        limit: int,
+        fields: Iterable[str] | None = None,
+    ) -> list[Invoice]:
+        documents = await self._collection.find(
+            self.where(criteria), mongo_projection(fields), sort=sort, limit=limit
+        )
+        return [from_document(document) for document in documents]
+
+    async def find_page(
+        self,
+        criteria: Mapping[str, Any] | None,
+        keys: Sequence[SortKey],
+        after: Sequence[Any] | None,
+        limit: int,
+        backwards: bool = False,
+        fields: Iterable[str] | None = None,
+    ) -> list[tuple[Invoice, list[Any]]]:
+        """Up to `limit` invoices after the key values `after`, each with its own key values.
+
+        `keys` must end with a key unique per account (`invoiceId`) so that the order is total.
+        """
+        conditions = [dict(criteria)] if criteria else []
+        if after is not None:
+            conditions.append(after_condition(keys, after, backwards))
+        projection = None
+        if fields is not None:
+            projection = mongo_projection([*fields, *(key.path for key in keys)])
+        documents = await self._collection.find(
+            self.where({"$and": conditions} if conditions else None),
+            projection,
+            sort=mongo_sort(keys, backwards),
+            limit=limit,
+        )
+        return [(from_document(document), key_values(document, keys)) for document in documents]
+
+    async def find_raw(
+        self,
+        criteria: Mapping[str, Any] | None,
+        projection: Mapping[str, Any],
+        sort: Sequence[tuple[str, int]] | None = None,
+        limit: int = 0,
+    ) -> list[Document]:
+        """Documents as stored, `_units` included (for summaries and exact money keys)."""
+        documents: list[Document] = await self._collection.find(
+            self.where(criteria), projection, sort=sort, limit=limit
+        )
+        return documents
+
+    async def count(self, criteria: Mapping[str, Any] | None = None) -> int:
+        count: int = await self._collection.count(self.where(criteria))
+        return count
+
+    async def aggregate(self, stages: Sequence[Mapping[str, Any]]) -> list[Document]:
+        """An aggregation whose first stage is always this scope's $match."""
+        documents: list[Document] = await self._collection.aggregate(
+            [{"$match": self.where()}, *stages]
+        )
+        return documents
+
+    async def insert(self, invoice: Invoice) -> None:
+        self._check_owner(invoice)
+        try:
+            await self._collection.insert_one(to_document(invoice))
+        except DuplicateKeyError as error:
+            details = error.details or {}
+            raise DuplicateInvoice(details.get("keyValue") or {}) from None
+
+    def _check_owner(self, invoice: Invoice) -> None:
+        if invoice.account != self.scope.account:
+            raise ValueError(f"invoice {invoice.invoiceId} belongs to another account")
+
+    async def insert_many(self, invoices: Sequence[Invoice]) -> int:
+        """Insert many new invoices in one command; returns how many were stored."""
+        if not invoices:
+            return 0
+        for invoice in invoices:
+            self._check_owner(invoice)
+        await self._collection.insert_many([to_document(invoice) for invoice in invoices])
+        return len(invoices)

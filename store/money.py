@@ -1,0 +1,73 @@
+"""Exact money: `Decimal` in Python, its exact decimal text in MongoDB.
+
+See docs/money.md for why amounts are stored as text with integer companions.
+"""
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from pydantic import PlainSerializer, PlainValidator
+
+MAX_FRACTION_DIGITS = 6
+# Amounts that are filtered, sorted or summed also get an integer companion in
+# millionths ("units"); integers compare and add exactly on every backend.
+UNITS_PER_ONE = 10**MAX_FRACTION_DIGITS
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Read a decimal from text, an int, a Decimal or a float (via its shortest repr)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a decimal number, got a boolean")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    else:
+        raise ValueError(f"expected a decimal number, got {type(value).__name__}")
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite decimal number")
+    return number
+
+
+def parse_money(value: object) -> Decimal:
+    amount = parse_decimal(value)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS:
+        raise ValueError(f"{value!r} has more than {MAX_FRACTION_DIGITS} decimal places")
+    return amount
+
+
+def decimal_text(amount: Decimal) -> str:
+    """The exact digits, never in exponent notation: Decimal('399.00') -> '399.00'."""
+    return format(amount, "f")
+
+
+def to_units(amount: Decimal) -> int:
+    """The integer companion of an amount (exact: amounts have at most 6 decimal places)."""
+    return int(amount.scaleb(MAX_FRACTION_DIGITS))
+
+
+def from_units(units: int) -> Decimal:
+    """Back from units, keeping at least two decimal places ('12.50', '0.125')."""
+    amount = Decimal(units).scaleb(-MAX_FRACTION_DIGITS).normalize()
+    if amount.as_tuple().exponent > -2:  # type: ignore[operator]
+        amount = amount.quantize(Decimal("0.01"))
+    return amount
+
+
+Money = Annotated[
+    Decimal, PlainValidator(parse_money), PlainSerializer(decimal_text, return_type=str)
+]
+"""A money amount: at most 6 decimal places, stored as its exact text."""
+
+ExactDecimal = Annotated[
+    Decimal, PlainValidator(parse_decimal), PlainSerializer(decimal_text, return_type=str)
+]
+"""A non-money exact number (an exchange rate), stored as its exact text."""
