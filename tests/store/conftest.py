@@ -1,0 +1,30 @@
+"""The store contract runs on every backend: embedded always, real MongoDB when MONGODB_URI is set."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from store.client import Database, open_database
+from store.indexes import ensure_indexes
+
+
+@pytest.fixture(
+    params=[
+        "embedded",
+        pytest.param("mongodb", marks=pytest.mark.mongodb),
+    ]
+)
+async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    if request.param == "mongodb":
+        uri = os.environ.get("MONGODB_URI")
+        if not uri:
+            pytest.skip("needs a real MongoDB: set MONGODB_URI")
+        db = open_database(uri, f"invoicegraph_test_{uuid.uuid4().hex[:8]}")
+    else:
+        db = open_database(None, "invoicegraph_test")
+    await ensure_indexes(db)
+    yield db
+    await db.drop()
+    await db.close()
