@@ -128,9 +128,11 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     resources.database = database
     resources.invoices = InvoiceStore(database)
     resources.keys = build_keyring(settings)
-    await ensure_indexes(database)
     if settings.demo_data:
+        # Before the indexes: the embedded store checks a unique index in one pass when
+        # it is created, but scans every document on every insert once it exists.
         await load_demo_data(resources.invoices)
+    await ensure_indexes(database)
     await ingest_startup_files(resources)
     yield
     await database.close()

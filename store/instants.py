@@ -17,9 +17,18 @@ _ISO = re.compile(
     r"(?P<offset>Z|z|[+-]\d{2}:?\d{2})?)?$"
 )
 
+_UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$")
+
 
 def parse_instant(value: object) -> str:
     """Normalize an ISO 8601 timestamp or an aware datetime to canonical UTC text."""
+    if isinstance(value, str) and (utc := _UTC.match(value)):
+        # The common case, already UTC: check the calendar, then only pad the fraction.
+        try:
+            datetime.fromisoformat(utc.group(1))
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a valid timestamp: {error}") from None
+        return f"{utc.group(1)}.{(utc.group(2) or '').ljust(9, '0')}Z"
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp has no timezone")

@@ -72,7 +72,8 @@ def post(port: int, query: str, key: str = "demo-key") -> dict[str, object]:
 def broken_file(tmp_path: Path) -> Path:
     path = tmp_path / "broken.jsonl"
     path.write_text(
-        '{"id": 7, "invoice_type": "purchased", "number": "X-7", "invoiceitem_set": '
+        '{"id": 7, "invoice_type": "purchased", "number": "X-7", '
+        '"created_date": "2024-01-01T00:00:00Z", "invoiceitem_set": '
         '[{"id": 1, "total_amount": "abc"}]}\n'
         "this line is not json\n"
         '{"invoiceNumber": "F-1", "invoiceTotal": "10.00", "invoiceStatus": "NOPE"}\n'
@@ -105,7 +106,7 @@ def server(broken_file: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
         yield port, process
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # also closes the stderr pipe
 
 
 def test_serve_answers_reference_invoice_with_demo_data(
@@ -123,9 +124,8 @@ def test_serve_reports_each_rejected_record_and_starts(
 ) -> None:
     port, process = server
     process.terminate()
-    process.wait(timeout=10)
-    assert process.stderr is not None
-    rejected = [line for line in process.stderr.read().splitlines() if "rejected" in line]
+    _, stderr = process.communicate(timeout=10)
+    rejected = [line for line in stderr.splitlines() if ") rejected" in line]
     assert len(rejected) == 3, rejected
     assert "record 1 (invoice X-7)" in rejected[0]
     assert "abc" in rejected[0]

@@ -79,9 +79,7 @@ async def test_body_without_query_is_400(serve: ServeFactory) -> None:
 
 async def test_query_over_get_runs(serve: ServeFactory) -> None:
     client = await serve()
-    response = await client.http.get(
-        "/graphql", params={"query": LOOKUP}, headers=client.headers()
-    )
+    response = await client.http.get("/graphql", params={"query": LOOKUP}, headers=client.headers())
     assert response.status == 200
     assert await response.json() == {"data": {"invoice": None}}
 

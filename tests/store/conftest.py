@@ -1,4 +1,4 @@
-"""The store contract runs on every backend: embedded always, real MongoDB when MONGODB_URI is set."""
+"""The store contract runs on both backends: embedded always, MongoDB when MONGODB_URI is set."""
 
 import os
 import uuid
