@@ -23,6 +23,31 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any, TypeVar
 
+from seeds.demo_catalog import (
+    APPEASEMENT_REASONS,
+    ASCII,
+    AUDITS,
+    COLORS,
+    ECO_FEE,
+    EMPLOYEES,
+    FEES,
+    PAYMENT_STATUSES,
+    PRODUCTS,
+    PROMOS,
+    REGION_WEIGHTS,
+    REGIONS,
+    RETURN_REASONS,
+    SETTLEMENT_CODES,
+    SHIP_METHODS,
+    SIZES,
+    STATUS_CODE_WEIGHTS,
+    STATUS_WEIGHTS,
+    TOKEN_CHARACTERS,
+    City,
+    Promo,
+    Region,
+    ShipMethod,
+)
 from store.documents import (
     Appeasement,
     AppeasementPayment,
@@ -73,345 +98,11 @@ UNSHIPPED_APPEASEMENT_SHARE = 0.04
 INVOICE_NUMBER_BASE = 23_940_000
 
 
-def _words(text: str) -> tuple[str, ...]:
-    """The space-separated words of `text`: long lists of names stay short in the source."""
-    return tuple(text.split())
-
-
-@dataclass(frozen=True)
-class _City:
-    """A city customers live in; the region's store there fulfils their orders."""
-
-    name: str
-    state: str
-    postal_code: str  # '#' stands for a random digit
-    latitude: float
-    longitude: float
-
-
-@dataclass(frozen=True)
-class _PaymentMethod:
-    """How customers of a region pay, and which provider's tokens that yields."""
-
-    method: str
-    type: str
-    provider: str
-    token_prefix: str
-
-
-@dataclass(frozen=True)
-class _Region:
-    """A country's currency, taxes, channels, people, places and ways to pay."""
-
-    code: str
-    country: str
-    currency: str
-    price_factor: Decimal
-    taxes: tuple[tuple[str, Decimal], ...]
-    channels: tuple[str, ...]
-    phone: str
-    email_domains: tuple[str, ...]
-    first_names: tuple[str, ...]
-    last_names: tuple[str, ...]
-    street_format: str
-    unit_format: str
-    streets: tuple[str, ...]
-    cities: tuple[_City, ...]
-    carriers: tuple[str, ...]
-    payment_methods: tuple[_PaymentMethod, ...]
-    location_base: int
-
-
-_CARDS = (
-    _PaymentMethod("CREDIT_CARD", "VISA", "stripe", "pi_"),
-    _PaymentMethod("CREDIT_CARD", "MASTERCARD", "stripe", "pi_"),
-)
-_EU_PAYMENTS = (
-    _PaymentMethod("CREDIT_CARD", "VISA", "adyen", "psp_"),
-    _PaymentMethod("CREDIT_CARD", "MASTERCARD", "adyen", "psp_"),
-    _PaymentMethod("KLARNA", "KLARNA", "klarna", "kl_"),
-    _PaymentMethod("PAYPAL", "PAYPAL", "paypal", "PAYID-"),
-)
-_EU_CARRIERS = ("DHL", "DPD", "GLS")
-
-_REGIONS = (
-    _Region(
-        code="US",
-        country="USA",
-        currency="USD",
-        price_factor=Decimal("1"),
-        taxes=(("STATE_TAX", Decimal("0.0625")), ("COUNTY_TAX", Decimal("0.02"))),
-        channels=("12", "strate"),
-        phone="+1 ### ### ####",
-        email_domains=("gmail.com", "outlook.com", "yahoo.com", "icloud.com"),
-        first_names=_words(
-            "James Mary Robert Patricia Michael Jennifer David Linda Olivia Ethan Sophia Noah "
-            "Ava Liam Emma Mason Chloe"
-        ),
-        last_names=_words(
-            "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Lopez "
-            "Wilson Anderson Taylor Moore Lee"
-        ),
-        street_format="{number} {street}",
-        unit_format="Apt {number}",
-        streets=("Main Street", "Oak Avenue", "Maple Drive", "Cedar Lane", "Park Boulevard"),
-        cities=(
-            _City("Beaumont", "TX", "777##", 30.0802, -94.1266),
-            _City("Austin", "TX", "787##", 30.2672, -97.7431),
-            _City("Seattle", "WA", "981##", 47.6062, -122.3321),
-            _City("Chicago", "IL", "606##", 41.8781, -87.6298),
-            _City("Denver", "CO", "802##", 39.7392, -104.9903),
-            _City("Brooklyn", "NY", "112##", 40.6782, -73.9442),
-            _City("Atlanta", "GA", "303##", 33.7490, -84.3880),
-        ),
-        carriers=("UPS", "FedEx", "USPS"),
-        payment_methods=(
-            *_CARDS,
-            _PaymentMethod("CREDIT_CARD", "AMEX", "adyen", "psp_"),
-            _PaymentMethod("PAYPAL", "PAYPAL", "paypal", "PAYID-"),
-            _PaymentMethod("GIFT_CARD", "GIFT_CARD", "fabric", "gc_"),
-        ),
-        location_base=3200,
-    ),
-    _Region(
-        code="DE",
-        country="DEU",
-        currency="EUR",
-        price_factor=Decimal("0.92"),
-        taxes=(("VAT", Decimal("0.19")),),
-        channels=("web-eu", "strate"),
-        phone="+49 15# ########",
-        email_domains=("gmx.de", "web.de", "gmail.com", "t-online.de"),
-        first_names=_words(
-            "Lukas Anna Leon Mia Felix Lena Jonas Hannah Paul Marie Finn Sophie Emil Clara"
-        ),
-        last_names=_words(
-            "Müller Schmidt Schneider Fischer Weber Meyer Wagner Becker Schulz Hoffmann Koch "
-            "Richter"
-        ),
-        street_format="{street} {number}",
-        unit_format="Wohnung {number}",
-        streets=("Hauptstraße", "Lindenallee", "Bahnhofstraße", "Gartenweg", "Schillerstraße"),
-        cities=(
-            _City("Berlin", "BE", "101##", 52.5200, 13.4050),
-            _City("Hamburg", "HH", "200##", 53.5511, 9.9937),
-            _City("München", "BY", "803##", 48.1351, 11.5820),
-            _City("Köln", "NW", "506##", 50.9375, 6.9603),
-            _City("Frankfurt am Main", "HE", "603##", 50.1109, 8.6821),
-        ),
-        carriers=_EU_CARRIERS,
-        payment_methods=_EU_PAYMENTS,
-        location_base=4900,
-    ),
-    _Region(
-        code="FR",
-        country="FRA",
-        currency="EUR",
-        price_factor=Decimal("0.92"),
-        taxes=(("VAT", Decimal("0.20")),),
-        channels=("web-eu",),
-        phone="+33 6 ## ## ## ##",
-        email_domains=("orange.fr", "free.fr", "gmail.com", "laposte.net"),
-        first_names=_words(
-            "Louis Camille Gabriel Léa Raphaël Manon Arthur Chloé Jules Inès Hugo Zoé"
-        ),
-        last_names=_words(
-            "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent"
-        ),
-        street_format="{number} {street}",
-        unit_format="Appartement {number}",
-        streets=("rue de la Paix", "avenue Victor Hugo", "rue Nationale", "boulevard Voltaire"),
-        cities=(
-            _City("Paris", "IDF", "750##", 48.8566, 2.3522),
-            _City("Lyon", "ARA", "690##", 45.7640, 4.8357),
-            _City("Marseille", "PAC", "130##", 43.2965, 5.3698),
-            _City("Bordeaux", "NAQ", "330##", 44.8378, -0.5792),
-            _City("Lille", "HDF", "590##", 50.6292, 3.0573),
-        ),
-        carriers=("Colissimo", *_EU_CARRIERS),
-        payment_methods=_EU_PAYMENTS,
-        location_base=3300,
-    ),
-    _Region(
-        code="TR",
-        country="TUR",
-        currency="TRY",
-        price_factor=Decimal("32"),
-        taxes=(("VAT", Decimal("0.20")),),
-        channels=("12",),
-        phone="+90 5## ### ## ##",
-        email_domains=("gmail.com", "hotmail.com", "yandex.com.tr", "outlook.com"),
-        first_names=_words(
-            "Mehmet Ayşe Mustafa Fatma Ahmet Zeynep Emre Elif Can Şule Burak Merve Oğuz İrem"
-        ),
-        last_names=_words(
-            "Yılmaz Kaya Demir Şahin Çelik Yıldız Öztürk Aydın Özdemir Arslan Doğan Koç"
-        ),
-        street_format="{street} No:{number}",
-        unit_format="Daire {number}",
-        streets=("Atatürk Caddesi", "Cumhuriyet Caddesi", "İstiklal Caddesi", "Gül Sokak"),
-        cities=(
-            _City("İstanbul", "IST", "344##", 41.0082, 28.9784),
-            _City("Ankara", "ANK", "066##", 39.9334, 32.8597),
-            _City("İzmir", "IZM", "353##", 38.4237, 27.1428),
-            _City("Bursa", "BUR", "161##", 40.1885, 29.0610),
-            _City("Antalya", "ANT", "070##", 36.8969, 30.7133),
-        ),
-        carriers=("Yurtiçi Kargo", "Aras Kargo", "MNG Kargo"),
-        payment_methods=(
-            _PaymentMethod("CREDIT_CARD", "VISA", "iyzico", "iyz_"),
-            _PaymentMethod("CREDIT_CARD", "MASTERCARD", "iyzico", "iyz_"),
-            _PaymentMethod("CREDIT_CARD", "TROY", "iyzico", "iyz_"),
-        ),
-        location_base=9000,
-    ),
-)
-_REGION_WEIGHTS = (50, 15, 15, 20)
-
-
-@dataclass(frozen=True)
-class _Product:
-    """A catalog product; sized products come in every size of `_SIZES`."""
-
-    stem: str
-    title: str
-    usd_price: Decimal
-    sized: bool
-
-
-_PRODUCTS = tuple(
-    _Product(stem, title, Decimal(price), sized)
-    for stem, title, price, sized in (
-        ("TEE-ORG", "Organic cotton crew tee", "24", True),
-        ("HOOD-FLC", "Fleece pullover hoodie", "58", True),
-        ("JKT-RAIN", "Packable rain jacket", "129", True),
-        ("JNS-SLM", "Slim fit denim jeans", "79", True),
-        ("SNK-RUN", "Lightweight running sneaker", "110", True),
-        ("SCK-MRN", "Merino hiking socks, 2 pack", "18", True),
-        ("CAP-BSB", "Washed cotton baseball cap", "22", False),
-        ("BAG-TOT", "Canvas tote bag", "35", False),
-        ("BPK-DAY", "Everyday 20 L backpack", "89", False),
-        ("BTL-INS", "Insulated water bottle 750 ml", "32", False),
-        ("MUG-CER", "Stoneware coffee mug", "16", False),
-        ("LMP-DSK", "LED desk lamp", "64", False),
-        ("HDP-WRL", "Wireless over-ear headphones", "199", False),
-        ("CBL-USC", "USB-C charging cable 2 m", "14", False),
-        ("WLT-LTH", "Leather bifold wallet", "45", False),
-        ("SUN-POL", "Polarized sunglasses", "95", False),
-    )
-)
-_COLORS = (("BLK", "black"), ("NVY", "navy"), ("WHT", "white"), ("OLV", "olive"), ("RED", "red"))
-_SIZES = ("XS", "S", "M", "L", "XL")
-
-
-@dataclass(frozen=True)
-class _Promo:
-    """A percentage-off promotion that discounts the lines it applies to."""
-
-    id: str
-    code: str
-    title: str
-    percent: int
-    type: str
-
-
-_PROMOS = (
-    _Promo("SPRING23", "SPRING", "Spring sale 15% off", 15, "promotion"),
-    _Promo("BF2023", "BLACKFRIDAY", "Black Friday 25% off", 25, "promotion"),
-    _Promo("WELCOME10", "WELCOME10", "10% off a first order", 10, "coupon"),
-    _Promo("HNY2024", "HNY2024", "Happy New Year", 20, "promotion"),
-    _Promo("LOYAL5", "VIP5", "Loyalty members 5% off", 5, "loyalty"),
-)
-# (type, amount in USD, charged per unit)
-_FEES = (("SHIPPING", Decimal("5.99"), False), ("GIFT_WRAP", Decimal("4.99"), True))
-_ECO_FEE = ("ECO_FEE", Decimal("0.50"), True)
-
-
-@dataclass(frozen=True)
-class _ShipMethod:
-    """A way the orders reach the customer, and the days it takes to deliver."""
-
-    name: str
-    ship_to_type: str
-    delivery_days: int
-
-
-_SHIP_METHODS = (
-    _ShipMethod("Standard Ground", "SHIP_TO_ADDRESS", 6),
-    _ShipMethod("Express Delivery", "SHIP_TO_ADDRESS", 3),
-    _ShipMethod("Next Day Air", "SHIP_TO_ADDRESS", 1),
-    _ShipMethod("Store Pickup", "BOPIS", 1),
-)
-_RETURN_REASONS = ("DAMAGED", "WRONG_SIZE", "NOT_AS_DESCRIBED", "CHANGED_MIND", "ARRIVED_LATE")
-_APPEASEMENT_REASONS = (
-    ("Incorrect Item", "Wrong color"),
-    ("Late Delivery", "Late shipping"),
-    ("Damaged Item", "Packaging damaged"),
-    ("Price Adjustment", "Price match"),
-    ("Customer Service", "Goodwill"),
-)
-# (auditType, fieldName, earlier values)
-_AUDITS = (
-    ("STATUS_UPDATE", "invoiceStatus", ("DRAFT", "ISSUED", "CAPTURED")),
-    ("ADDRESS_UPDATE", "shipToAddress.address2", ("Floor 2", "Suite 210", "")),
-    ("UOM_UPDATE", "UOM", ("PK", "CS", "BX")),
-    ("PAYMENT_UPDATE", "paymentStatus", ("AUTHORIZED", "PENDING")),
-)
-_EMPLOYEES = tuple(f"62272e917b12209e6875{number:04x}" for number in range(0x1D90, 0x1D9C))
-_STATUS_WEIGHTS = {
-    InvoiceType.SHIPPING: {
-        InvoiceStatus.CAPTURED: 25,
-        InvoiceStatus.SETTLED: 45,
-        InvoiceStatus.PARTIAL_SETTLED: 8,
-        InvoiceStatus.SETTLE_FAILED: 5,
-        InvoiceStatus.ISSUED: 10,
-        InvoiceStatus.DRAFT: 4,
-        InvoiceStatus.DELETED: 3,
-    },
-    InvoiceType.RETURN: {
-        InvoiceStatus.CREDITED: 55,
-        InvoiceStatus.SETTLED: 15,
-        InvoiceStatus.ISSUED: 15,
-        InvoiceStatus.DRAFT: 8,
-        InvoiceStatus.DELETED: 7,
-    },
-    InvoiceType.APPEASEMENT: {
-        InvoiceStatus.CREDITED: 55,
-        InvoiceStatus.SETTLED: 20,
-        InvoiceStatus.ISSUED: 15,
-        InvoiceStatus.DRAFT: 5,
-        InvoiceStatus.DELETED: 5,
-    },
-}
-_STATUS_CODE_WEIGHTS = {StatusCode.CREATED: 15, StatusCode.POSTED: 25, StatusCode.ACKNOWLEDGED: 60}
-_SETTLEMENT_CODES = {
-    InvoiceStatus.SETTLED: SettlementStatusCode.SETTLED,
-    InvoiceStatus.CREDITED: SettlementStatusCode.SETTLED,
-    InvoiceStatus.PARTIAL_SETTLED: SettlementStatusCode.PARTIAL_SETTLED,
-    InvoiceStatus.SETTLE_FAILED: SettlementStatusCode.SETTLEMENT_FAILED,
-}
-_PAYMENT_STATUSES = {
-    InvoiceStatus.CAPTURED: "CAPTURED",
-    InvoiceStatus.SETTLED: "SETTLED",
-    InvoiceStatus.PARTIAL_SETTLED: "PARTIALLY_SETTLED",
-    InvoiceStatus.SETTLE_FAILED: "FAILED",
-    InvoiceStatus.DRAFT: "PENDING",
-    InvoiceStatus.ISSUED: "AUTHORIZED",
-    InvoiceStatus.CREDITED: "REFUNDED",
-    InvoiceStatus.DELETED: "VOIDED",
-}
-_ASCII = str.maketrans(
-    {"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "é": "e", "ë": "e", "è": "e", "ï": "i", "ç": "c"}
-    | {"ş": "s", "ğ": "g", "ı": "i", "İ": "I", "Ç": "C", "Ş": "S", "Ö": "O", "Ü": "U"}
-)
-_TOKEN_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-
 @dataclass(frozen=True)
 class _Person:
     """A customer: the same person may buy, return and complain several times."""
 
-    region: _Region
+    region: Region
     first: str
     last: str
     email: str
@@ -427,7 +118,7 @@ class _Person:
     company: str | None
 
     @property
-    def city(self) -> _City:
+    def city(self) -> City:
         """The city of the customer's address."""
         return self.region.cities[self.city_index]
 
@@ -446,7 +137,7 @@ class _Line:
     store_id: str
     quantity: int
     unit_price: Decimal
-    promo: _Promo | None
+    promo: Promo | None
     discount: Decimal
     taxes: tuple[tuple[str, Decimal], ...]
     fees: tuple[tuple[str, Decimal], ...]
@@ -494,7 +185,7 @@ class _Sale:
 
     person: _Person
     channel: str
-    ship_method: _ShipMethod
+    ship_method: ShipMethod
     carrier: str
     tracking_number: str
     alternate_pickup: tuple[str, str] | None
@@ -606,7 +297,7 @@ def _status(rng: random.Random, index: int, invoice_type: InvoiceType) -> Invoic
     statuses = tuple(InvoiceStatus)
     if index < len(statuses):
         return statuses[index]
-    return _weighted(rng, _STATUS_WEIGHTS[invoice_type])
+    return _weighted(rng, STATUS_WEIGHTS[invoice_type])
 
 
 def _status_code(rng: random.Random, index: int, status: InvoiceStatus) -> StatusCode:
@@ -616,7 +307,7 @@ def _status_code(rng: random.Random, index: int, status: InvoiceStatus) -> Statu
     codes = tuple(StatusCode)
     if index < len(codes):
         return codes[index]
-    return _weighted(rng, _STATUS_CODE_WEIGHTS)
+    return _weighted(rng, STATUS_CODE_WEIGHTS)
 
 
 def _weighted(rng: random.Random, weights: Mapping[T, int]) -> T:
@@ -633,7 +324,7 @@ def _fill(rng: random.Random, pattern: str) -> str:
 
 def _token(rng: random.Random, prefix: str, length: int = 14) -> str:
     """A payment provider's opaque token, such as 'pi_3MtwBwLkdIwHu7'."""
-    return prefix + "".join(rng.choices(_TOKEN_CHARACTERS, k=length))
+    return prefix + "".join(rng.choices(TOKEN_CHARACTERS, k=length))
 
 
 def _money(amount: Decimal) -> Decimal:
@@ -662,12 +353,12 @@ def _between(rng: random.Random, start: datetime, days: tuple[int, int]) -> date
 
 def _person(rng: random.Random, ids: _Ids) -> _Person:
     """A customer with a name, contact details and an address in one region."""
-    region = rng.choices(_REGIONS, _REGION_WEIGHTS)[0]
+    region = rng.choices(REGIONS, REGION_WEIGHTS)[0]
     first, last = rng.choice(region.first_names), rng.choice(region.last_names)
     city_index = rng.randrange(len(region.cities))
     city = region.cities[city_index]
     suffix = str(rng.randint(1, 99)) if rng.random() < 0.6 else ""
-    local_part = f"{first}.{last}".translate(_ASCII).lower() + suffix
+    local_part = f"{first}.{last}".translate(ASCII).lower() + suffix
     signed_up = FIRST_SALE - timedelta(days=rng.randint(1, 900))
     return _Person(
         region=region,
@@ -694,7 +385,7 @@ def _person(rng: random.Random, ids: _Ids) -> _Person:
 def _sale(rng: random.Random, ids: _Ids, person: _Person) -> _Sale:
     """A shipment of one to three orders, with one to twelve lines between them."""
     ordered_at = FIRST_SALE + timedelta(seconds=rng.randrange(int(SALE_WINDOW.total_seconds())))
-    ship_method = rng.choices(_SHIP_METHODS, (55, 25, 8, 12))[0]
+    ship_method = rng.choices(SHIP_METHODS, (55, 25, 8, 12))[0]
     orders = _sale_orders(rng, ids, person, ordered_at, ship_method)
     shipped_at = _between(rng, orders[-1].ordered_at, (0, 4))
     pos = any(order.type is OrderType.POS for order in orders)
@@ -712,7 +403,7 @@ def _sale(rng: random.Random, ids: _Ids, person: _Person) -> _Sale:
         ship_to_id=ids.object_id(ordered_at),
         bill_to_id=ids.object_id(ordered_at),
         employee_id=(
-            rng.choice(_EMPLOYEES) if any(o.type is OrderType.CSC for o in orders) else None
+            rng.choice(EMPLOYEES) if any(o.type is OrderType.CSC for o in orders) else None
         ),
         cashier_id=_fill(rng, "C####") if pos else None,
         shipment_id=ids.object_id(shipped_at),
@@ -724,7 +415,7 @@ def _sale(rng: random.Random, ids: _Ids, person: _Person) -> _Sale:
 
 
 def _sale_orders(
-    rng: random.Random, ids: _Ids, person: _Person, ordered_at: datetime, ship_method: _ShipMethod
+    rng: random.Random, ids: _Ids, person: _Person, ordered_at: datetime, ship_method: ShipMethod
 ) -> tuple[_SaleOrder, ...]:
     """The orders of one shipment, each with at least one line."""
     order_count = rng.choices((1, 2, 3), (75, 18, 7))[0]
@@ -758,7 +449,7 @@ def _sale_orders(
     return tuple(orders)
 
 
-def _item_type(order_type: OrderType, ship_method: _ShipMethod) -> str:
+def _item_type(order_type: OrderType, ship_method: ShipMethod) -> str:
     """fabric's line type: sold in a store, shipped, or picked up."""
     if order_type is OrderType.POS:
         return "POS_SALE"
@@ -766,7 +457,7 @@ def _item_type(order_type: OrderType, ship_method: _ShipMethod) -> str:
 
 
 def _order_sub_type(
-    rng: random.Random, order_type: OrderType, region: _Region
+    rng: random.Random, order_type: OrderType, region: Region
 ) -> OrderSubType | None:
     """The app's platform for app orders; International for online orders outside the US."""
     if order_type is OrderType.MOBILE_APP:
@@ -779,22 +470,22 @@ def _order_sub_type(
 def _sale_line(
     rng: random.Random,
     ids: _Ids,
-    region: _Region,
+    region: Region,
     number: int,
     ordered_at: datetime,
     item_type: str,
 ) -> _Line:
     """A line of a product variant, priced in the region's currency, discount, tax and fees."""
-    product_index = rng.randrange(len(_PRODUCTS))
-    product = _PRODUCTS[product_index]
-    color_index = rng.randrange(len(_COLORS))
-    size = rng.choice(_SIZES) if product.sized else None
-    color_code, color = _COLORS[color_index]
+    product_index = rng.randrange(len(PRODUCTS))
+    product = PRODUCTS[product_index]
+    color_index = rng.randrange(len(COLORS))
+    size = rng.choice(SIZES) if product.sized else None
+    color_code, color = COLORS[color_index]
     quantity = rng.choices((1, 2, 3, 4, 6), (70, 16, 7, 5, 2))[0]
     unit_price = max(
         Decimal("0.99"), (product.usd_price * region.price_factor).quantize(Decimal("1")) - CENT
     )
-    promo = rng.choice(_PROMOS) if rng.random() < 0.3 else None
+    promo = rng.choice(PROMOS) if rng.random() < 0.3 else None
     gross = quantity * unit_price
     discount = _money(gross * promo.percent / 100) if promo else ZERO
     attributes: dict[str, Any] = {"title": product.title, "color": color}
@@ -804,7 +495,7 @@ def _sale_line(
         line_item_id=ids.uuid(),
         number=number,
         shipment_line_id=ids.uuid(),
-        item_id=str(400_000 + product_index * 100 + color_index * 10 + _SIZES.index(size or "XS")),
+        item_id=str(400_000 + product_index * 100 + color_index * 10 + SIZES.index(size or "XS")),
         sku="-".join(filter(None, (product.stem, color_code, size))),
         item_type=item_type,
         created_at=ordered_at,
@@ -820,12 +511,12 @@ def _sale_line(
 
 
 def _line_fees(
-    rng: random.Random, region: _Region, quantity: int
+    rng: random.Random, region: Region, quantity: int
 ) -> tuple[tuple[str, Decimal], ...]:
     """Shipping and gift wrap on some lines; an eco fee on most European ones."""
-    fees = [fee for fee in _FEES if rng.random() < 0.15]
+    fees = [fee for fee in FEES if rng.random() < 0.15]
     if region.currency == "EUR" and rng.random() < 0.7:
-        fees.append(_ECO_FEE)
+        fees.append(ECO_FEE)
     return tuple(
         (kind, _money(usd * region.price_factor * (quantity if per_unit else 1)))
         for kind, usd, per_unit in fees
@@ -856,14 +547,14 @@ def _returned_line(rng: random.Random, line: _Line) -> _Line:
         discount=_prorate(line.discount, quantity, line.quantity),
         taxes=tuple((kind, _prorate(tax, quantity, line.quantity)) for kind, tax in line.taxes),
         fees=(),
-        reason=rng.choice(_RETURN_REASONS),
+        reason=rng.choice(RETURN_REASONS),
     )
 
 
 def _appeased_line(rng: random.Random, line: _Line) -> _Line:
     """A goodwill credit of a share of the unit price on some units of a shipped line."""
     quantity = rng.randint(1, line.quantity)
-    reason, sub_reason = rng.choice(_APPEASEMENT_REASONS)
+    reason, sub_reason = rng.choice(APPEASEMENT_REASONS)
     return replace(
         line,
         item_type="APPEASEMENT",
@@ -988,7 +679,7 @@ def _totals_by_type(amounts: Iterable[tuple[str, Decimal]]) -> list[tuple[str, D
 
 def _order_discounts(lines: Sequence[_Line]) -> list[Discount] | None:
     """The order's promotions with their units and values summed over its lines."""
-    by_promo: dict[str, tuple[_Promo, int, Decimal]] = {}
+    by_promo: dict[str, tuple[Promo, int, Decimal]] = {}
     for line in lines:
         if line.promo:
             _, quantity, value = by_promo.get(line.promo.id, (line.promo, 0, ZERO))
@@ -997,7 +688,7 @@ def _order_discounts(lines: Sequence[_Line]) -> list[Discount] | None:
     return discounts or None
 
 
-def _discount(promo: _Promo, quantity: int, value: Decimal) -> Discount:
+def _discount(promo: Promo, quantity: int, value: Decimal) -> Discount:
     """A promotion's discount on `quantity` units."""
     return Discount(
         quantity=quantity,
@@ -1111,7 +802,7 @@ def _payment(
         paymentType=method.type,
         currency=region.currency,
         conversion=Decimal("1"),
-        paymentStatus=_PAYMENT_STATUSES[status],
+        paymentStatus=PAYMENT_STATUSES[status],
         attributes={"avsResult": rng.choice("YAZ"), "cvvResult": "M"}
         if rng.random() < 0.3
         else None,
@@ -1125,7 +816,7 @@ def _settlement(
     rng: random.Random, amount: Decimal, status: InvoiceStatus, invoiced_at: datetime
 ) -> Settlement | None:
     """The settlement of a payment, once the invoice's status says one was attempted."""
-    code = _SETTLEMENT_CODES.get(status)
+    code = SETTLEMENT_CODES.get(status)
     if code is None:
         return None
     settled = amount
@@ -1159,13 +850,13 @@ def _audit_logs(
 
 def _audit_log(rng: random.Random, ids: _Ids, line: _Line, at: datetime) -> AuditLog:
     """A support agent's change to one line, with the value it replaced."""
-    audit_type, field_name, earlier = rng.choice(_AUDITS)
+    audit_type, field_name, earlier = rng.choice(AUDITS)
     payment = audit_type == "PAYMENT_UPDATE"
     return AuditLog(
         lineItemId=line.line_item_id,
         auditId=ids.object_id(at),
         auditType=audit_type,
-        employeeId=rng.choice(_EMPLOYEES),
+        employeeId=rng.choice(EMPLOYEES),
         auditTimestamp=at,
         source=rng.choice(("CSC", "POS", "OMS")),
         reasonCode="CUSTOMER_REQUEST" if audit_type == "ADDRESS_UPDATE" else "OPERATIONS",
@@ -1226,7 +917,7 @@ def _customer(sale: _Sale) -> Customer:
     )
 
 
-def _location(region: _Region, city_index: int) -> InvoiceLocation:
+def _location(region: Region, city_index: int) -> InvoiceLocation:
     """The store that fulfils orders in the customer's city; its address never changes."""
     city = region.cities[city_index]
     return InvoiceLocation(
