@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm writes this file on every install; it is older than the lock file when that changed.
+NODE_STAMP := node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: serve test lint typecheck schema bench clean
+.PHONY: serve test lint typecheck schema bench clean graphiql-assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +17,25 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-serve: $(STAMP)
+# GraphiQL's files and the JavaScript clients the tests drive, from the committed lock file.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# Serving needs only GraphiQL's files, and works without them: the page then says how to
+# install them (no CDN fallback).
+graphiql-assets:
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(NODE_STAMP) || echo "npm ci failed: /graphql shows how to install GraphiQL"; \
+	else \
+		echo "npm not found: the API works; /graphql shows how to install GraphiQL (npm ci)"; \
+	fi
+
+# The GraphiQL browser test drives Debian's Chromium (CI runs as root).
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+serve: $(STAMP) graphiql-assets
 	$(BIN)/invoicegraph serve
 
 lint: $(STAMP)
@@ -24,11 +45,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/pytest
 
 schema: $(STAMP)
 	$(BIN)/invoicegraph schema > schema.graphql
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

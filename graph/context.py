@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import strawberry
 
 from graph.dataloaders import Loaders
+from store.events import ScopedEvents
+from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.keys import ApiKey
 
@@ -16,10 +18,19 @@ class Context:
     api_key: ApiKey
     invoices: ScopedInvoices
     loaders: Loaders
+    writer: InvoiceWriter
+    events: ScopedEvents
 
     @classmethod
     def for_request(cls, api_key: ApiKey, invoices: ScopedInvoices) -> "Context":
-        return cls(api_key=api_key, invoices=invoices, loaders=Loaders(invoices))
+        return cls(
+            api_key=api_key,
+            invoices=invoices,
+            loaders=Loaders(invoices),
+            # Audit entries and events name the API key that made each change.
+            writer=InvoiceWriter(invoices, actor=api_key.name),
+            events=invoices.events,
+        )
 
 
 Info = strawberry.Info[Context, None]

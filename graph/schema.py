@@ -5,14 +5,20 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from graph.argument_errors import ArgumentErrors
+from graph.mutations.root import Mutation
+from graph.resolvers.events import resolve_invoice_events
 from graph.resolvers.invoices import (
     resolve_invoice,
     resolve_invoice_by_number,
     resolve_invoices,
     resolve_node,
 )
+from graph.resolvers.summary import resolve_invoice_summary
+from graph.types.events import InvoiceEventConnection
 from graph.types.invoice import Invoice, InvoiceConnection, Node
 from graph.types.scalars import SCALAR_MAP
+from graph.types.summary import InvoiceSummary
 
 
 @strawberry.type(description="Reading invoices. Every field sees only the caller's account.")
@@ -31,7 +37,24 @@ class Query:
     )
     invoices: InvoiceConnection = strawberry.field(
         resolver=resolve_invoices,
-        description="The caller's invoices, newest first, a page at a time.",
+        description=(
+            "The caller's invoices matching a filter, in a total order (newest first unless "
+            "sorted otherwise), a page at a time."
+        ),
+    )
+    invoiceSummary: InvoiceSummary = strawberry.field(
+        resolver=resolve_invoice_summary,
+        description=(
+            "Counts and exact sums of the caller's invoices matching a filter, grouped by "
+            "status, type and currency."
+        ),
+    )
+    invoiceEvents: InvoiceEventConnection = strawberry.field(
+        resolver=resolve_invoice_events,
+        description=(
+            "Every change to the caller's invoices, oldest first, a page at a time: each "
+            "invoice's events in version order without gaps. Follow it with the endCursor."
+        ),
     )
 
 
@@ -44,7 +67,9 @@ class InvoiceGraphSchema(strawberry.Schema):
 
 schema = InvoiceGraphSchema(
     query=Query,
+    mutation=Mutation,
     types=[Invoice],
+    extensions=[ArgumentErrors],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
 

@@ -1,5 +1,11 @@
-"""The /graphql endpoint: GraphQL over HTTP on aiohttp, around the Strawberry schema."""
+"""The /graphql endpoint: GraphQL over HTTP on aiohttp, around the Strawberry schema.
 
+Responses follow the GraphQL-over-HTTP spec: `application/graphql-response+json` when the
+client accepts it (request errors answer 400 without `data`), else legacy `application/json`
+(every well-formed request answers 200). Persisted documents run by id (graph/persisted.py).
+"""
+
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -9,46 +15,107 @@ import orjson
 from aiohttp import web
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.context import Context
 from graph.errors import ClientError
+from graph.graphiql import GraphiQL
+from graph.http_problem import HTTPProblem
+from graph.persisted import PersistedQueries, RequestedDocument
 from graph.schema import InvoiceGraphSchema
 from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKey, KeyRing
+
+__all__ = ["GraphQLView", "HTTPProblem", "json_response"]
 
 log = logging.getLogger("invoicegraph.errors")
 
 Params = dict[str, Any]
 
-
-class HTTPProblem(Exception):
-    """A request refused before execution, answered with a status and one error."""
-
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+# What the client may name in Accept -> the media type we answer with; */* keeps the
+# legacy type, as the spec asks until clients opt in to the new one.
+ACCEPTABLE = {
+    GRAPHQL_RESPONSE_JSON: GRAPHQL_RESPONSE_JSON,
+    JSON: JSON,
+    "application/*": JSON,
+    "*/*": JSON,
+}
+REQUEST_PARAMS = {
+    "query": str,
+    "variables": dict,
+    "operationName": str,
+    "extensions": dict,
+    "documentId": str,
+}
 
 
 def json_response(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSON,
 ) -> web.Response:
     return web.Response(
         body=orjson.dumps(body, default=str),
         status=status,
-        content_type="application/json",
+        content_type=media_type,
+        charset="utf-8",
         headers=headers,
     )
 
 
-def problem_response(problem: HTTPProblem) -> web.Response:
+def problem_response(problem: HTTPProblem, media_type: str = JSON) -> web.Response:
     error = {"message": problem.message, "extensions": {"code": problem.code}}
-    return json_response({"errors": [error]}, problem.status, problem.headers)
+    return json_response({"errors": [error]}, problem.status, problem.headers, media_type)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header, or None when we have none it accepts."""
+    if not accept or not accept.strip():
+        return JSON
+    best, best_quality = None, 0.0
+    for entry in accept.split(","):
+        name, *parameters = (part.strip() for part in entry.split(";"))
+        media_type = ACCEPTABLE.get(name.lower())
+        quality = _quality(parameters)
+        # Equal quality: prefer the spec's own media type over the legacy one.
+        better = quality > best_quality or (
+            quality == best_quality and media_type == GRAPHQL_RESPONSE_JSON
+        )
+        if media_type and quality > 0 and better:
+            best, best_quality = media_type, quality
+    return best
+
+
+def _quality(parameters: list[str]) -> float:
+    for parameter in parameters:
+        key, _, value = parameter.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """True when the request never executed: it failed to parse, validate or coerce variables.
+
+    Errors raised while executing always carry a path; request errors never do.
+    """
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(not error.path for error in errors)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
 
 
 class GraphQLView:
@@ -59,25 +126,49 @@ class GraphQLView:
         schema: InvoiceGraphSchema,
         keys: Callable[[], KeyRing],
         invoices: Callable[[], InvoiceStore],
+        persisted: Callable[[], PersistedQueries],
+        graphiql: GraphiQL,
+        cache_max_age: int = 60,
     ) -> None:
         self.schema = schema
         self._keys = keys
         self._invoices = invoices
+        self._persisted = persisted
+        self._graphiql = graphiql
+        self._cache_max_age = cache_max_age
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
-            return web.Response(text=get_graphql_ide_html(), content_type="text/html")
+            return self._graphiql.page()
+        media_type = negotiate(request.headers.get("Accept"))
+        if media_type is None:
+            return problem_response(
+                HTTPProblem(
+                    406,
+                    "NOT_ACCEPTABLE",
+                    f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}; this endpoint answers in those.",
+                )
+            )
         try:
             api_key = self._authenticate(request)
             params = await self._read_params(request)
-            result = await self._execute(request, api_key, params)
+            requested = await self._persisted().requested_document(params, api_key)
+            result = await self._execute(request, api_key, requested.text, params)
         except HTTPProblem as problem:
-            return problem_response(problem)
-        return json_response(self._format_result(result))
+            return problem_response(problem, media_type)
+        request_error = is_request_error(result)
+        if not request_error:
+            await self._persisted().register(requested, api_key)
+        body = self._format_result(result, request_error)
+        status = 400 if request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
+        if self._cacheable(request, requested, body):
+            return self._cached_response(request, body, media_type)
+        return json_response(body, status, media_type=media_type)
 
     @staticmethod
     def _wants_graphiql(request: web.Request) -> bool:
-        return "query" not in request.query and "text/html" in request.headers.get("Accept", "")
+        asks_for_html = "text/html" in request.headers.get("Accept", "")
+        return asks_for_html and not any(name in request.query for name in REQUEST_PARAMS)
 
     def _authenticate(self, request: web.Request) -> ApiKey:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -101,7 +192,7 @@ class GraphQLView:
                 if name in params:
                     params[name] = self._decode_json(params[name], f"'{name}' parameter")
         else:
-            if request.content_type != "application/json":
+            if request.content_type != JSON:
                 raise HTTPProblem(
                     415,
                     "UNSUPPORTED_MEDIA_TYPE",
@@ -123,19 +214,16 @@ class GraphQLView:
 
     @staticmethod
     def _check_params(params: Params) -> Params:
-        expected = {"query": str, "variables": dict, "operationName": str, "extensions": dict}
-        for name, kind in expected.items():
+        for name, kind in REQUEST_PARAMS.items():
             value = params.get(name)
             if value is not None and not isinstance(value, kind):
                 raise HTTPProblem(
                     400, "BAD_REQUEST", f"'{name}' must be a {'string' if kind is str else 'map'}."
                 )
-        if not params.get("query"):
-            raise HTTPProblem(400, "BAD_REQUEST", "The request has no 'query'.")
         return params
 
     async def _execute(
-        self, request: web.Request, api_key: ApiKey, params: Params
+        self, request: web.Request, api_key: ApiKey, document: str, params: Params
     ) -> ExecutionResult:
         scope = Scope(account=api_key.account)
         context = Context.for_request(api_key, self._invoices().scoped(scope))
@@ -146,10 +234,10 @@ class GraphQLView:
         )
         try:
             return await self.schema.execute(
-                params["query"],
+                document,
                 variable_values=params.get("variables"),
                 context_value=context,
-                operation_name=params.get("operationName"),
+                operation_name=params.get("operationName") or None,
                 allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError:
@@ -159,21 +247,40 @@ class GraphQLView:
         except MissingQueryError:
             raise HTTPProblem(400, "BAD_REQUEST", "The request has no 'query'.") from None
 
-    def _format_result(self, result: ExecutionResult) -> dict[str, Any]:
+    @staticmethod
+    def _cacheable(
+        request: web.Request, requested: RequestedDocument, body: dict[str, Any]
+    ) -> bool:
+        """A persisted query over GET that ran cleanly: same URL and key, same answer."""
+        return request.method == "GET" and requested.named_by_id and "errors" not in body
+
+    def _cached_response(
+        self, request: web.Request, body: dict[str, Any], media_type: str
+    ) -> web.Response:
+        payload = orjson.dumps(body, default=str)
+        digest = hashlib.sha256(media_type.encode() + b"\n" + payload).hexdigest()
+        headers = {
+            # private: the answer depends on the caller's key, so no shared cache may keep it.
+            "Cache-Control": f"private, max-age={self._cache_max_age}",
+            "ETag": f'"{digest[:32]}"',
+            "Vary": "Accept, Authorization",
+        }
+        if etag_matches(request.headers.get("If-None-Match"), headers["ETag"]):
+            return web.Response(status=304, headers=headers)
+        return web.Response(body=payload, content_type=media_type, charset="utf-8", headers=headers)
+
+    def _format_result(self, result: ExecutionResult, request_error: bool) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if result.errors:
-            before_execution = result.data is None
-            body["errors"] = [
-                self._format_error(error, before_execution) for error in result.errors
-            ]
-        if result.data is not None or not result.errors:
+            body["errors"] = [self._format_error(error, request_error) for error in result.errors]
+        if not request_error:
             body["data"] = result.data
         if result.extensions:
             body["extensions"] = result.extensions
         return body
 
     @staticmethod
-    def _format_error(error: GraphQLError, before_execution: bool) -> dict[str, Any]:
+    def _format_error(error: GraphQLError, request_error: bool) -> dict[str, Any]:
         original = error.original_error
         if original is not None and not isinstance(original, GraphQLError):
             error_id = uuid.uuid4().hex
@@ -192,9 +299,9 @@ class GraphQLView:
                 extensions["code"] = "GRAPHQL_PARSE_FAILED"
             elif isinstance(original, ClientError):
                 extensions["code"] = original.code
-            elif before_execution and error.message.startswith("Variable "):
+            elif request_error and error.message.startswith("Variable "):
                 extensions["code"] = "BAD_USER_INPUT"
-            elif before_execution:
+            elif request_error:
                 extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
             else:
                 extensions["code"] = "BAD_USER_INPUT"

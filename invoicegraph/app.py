@@ -16,16 +16,20 @@ from prometheus_client import (
     generate_latest,
 )
 
+from graph.graphiql import ASSETS_PATH, GraphiQL
+from graph.persisted import PersistedQueries
 from graph.schema import schema
+from graph.trusted_documents import trust_manifest
 from graph.view import GraphQLView, json_response
 from invoicegraph.settings import DEMO_KEY, Settings
 from seeds.demo import generate_demo_invoices
-from seeds.ingest import ingest_file, ingest_records
+from seeds.ingest import UnreadableSource, ingest_file, ingest_records
 from seeds.sources import read_records
 from store.client import Database, open_database
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
 from store.keys import KeyRing
+from store.persisted_documents import PersistedDocuments
 
 log = logging.getLogger("invoicegraph")
 
@@ -65,6 +69,7 @@ class Resources:
     keys: KeyRing = field(default_factory=KeyRing)
     database: Database | None = None
     invoices: InvoiceStore | None = None
+    persisted: PersistedQueries | None = None
 
 
 RESOURCES = web.AppKey("resources", Resources)
@@ -107,17 +112,14 @@ async def ingest_startup_files(resources: Resources) -> None:
     assert resources.invoices is not None
     for spec in resources.settings.ingest:
         account, path = parse_ingest_spec(spec, resources.settings.account)
-        report = await ingest_file(path, resources.invoices.scoped(Scope(account)))
+        try:
+            report = await ingest_file(path, resources.invoices.scoped(Scope(account)))
+        except UnreadableSource as error:
+            print(f"{path}: {error}", file=sys.stderr)  # the server starts anyway
+            continue
         for rejection in report.rejected:
             print(rejection.describe(str(path)), file=sys.stderr)
-        log.info(
-            "ingested %s into %s: %d read, %d stored, %d rejected",
-            path,
-            account,
-            report.read,
-            report.stored,
-            len(report.rejected),
-        )
+        log.info("ingested %s into %s: %s", path, account, report.summary())
 
 
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
@@ -133,6 +135,11 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         # it is created, but scans every document on every insert once it exists.
         await load_demo_data(resources.invoices)
     await ensure_indexes(database)
+    documents = PersistedDocuments(database)
+    resources.persisted = PersistedQueries(documents, settings.persisted_cache_size)
+    if settings.trusted_documents:
+        report = await trust_manifest(Path(settings.trusted_documents), documents)
+        log.info("trusted %d documents (%d new)", report.trusted, report.new)
     await ingest_startup_files(resources)
     yield
     await database.close()
@@ -169,9 +176,22 @@ def create_app(settings: Settings) -> web.Application:
         assert resources.invoices is not None, "the store opens at start-up"
         return resources.invoices
 
-    view = GraphQLView(schema, keys=lambda: resources.keys, invoices=invoices)
+    def persisted() -> PersistedQueries:
+        assert resources.persisted is not None, "persisted queries open at start-up"
+        return resources.persisted
+
+    graphiql = GraphiQL(settings.node_modules)
+    view = GraphQLView(
+        schema,
+        keys=lambda: resources.keys,
+        invoices=invoices,
+        persisted=persisted,
+        graphiql=graphiql,
+        cache_max_age=settings.persisted_query_max_age,
+    )
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)
+    app.router.add_get(ASSETS_PATH + "/{name}", graphiql.asset)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

@@ -1,4 +1,4 @@
-"""The `invoicegraph` command: serve, ingest, schema."""
+"""The `invoicegraph` command: serve, ingest, schema, trusted-documents."""
 
 import argparse
 import asyncio
@@ -11,15 +11,16 @@ from typing import Any
 from aiohttp import web
 
 from graph.schema import schema_sdl
+from graph.trusted_documents import ManifestError, read_manifest
 from invoicegraph.app import create_app
+from invoicegraph.ingest_command import add_ingest_arguments, ingest_job, run_ingest_job
 from invoicegraph.settings import Settings
-from seeds.ingest import ingest_file
 from store.client import open_database
 from store.indexes import ensure_indexes
-from store.invoices import InvoiceStore, Scope
+from store.persisted_documents import PersistedDocuments
 
-EXIT_REJECTED = 3
-"""`ingest` exit code when some records were rejected (the rest landed)."""
+EXIT_USAGE = 2
+"""Exit code for a command that cannot start: a bad manifest, a missing database URI."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,14 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--trusted-documents", metavar="PATH", help="an Apollo persisted-query manifest"
     )
 
-    ingest = commands.add_parser("ingest", help="ingest files of Akinon or fabric invoices")
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    ingest.add_argument("--account", required=True, help="the account that owns the invoices")
-    ingest.add_argument(
-        "--mongodb-uri", help="a real MongoDB (default: env MONGODB_URI, else embedded)"
+    add_ingest_arguments(
+        commands.add_parser("ingest", help="ingest Akinon or fabric invoices: files or a pull")
     )
 
     commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+
+    trusted = commands.add_parser(
+        "trusted-documents", help="manage the documents persisted-only keys may run"
+    ).add_subparsers(dest="action", required=True)
+    trusted_add = trusted.add_parser(
+        "add", help="trust the operations of an Apollo persisted-query manifest"
+    )
+    trusted_add.add_argument("manifest", type=Path, metavar="MANIFEST")
+    trusted_add.add_argument("--mongodb-uri", help="the MongoDB (default: env MONGODB_URI)")
     return parser
 
 
@@ -81,22 +88,32 @@ def serve_settings(args: argparse.Namespace) -> Settings:
 
 
 async def run_ingest(args: argparse.Namespace) -> int:
+    return await run_ingest_job(ingest_job(args, Settings()))
+
+
+async def run_trusted_documents_add(args: argparse.Namespace) -> int:
     settings = Settings()
-    database = open_database(args.mongodb_uri or settings.mongodb_uri, settings.database)
+    uri = args.mongodb_uri or settings.mongodb_uri
+    try:
+        documents = read_manifest(args.manifest)
+    except ManifestError as error:
+        print(f"invoicegraph: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if not uri:
+        print(
+            "invoicegraph: trusted documents live in the database: give --mongodb-uri "
+            "(or MONGODB_URI). For the embedded store use 'serve --trusted-documents'.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    database = open_database(uri, settings.database)
     try:
         await ensure_indexes(database)
-        invoices = InvoiceStore(database).scoped(Scope(args.account))
-        read = stored = rejected = 0
-        for path in args.paths:
-            report = await ingest_file(path, invoices)
-            for rejection in report.rejected:
-                print(rejection.describe(str(path)), file=sys.stderr)
-            read, stored = read + report.read, stored + report.stored
-            rejected += len(report.rejected)
-        print(f"read {read} / stored {stored} / unchanged 0 / rejected {rejected}")
-        return EXIT_REJECTED if rejected else 0
+        report = await PersistedDocuments(database).trust(documents)
     finally:
         await database.close()
+    print(f"trusted {report.trusted} documents from {args.manifest} ({report.new} new)")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,7 +124,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "ingest":
         return asyncio.run(run_ingest(args))
+    if args.command == "trusted-documents":
+        return asyncio.run(run_trusted_documents_add(args))
     settings = serve_settings(args)
+    if settings.trusted_documents:
+        # Check the manifest before listening, so a bad entry stops start-up with one line.
+        try:
+            read_manifest(Path(settings.trusted_documents))
+        except ManifestError as error:
+            print(f"invoicegraph: {error}", file=sys.stderr)
+            return EXIT_USAGE
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0
 

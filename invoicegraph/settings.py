@@ -1,5 +1,7 @@
 """Settings: one pydantic settings object, read from the environment and the command line."""
 
+from pathlib import Path
+
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +33,11 @@ class Settings(BaseSettings):
     account: str = "demo"
     ingest: list[str] = Field(default_factory=list)
     trusted_documents: str | None = None
+    # Persisted queries: GET answers may be cached this long (private: they depend on the key).
+    persisted_query_max_age: int = Field(default=60, ge=0)
+    persisted_cache_size: int = Field(default=1000, ge=1)
+    # GraphiQL's files, installed by `npm ci` (docs/persisted-queries.md, README).
+    node_modules: Path = Path(__file__).resolve().parent.parent / "node_modules"
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
 

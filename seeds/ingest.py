@@ -1,93 +1,309 @@
-"""Ingest: source records -> fabric invoices -> the store, with every rejection reported."""
+"""Ingest: source records -> fabric invoices -> the store, every record accounted for.
 
-from collections.abc import Iterable, Mapping
+Records are mapped and validated one by one, then written a batch at a time by source
+key (`ScopedInvoices.upsert_from_source`). Each record ends as exactly one of stored,
+updated, unchanged, stale or rejected, so read = stored + updated + unchanged + stale +
+rejected always holds (docs/ingest.md).
+"""
+
+import hashlib
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from seeds.akinon import AkinonRecordError, map_akinon_invoice
 from seeds.fabric import fabric_invoice
 from seeds.sources import SourceRecord, read_records
-from store.documents import Invoice
-from store.invoices import DuplicateInvoice, ScopedInvoices
+from store.documents import Invoice, InvoiceSource
+from store.invoices import ScopedInvoices
+from store.source_upsert import SourceOutcome, SourceWrite
+
+BATCH_SIZE = 500
+"""Records written per batch: one find and one bulk write each."""
+
+INGEST_ACTOR = "ingest"
+"""Who changed an invoice, in the audit entry of an update, when no API key did."""
+
+FABRIC_SYSTEM = "fabric"
+
+
+class RecordStatus(Enum):
+    """What ingest did with one record."""
+
+    STORED = "stored"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+    REJECTED = "rejected"
+
+
+_STATUS_OF = {
+    SourceOutcome.STORED: RecordStatus.STORED,
+    SourceOutcome.UPDATED: RecordStatus.UPDATED,
+    SourceOutcome.UNCHANGED: RecordStatus.UNCHANGED,
+    SourceOutcome.STALE: RecordStatus.STALE,
+}
 
 
 @dataclass(frozen=True)
 class Rejection:
-    """A record that did not land, and why."""
+    """A record that did not land, why, and the record itself (for a rejects file)."""
 
     position: int
     invoice_number: str | None
     path: str | None
     reason: str
+    record: Any = field(default=None, compare=False, repr=False)
 
     def describe(self, source: str) -> str:
         number = self.invoice_number or "-"
         where = f" at {self.path}" if self.path else ""
         return f"{source}: record {self.position} (invoice {number}) rejected{where}: {self.reason}"
 
+    def json_line(self, source: str) -> bytes:
+        """A line of a rejects file; reading the file again gives back `record`."""
+        rejected = {
+            "source": source,
+            "position": self.position,
+            "invoiceNumber": self.invoice_number,
+            "path": self.path,
+            "reason": self.reason,
+        }
+        line = orjson.dumps({"rejected": rejected, "record": self.record}, default=_exact_number)
+        return line + b"\n"
+
+
+def _exact_number(value: object) -> Any:
+    """Decimals (JSON numbers read exactly) are written back with the same digits."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format(value, "f"))
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """One record's outcome: the invoice it landed in, or why it was rejected."""
+
+    position: int
+    status: RecordStatus
+    invoice_id: str | None = None
+    version: int | None = None
+    rejection: Rejection | None = None
+
 
 @dataclass
 class IngestReport:
-    """What one ingest did; read = stored + rejected."""
+    """What one ingest did; read = stored + updated + unchanged + stale + rejected."""
 
     read: int = 0
     stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+
+    def add(self, result: RecordResult) -> None:
+        self.read += 1
+        if result.rejection is not None:
+            self.rejected.append(result.rejection)
+        else:
+            name = result.status.value
+            setattr(self, name, getattr(self, name) + 1)
+
+    def merge(self, other: "IngestReport") -> None:
+        self.read += other.read
+        self.stored += other.stored
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.rejected.extend(other.rejected)
+
+    @property
+    def accounted(self) -> int:
+        """Records with an outcome; equals `read` (the invariant tests check)."""
+        return self.stored + self.updated + self.unchanged + self.stale + len(self.rejected)
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read} / stored {self.stored} / updated {self.updated} / "
+            f"unchanged {self.unchanged} / stale {self.stale} / rejected {len(self.rejected)}"
+        )
+
+
+BatchListener = Callable[[Sequence[RecordResult]], None]
+"""Told the results of each batch as it lands (progress, rejects on stderr and to a file)."""
 
 
 def is_akinon_record(record: Mapping[str, Any]) -> bool:
     return "invoiceitem_set" in record or "invoice_type" in record
 
 
-def _invoice_number(record: Mapping[str, Any]) -> str | None:
-    number = record.get("invoiceNumber", record.get("number"))
-    return str(number) if number not in (None, "") else None
-
-
 def to_invoice(record: Mapping[str, Any], account: str) -> Invoice:
     """Map a record of either source system to a validated invoice of `account`."""
     if is_akinon_record(record):
         return map_akinon_invoice(record, account)
-    return fabric_invoice(record, account)
+    return fabric_source_invoice(record, account)
 
 
-def _rejection(source: SourceRecord, error: Exception) -> Rejection:
-    number = _invoice_number(source.data) if source.data else None
+def fabric_source_invoice(record: Mapping[str, Any], account: str) -> Invoice:
+    """A fabric invoice from a file: its identity must not change when the file is read again.
+
+    Without an invoiceId, the id derives from the invoiceNumber (unique per account); the
+    record's updatedAt orders its versions.
+    """
+    if not record.get("invoiceId") and isinstance(record.get("invoiceNumber"), str):
+        digest = hashlib.sha256(f"{account}:{FABRIC_SYSTEM}:{record['invoiceNumber']}".encode())
+        record = {**record, "invoiceId": digest.hexdigest()[:24]}
+    invoice = fabric_invoice(record, account, source_system=FABRIC_SYSTEM)
+    source = InvoiceSource(system=FABRIC_SYSTEM, id=invoice.invoiceId, modifiedAt=invoice.updatedAt)
+    return invoice.model_copy(update={"source": source})
+
+
+def invoice_number(record: Mapping[str, Any]) -> str | None:
+    number = record.get("invoiceNumber", record.get("number"))
+    return str(number) if number not in (None, "") else None
+
+
+def rejection(source: SourceRecord, error: Exception) -> Rejection:
+    """The rejection of a record that failed mapping or validation, naming the field."""
+    number = invoice_number(source.data) if source.data else None
     if isinstance(error, AkinonRecordError):
-        return Rejection(source.position, number, error.path, error.reason)
+        return Rejection(source.position, number, error.path, error.reason, source.original)
     if isinstance(error, ValidationError):
         first = error.errors()[0]
         path = ".".join(str(part) for part in first["loc"])
         extra = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        return Rejection(source.position, number, path, first["msg"] + extra)
-    return Rejection(source.position, number, None, str(error))
+        reason = first["msg"].removeprefix("Value error, ") + extra
+        return Rejection(source.position, number, path, reason, source.original)
+    return Rejection(source.position, number, None, str(error), source.original)
 
 
-async def ingest_records(records: Iterable[SourceRecord], invoices: ScopedInvoices) -> IngestReport:
-    report = IngestReport()
+def _rejected(source: SourceRecord, found: Rejection) -> RecordResult:
+    return RecordResult(source.position, RecordStatus.REJECTED, rejection=found)
+
+
+def map_record(
+    source: SourceRecord,
+    account: str,
+    channel: str | None = None,
+    mapper: Callable[[Mapping[str, Any], str], Invoice] = to_invoice,
+) -> Invoice | RecordResult:
+    """The record's invoice, or its rejection."""
+    if source.data is None:
+        return _rejected(
+            source, Rejection(source.position, None, None, source.error or "", source.original)
+        )
+    try:
+        invoice = mapper(source.data, account)
+    except (AkinonRecordError, ValidationError) as error:
+        return _rejected(source, rejection(source, error))
+    if channel is not None and invoice.channelId != channel:
+        reason = f"channel {invoice.channelId} is outside the channel {channel} of this request"
+        found = Rejection(
+            source.position, invoice.invoiceNumber, "channelId", reason, source.original
+        )
+        return _rejected(source, found)
+    return invoice
+
+
+async def ingest_batch(
+    records: Sequence[SourceRecord],
+    invoices: ScopedInvoices,
+    actor: str = INGEST_ACTOR,
+    mapper: Callable[[Mapping[str, Any], str], Invoice] = to_invoice,
+) -> list[RecordResult]:
+    """Map every record, write the valid ones in one batch; one result per record, in order."""
+    results: list[RecordResult | None] = []
+    valid: list[tuple[int, SourceRecord, Invoice]] = []
     for source in records:
-        report.read += 1
-        if source.data is None:
-            report.rejected.append(Rejection(source.position, None, None, source.error or ""))
-            continue
-        try:
-            invoice = to_invoice(source.data, invoices.scope.account)
-            await invoices.insert(invoice)
-        except (AkinonRecordError, ValidationError, DuplicateInvoice) as error:
-            report.rejected.append(_rejection(source, error))
-            continue
-        report.stored += 1
+        mapped = map_record(source, invoices.scope.account, invoices.scope.channel, mapper)
+        if isinstance(mapped, Invoice):
+            valid.append((len(results), source, mapped))
+            results.append(None)
+        else:
+            results.append(mapped)
+    writes = await invoices.upsert_from_source([invoice for _, _, invoice in valid], actor)
+    for (index, source, invoice), write in zip(valid, writes, strict=True):
+        results[index] = _result(source, invoice, write)
+    return [result for result in results if result is not None]
+
+
+def _result(source: SourceRecord, invoice: Invoice, write: SourceWrite) -> RecordResult:
+    if write.outcome is SourceOutcome.CONFLICT:
+        found = Rejection(
+            source.position,
+            invoice.invoiceNumber,
+            write.field,
+            write.reason or "conflict",
+            source.original,
+        )
+        return _rejected(source, found)
+    status = _STATUS_OF[write.outcome]
+    return RecordResult(source.position, status, write.invoice_id, write.version)
+
+
+async def ingest_records(
+    records: Iterable[SourceRecord] | AsyncIterable[SourceRecord],
+    invoices: ScopedInvoices,
+    *,
+    actor: str = INGEST_ACTOR,
+    batch_size: int = BATCH_SIZE,
+    listener: BatchListener | None = None,
+) -> IngestReport:
+    """Ingest every record a batch at a time; the report accounts for each one."""
+    report = IngestReport()
+    async for batch in _batches(records, batch_size):
+        results = await ingest_batch(batch, invoices, actor)
+        for result in results:
+            report.add(result)
+        if listener is not None:
+            listener(results)
     return report
 
 
-async def ingest_file(path: Path, invoices: ScopedInvoices) -> IngestReport:
+async def _batches(
+    records: Iterable[SourceRecord] | AsyncIterable[SourceRecord], size: int
+) -> AsyncIterable[list[SourceRecord]]:
+    if isinstance(records, AsyncIterable):
+        batch: list[SourceRecord] = []
+        async for record in records:
+            batch.append(record)
+            if len(batch) == size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+        return
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class UnreadableSource(Exception):
+    """A source none of whose records could be read (a missing file, bad encoding)."""
+
+
+def load_records(path: Path) -> list[SourceRecord]:
+    """Every record of a file; UnreadableSource when the file itself cannot be read."""
     try:
-        records = list(read_records(path))
+        return list(read_records(path))
     except (OSError, UnicodeDecodeError) as error:
-        report = IngestReport(read=0)
-        report.rejected.append(Rejection(0, None, None, f"cannot read {path}: {error}"))
-        return report
-    return await ingest_records(records, invoices)
+        raise UnreadableSource(f"cannot read {path}: {error}") from None
+
+
+async def ingest_file(
+    path: Path,
+    invoices: ScopedInvoices,
+    *,
+    actor: str = INGEST_ACTOR,
+    listener: BatchListener | None = None,
+) -> IngestReport:
+    """Ingest one file; UnreadableSource when it cannot be read at all."""
+    return await ingest_records(load_records(path), invoices, actor=actor, listener=listener)

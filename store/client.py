@@ -12,13 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, UpdateMany, UpdateOne
 from pymongo.errors import (
     BulkWriteError,
     DuplicateKeyError,
     PyMongoError,
     ServerSelectionTimeoutError,
 )
+
+from store.embedded import accelerate, holders
 
 Document = dict[str, Any]
 SortSpec = Sequence[tuple[str, int]]
@@ -33,11 +35,25 @@ __all__ = [
     "Document",
     "DuplicateKeyError",
     "IndexModel",
+    "InsertOne",
     "PyMongoError",
     "ServerSelectionTimeoutError",
+    "UpdateMany",
     "UpdateOne",
     "open_database",
 ]
+
+
+def key_filter(fields: Sequence[str], keys: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Match any of `keys` on `fields`: keys sharing all but the last value share one `$in`."""
+    groups: dict[tuple[Any, ...], list[Any]] = {}
+    for key in keys:
+        groups.setdefault(tuple(key[:-1]), []).append(key[-1])
+    clauses = [
+        {**dict(zip(fields[:-1], prefix, strict=True)), fields[-1]: {"$in": last}}
+        for prefix, last in groups.items()
+    ]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
 @dataclass
@@ -58,9 +74,10 @@ class CommandCounter:
 class Collection:
     """A MongoDB collection reduced to what both backends do alike."""
 
-    def __init__(self, raw: Any, counter: CommandCounter) -> None:
+    def __init__(self, raw: Any, counter: CommandCounter, embedded: Any = None) -> None:
         self._raw = raw
         self._counter = counter
+        self._embedded = embedded  # the mongomock collection behind `raw`, when embedded
 
     async def _run(self, name: str, result: Any) -> Any:
         started = time.perf_counter()
@@ -84,6 +101,21 @@ class Collection:
             cursor = cursor.limit(limit)
         documents: list[Document] = await self._run("find", cursor.to_list(None))
         return documents
+
+    async def find_by_keys(
+        self,
+        fields: Sequence[str],
+        keys: Sequence[Sequence[Any]],
+        projection: Mapping[str, Any] | None = None,
+    ) -> list[Document]:
+        """In one command, the documents whose `fields` (a unique index's) equal one of `keys`."""
+        if not keys:
+            return []
+        if self._embedded is not None:
+            ids = holders(self._embedded, fields, keys)
+            if ids is not None:  # found by hash instead of a scan (store/embedded.py)
+                return await self.find({"_id": {"$in": ids}}, projection)
+        return await self.find(key_filter(fields, keys), projection)
 
     async def find_one(
         self, filter: Mapping[str, Any], projection: Mapping[str, Any] | None = None
@@ -137,7 +169,11 @@ class Collection:
         return document
 
     async def bulk_write(self, operations: Sequence[Any]) -> Any:
-        """Several writes in one command, unordered: one failure does not stop the rest."""
+        """Several writes in one command, unordered: one failure does not stop the rest.
+
+        Inserts and `UpdateMany` only: the embedded store cannot take PyMongo's UpdateOne or
+        ReplaceOne in a bulk write (they pass `sort`); an UpdateMany pinned by `_id` is one.
+        """
         return await self._run("bulkWrite", self._raw.bulk_write(list(operations), ordered=False))
 
     async def delete_many(self, filter: Mapping[str, Any]) -> int:
@@ -159,7 +195,12 @@ class Database:
         self.commands = CommandCounter()
 
     def collection(self, name: str) -> Collection:
-        return Collection(self._raw[name], self.commands)
+        raw = self._raw[name]
+        if not self.embedded:
+            return Collection(raw, self.commands)
+        embedded = self._raw.delegate.get_collection(name)
+        accelerate(embedded)
+        return Collection(raw, self.commands, embedded)
 
     async def ping(self) -> None:
         """Raise unless the server answers."""

@@ -3,6 +3,8 @@
 from store.client import ASCENDING, DESCENDING, Database, IndexModel
 
 INVOICES = "invoices"
+PERSISTED_DOCUMENTS = "persisted_documents"
+INVOICE_EVENTS = "invoice_events"
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -31,8 +33,65 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("account", ASCENDING), ("invoiceDate", DESCENDING), ("invoiceId", DESCENDING)],
             name="account_invoiceDate",
         ),
-        # relatedInvoices: the invoices that share an order.
+        # relatedInvoices and the orderId filter: the invoices that share an order.
         IndexModel([("account", ASCENDING), ("orders.orderId", ASCENDING)], name="account_orderId"),
+        # The other sort orders (docs/querying.md): one key and the invoiceId tiebreaker,
+        # read forwards or backwards for either direction; also serve range filters.
+        IndexModel(
+            [("account", ASCENDING), ("createdAt", ASCENDING), ("invoiceId", ASCENDING)],
+            name="account_createdAt",
+        ),
+        IndexModel(
+            [("account", ASCENDING), ("_units.invoiceTotal", ASCENDING), ("invoiceId", ASCENDING)],
+            name="account_invoiceTotal",
+        ),
+        # Filters on fields with few values, followed by the default order, so that a
+        # filtered first page reads only the index entries it returns.
+        *(
+            IndexModel(
+                [
+                    ("account", ASCENDING),
+                    (field, ASCENDING),
+                    ("invoiceDate", DESCENDING),
+                    ("invoiceId", DESCENDING),
+                ],
+                name=f"account_{field}_invoiceDate",
+            )
+            for field in ("invoiceStatus", "invoiceType", "statusCode", "channelId", "currency")
+        ),
+        # Filters on fields with many values, which narrow a listing to a few invoices.
+        *(
+            IndexModel([("account", ASCENDING), (path, ASCENDING)], name=f"account_{path}")
+            for path in (
+                "orders.orderNumber",
+                "shipmentNumber",
+                "customer.email",
+                "orders.items.sku",
+            )
+        ),
+    ],
+    PERSISTED_DOCUMENTS: [
+        # One record per document text: lookups by hash, and concurrent APQ registrations
+        # of the same text from several processes meet on this index instead of duplicating.
+        IndexModel([("sha256", ASCENDING)], unique=True, name="sha256"),
+    ],
+    INVOICE_EVENTS: [
+        # One event per invoice version: a change can never be recorded twice (store/events.py).
+        IndexModel(
+            [("account", ASCENDING), ("invoiceId", ASCENDING), ("version", ASCENDING)],
+            unique=True,
+            name="account_invoiceId_version",
+        ),
+        # The feed's order (invoiceEvents), walked forwards from a cursor.
+        IndexModel(
+            [
+                ("account", ASCENDING),
+                ("time", ASCENDING),
+                ("invoiceId", ASCENDING),
+                ("version", ASCENDING),
+            ],
+            name="account_time",
+        ),
     ],
 }
 

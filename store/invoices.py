@@ -10,15 +10,24 @@ from typing import Any
 
 from store.client import Database, Document, DuplicateKeyError
 from store.documents import REQUIRED_FIELDS, Invoice
+from store.enums import InvoiceStatus
+from store.events import EventStore
 from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 from store.money import to_units
+from store.source_upsert import SourceUpsert, SourceWrite
 
 UNIT_FIELDS = ("invoiceTotal", "totalTaxAmount")
 """Money fields that also get an integer companion under `_units` (docs/money.md)."""
 
 ALWAYS_FETCHED = REQUIRED_FIELDS
 """Fields every projection carries: a stored invoice is invalid without them."""
+
+CHANGE_CLOCK = "_changedAt"
+"""Internal: the time of the invoice's last recorded change, never moving backwards (`$max`).
+
+Events are ordered by it (store/events.py); unlike `updatedAt`, no source system sets it.
+"""
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,9 @@ def to_document(invoice: Invoice) -> Document:
 
 
 def from_document(document: Document) -> Invoice:
+    # Keys starting with "_" are internal (`_id`, `_units`, CHANGE_CLOCK), never fabric's.
     return Invoice.model_validate(
-        {key: value for key, value in document.items() if key not in ("_id", "_units")}
+        {key: value for key, value in document.items() if not key.startswith("_")}
     )
 
 
@@ -73,19 +83,34 @@ class InvoiceStore:
 
     def __init__(self, database: Database) -> None:
         self._collection = database.collection(INVOICES)
+        self.events = EventStore(database)
 
     def scoped(self, scope: Scope) -> "ScopedInvoices":
-        return ScopedInvoices(self._collection, scope)
+        return ScopedInvoices(self._collection, scope, self.events)
 
 
 class ScopedInvoices:
-    """The invoices one account (and channel) may see and change."""
+    """The invoices one account (and channel) may see and change.
 
-    def __init__(self, collection: Any, scope: Scope) -> None:
+    Deleted invoices (invoiceStatus DELETED, docs/lifecycle.md) are left out of every read
+    by default; `including_deleted()` gives the same scope with them, for a listing that
+    asks for them and for the lifecycle writes that must see them.
+    """
+
+    def __init__(
+        self, collection: Any, scope: Scope, events: EventStore, include_deleted: bool = False
+    ) -> None:
         if not scope.account:
             raise ValueError("a scope needs an account")
         self._collection = collection
+        self._events = events
         self.scope = scope
+        self.include_deleted = include_deleted
+        self.events = events.scoped(scope.account, scope.channel)
+
+    def including_deleted(self) -> "ScopedInvoices":
+        """The same scope, deleted invoices included."""
+        return ScopedInvoices(self._collection, self.scope, self._events, include_deleted=True)
 
     def where(self, criteria: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A MongoDB filter: the caller's criteria AND this scope."""
@@ -95,6 +120,8 @@ class ScopedInvoices:
         scoped: dict[str, Any] = {"account": self.scope.account}
         if self.scope.channel is not None:
             scoped["channelId"] = self.scope.channel
+        if not self.include_deleted:
+            scoped["invoiceStatus"] = {"$ne": InvoiceStatus.DELETED.value}
         if criteria:
             return {"$and": [scoped, criteria]}
         return scoped
@@ -122,6 +149,21 @@ class ScopedInvoices:
         )
         by_id = {document["invoiceId"]: from_document(document) for document in documents}
         return [by_id.get(invoice_id) for invoice_id in invoice_ids]
+
+    async def find_by_order_ids(
+        self, order_ids: Sequence[str], fields: Iterable[str] | None = None
+    ) -> list[Invoice]:
+        """Every invoice covering one of these orders, in invoiceId order, in one command.
+
+        With `fields`, each invoice also carries `orders.orderId`, to be told apart by order.
+        """
+        projection = mongo_projection(None if fields is None else [*fields, "orders.orderId"])
+        documents = await self._collection.find(
+            self.where({"orders.orderId": {"$in": list(order_ids)}}),
+            projection,
+            sort=[("invoiceId", 1)],
+        )
+        return [from_document(document) for document in documents]
 
     async def find(
         self,
@@ -186,10 +228,14 @@ class ScopedInvoices:
         )
         return documents
 
-    async def insert(self, invoice: Invoice) -> None:
+    async def insert(self, invoice: Invoice, changed_at: str | None = None) -> None:
+        """Insert a new invoice; `changed_at` starts its CHANGE_CLOCK (created by a change)."""
         self._check_owner(invoice)
+        document = to_document(invoice)
+        if changed_at is not None:
+            document[CHANGE_CLOCK] = changed_at
         try:
-            await self._collection.insert_one(to_document(invoice))
+            await self._collection.insert_one(document)
         except DuplicateKeyError as error:
             details = error.details or {}
             raise DuplicateInvoice(details.get("keyValue") or {}) from None
@@ -206,3 +252,36 @@ class ScopedInvoices:
             self._check_owner(invoice)
         await self._collection.insert_many([to_document(invoice) for invoice in invoices])
         return len(invoices)
+
+    async def upsert_from_source(
+        self, invoices: Sequence[Invoice], actor: str
+    ) -> list[SourceWrite]:
+        """Store, update or skip invoices by source key: two commands a batch.
+
+        `actor` names who ingests in the audit entries of updates (store/source_upsert.py).
+        """
+        for invoice in invoices:
+            self._check_owner(invoice)
+            if self.scope.channel is not None and invoice.channelId != self.scope.channel:
+                raise ValueError(
+                    f"invoice {invoice.invoiceId} is outside channel {self.scope.channel}"
+                )
+        upsert = SourceUpsert(self._collection, self.scope.account, actor)
+        return await upsert.run([to_document(invoice) for invoice in invoices])
+
+    async def update_if(
+        self, invoice_id: str, conditions: Mapping[str, Any], update: Mapping[str, Any]
+    ) -> Document | None:
+        """One atomic update of one invoice, made only while it matches `conditions`.
+
+        Returns the stored document after the update (internal keys included), or None
+        when no invoice of this scope matched.
+        """
+        document: Document | None = await self._collection.find_one_and_update(
+            self.where({"invoiceId": invoice_id, **conditions}),
+            update,
+            # `_id` stays in: the embedded store finds the updated document again by its
+            # _id, and without it by the filter, which the update may no longer match.
+            projection={"_units": 0},
+        )
+        return document

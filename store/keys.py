@@ -7,7 +7,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SCOPES = frozenset({"read", "write", "ingest", "admin", "persisted-only"})
+PERSISTED_ONLY = "persisted-only"
+SCOPES = frozenset({"read", "write", "ingest", "admin", PERSISTED_ONLY})
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,11 @@ class ApiKey:
     name: str
     account: str
     scopes: frozenset[str]
+
+    @property
+    def persisted_only(self) -> bool:
+        """True when the key may run only trusted persisted documents."""
+        return PERSISTED_ONLY in self.scopes
 
 
 def key_digest(key: str) -> str:

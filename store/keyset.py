@@ -7,10 +7,24 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SortKey:
-    """One key of a total order over stored documents: a MongoDB path and a direction."""
+    """One key of a total order over stored documents: a MongoDB path, a direction, and
+    the type of its values (None: text or an integer), which cursors are checked against."""
 
     path: str
     descending: bool = False
+    value_type: type | None = None
+
+
+def values_fit(keys: Sequence[SortKey], values: Sequence[Any]) -> bool:
+    """Whether `values` are one plain value of the right type per key.
+
+    Values come back from clients inside cursors: a sub-document there would be read as
+    query operators, so nothing but the exact scalar type passes.
+    """
+    return len(values) == len(keys) and all(
+        type(value) in ((key.value_type,) if key.value_type else (str, int))
+        for key, value in zip(keys, values, strict=True)
+    )
 
 
 def mongo_sort(keys: Sequence[SortKey], backwards: bool = False) -> list[tuple[str, int]]:
@@ -26,6 +40,8 @@ def after_condition(
     (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...: every key is present and non-null on
     every document, so the comparison is exact on both backends.
     """
+    if not values_fit(keys, values):
+        raise ValueError("the key values do not fit the sort keys")
     branches: list[dict[str, Any]] = []
     for position, key in enumerate(keys):
         operator = "$lt" if key.descending != backwards else "$gt"

@@ -1,11 +1,16 @@
-"""Root fields that read invoices: lookups by id, number and global id, and the listing."""
+"""Root fields that read invoices: lookups by id, number and global id, and the listing.
 
-from typing import Annotated, Any
+Each fetches only the fields its selection needs (graph/projection.py).
+"""
+
+from typing import Annotated
 
 import strawberry
 
 from graph.context import Info
+from graph.projection import invoice_fields, selected_names
 from graph.resolvers.pagination import decode_cursor, encode_cursor, page_window
+from graph.types.filters import InvoiceFilter, filter_conditions
 from graph.types.invoice import (
     Invoice,
     InvoiceConnection,
@@ -15,16 +20,15 @@ from graph.types.invoice import (
     as_invoice,
     invoice_id_from_global_id,
 )
-from store.keyset import SortKey
-
-DEFAULT_SORT = (SortKey("invoiceDate", descending=True), SortKey("invoiceId", descending=True))
+from graph.types.sorting import InvoiceSort, sort_keys
+from store.invoice_filters import asks_for_deleted, invoice_criteria
 
 
 async def resolve_invoice(
     info: Info,
     invoiceId: Annotated[strawberry.ID, strawberry.argument(description="The invoiceId.")],
 ) -> Invoice | None:
-    found = await info.context.loaders.invoice_by_id.load(invoiceId)
+    found = await info.context.loaders.invoice_by_id_for(invoice_fields(info)).load(invoiceId)
     return as_invoice(found) if found else None
 
 
@@ -32,7 +36,7 @@ async def resolve_invoice_by_number(
     info: Info,
     invoiceNumber: Annotated[str, strawberry.argument(description="The invoiceNumber.")],
 ) -> Invoice | None:
-    found = await info.context.invoices.get_by_number(invoiceNumber)
+    found = await info.context.invoices.get_by_number(invoiceNumber, invoice_fields(info))
     return as_invoice(found) if found else None
 
 
@@ -43,7 +47,7 @@ async def resolve_node(
     invoice_id = invoice_id_from_global_id(id)
     if invoice_id is None:
         return None
-    found = await info.context.loaders.invoice_by_id.load(invoice_id)
+    found = await info.context.loaders.invoice_by_id_for(invoice_fields(info)).load(invoice_id)
     return as_invoice(found) if found else None
 
 
@@ -61,13 +65,34 @@ async def resolve_invoices(
     before: Annotated[
         str | None, strawberry.argument(description="Cursor to continue backwards before.")
     ] = None,
+    filter: Annotated[
+        InvoiceFilter | None,
+        strawberry.argument(description="Only the invoices matching every condition given."),
+    ] = None,
+    sort: Annotated[
+        list[InvoiceSort] | None,
+        strawberry.argument(
+            description="The order of the list; newest invoiceDate first when not given."
+        ),
+    ] = None,
 ) -> InvoiceConnection:
+    conditions = filter_conditions(filter)
     invoices = info.context.invoices
-    keys = DEFAULT_SORT
-    criteria: dict[str, Any] | None = None
+    if asks_for_deleted(conditions):
+        invoices = invoices.including_deleted()
+    criteria = invoice_criteria(conditions)
+    keys = sort_keys(sort)
     size, cursor, backwards = page_window(first, after, last, before)
     start = decode_cursor("before" if backwards else "after", cursor, keys) if cursor else None
-    rows = await invoices.find_page(criteria, keys, start, size + 1, backwards)
+
+    async def count_matching() -> int:
+        return await invoices.count(criteria)
+
+    if not selected_names(info) & {"edges", "pageInfo"}:
+        # Only totalCount was asked for: no page to read.
+        return InvoiceConnection(edges=[], pageInfo=EMPTY_PAGE, count_matching=count_matching)
+    fields = invoice_fields(info, "edges", "node")
+    rows = await invoices.find_page(criteria, keys, start, size + 1, backwards, fields)
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -82,8 +107,7 @@ async def resolve_invoices(
         startCursor=edges[0].cursor if edges else None,
         endCursor=edges[-1].cursor if edges else None,
     )
-
-    async def count_matching() -> int:
-        return await invoices.count(criteria)
-
     return InvoiceConnection(edges=edges, pageInfo=page_info, count_matching=count_matching)
+
+
+EMPTY_PAGE = PageInfo(hasNextPage=False, hasPreviousPage=False, startCursor=None, endCursor=None)

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from graph.errors import BadUserInput
-from store.keyset import SortKey
+from store.keyset import SortKey, values_fit
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -28,11 +28,11 @@ def decode_cursor(argument: str, cursor: str, keys: Sequence[SortKey]) -> list[A
         signature, values = orjson.loads(
             base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         )
-    except (ValueError, TypeError, orjson.JSONDecodeError):
+    except (ValueError, TypeError, UnicodeError, orjson.JSONDecodeError):
         raise BadUserInput(argument, "not a cursor returned by this API") from None
     if signature != sort_signature(keys):
         raise BadUserInput(argument, "the cursor was made for a different sort order")
-    if not isinstance(values, list) or len(values) != len(keys):
+    if not isinstance(values, list) or not values_fit(keys, values):
         raise BadUserInput(argument, "not a cursor returned by this API")
     return values
 
@@ -40,7 +40,11 @@ def decode_cursor(argument: str, cursor: str, keys: Sequence[SortKey]) -> list[A
 def page_window(
     first: int | None, after: str | None, last: int | None, before: str | None
 ) -> tuple[int, str | None, bool]:
-    """(page size, cursor to start from, walking backwards) for Relay's arguments."""
+    """(page size, cursor to start from, walking backwards) for Relay's arguments.
+
+    `first`/`after` walk forwards, `last`/`before` backwards; without a size a page
+    holds DEFAULT_PAGE_SIZE invoices, and never more than MAX_PAGE_SIZE.
+    """
     if first is not None and last is not None:
         raise BadUserInput("last", "pass either first or last, not both")
     if last is not None and after is not None:

@@ -3,14 +3,17 @@
 from typing import Any
 
 from graph.context import Info
+from graph.projection import invoice_fields
 from store.documents import Invoice
 
 
 async def resolve_related_invoices(root: Invoice, info: Info) -> list[Any]:
-    order_ids = [order.orderId for order in root.orders or [] if order.orderId]
+    """Oldest first; one command for all the invoices of a page that ask the same fields."""
+    order_ids = list(dict.fromkeys(order.orderId for order in root.orders or [] if order.orderId))
     if not order_ids:
         return []
-    found = await info.context.loaders.invoices_by_order_id.load_many(order_ids)
+    loader = info.context.loaders.invoices_by_order_id_for(invoice_fields(info))
+    found = await loader.load_many(order_ids)
     related: dict[str, Invoice] = {}
     for invoices in found:
         for invoice in invoices:

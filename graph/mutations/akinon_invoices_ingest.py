@@ -1,0 +1,139 @@
+"""akinonInvoicesIngest: partners push Akinon invoice records; each lands by its Akinon id."""
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from graph.context import Info
+from graph.mutations.results import MutationError
+from graph.types.scalars import JSON
+from seeds.akinon import map_akinon_invoice
+from seeds.ingest import BATCH_SIZE, RecordResult, RecordStatus, ingest_batch
+from seeds.sources import to_source_record
+
+MAX_RECORDS = BATCH_SIZE
+"""Records one call may push: they are written as one batch."""
+
+strawberry.enum(
+    RecordStatus,
+    name="IngestRecordStatus",
+    description=(
+        "What happened to a pushed record: STORED (a new invoice, version 1), UPDATED (a "
+        "newer modified_date changed the invoice: version + 1 and a SOURCE_UPDATE audit "
+        "entry), UNCHANGED (the same record again), STALE (older than the stored one, "
+        "ignored), REJECTED (invalid or clashing; `reason` says why, nothing stored)."
+    ),
+)
+
+
+@strawberry.enum(
+    description=(
+        "Why akinonInvoicesIngest looked at no record: TOO_MANY_RECORDS (more than "
+        f"{MAX_RECORDS} in one call)."
+    )
+)
+class AkinonInvoicesIngestErrorCode(Enum):
+    TOO_MANY_RECORDS = "TOO_MANY_RECORDS"
+
+
+@strawberry.type(description="A reason akinonInvoicesIngest looked at no record.")
+class AkinonInvoicesIngestError(MutationError):
+    code: AkinonInvoicesIngestErrorCode = strawberry.field(description="The kind of problem.")
+
+
+@strawberry.type(description="The outcome for one pushed Akinon record.")
+class AkinonInvoiceIngestResult:
+    position: int = strawberry.field(description="The record's place in `records`, from 1.")
+    status: RecordStatus = strawberry.field(description="What happened to the record.")
+    invoiceId: strawberry.ID | None = strawberry.field(
+        description="The invoice that holds the record; null when it was rejected."
+    )
+    version: int | None = strawberry.field(
+        description="That invoice's version after this record; null when rejected."
+    )
+    reason: str | None = strawberry.field(
+        description="Why the record was rejected; null otherwise."
+    )
+    field: str | None = strawberry.field(
+        description=(
+            "The Akinon field at fault when rejected (e.g. invoiceitem_set[0].total_amount), "
+            "when one is."
+        )
+    )
+
+
+@strawberry.type(description="The result of akinonInvoicesIngest: one result per record.")
+class AkinonInvoicesIngestPayload:
+    results: list[AkinonInvoiceIngestResult] = strawberry.field(
+        description="One result per record, in the order of `records`."
+    )
+    stored: int = strawberry.field(description="Records stored as new invoices.")
+    updated: int = strawberry.field(description="Records that updated their invoice.")
+    unchanged: int = strawberry.field(description="Records already stored as they are.")
+    stale: int = strawberry.field(description="Records older than their stored invoice.")
+    rejected: int = strawberry.field(description="Records rejected; see their results.")
+    errors: list[AkinonInvoicesIngestError] = strawberry.field(
+        description="Why no record was looked at; empty when every record has a result."
+    )
+
+
+RecordsArgument = Annotated[
+    list[JSON],
+    strawberry.argument(
+        description=(
+            "Akinon OMS invoice records, each as `GET /api/v1/oms/invoices/{id}/` returns "
+            f"it; at most {MAX_RECORDS}."
+        )
+    ),
+]
+
+
+def _result(result: RecordResult) -> AkinonInvoiceIngestResult:
+    rejection = result.rejection
+    return AkinonInvoiceIngestResult(
+        position=result.position,
+        status=result.status,
+        invoiceId=strawberry.ID(result.invoice_id) if result.invoice_id else None,
+        version=result.version,
+        reason=rejection.reason if rejection else None,
+        field=rejection.path if rejection else None,
+    )
+
+
+def _payload(
+    results: list[AkinonInvoiceIngestResult], errors: list[AkinonInvoicesIngestError]
+) -> AkinonInvoicesIngestPayload:
+    counts = dict.fromkeys(RecordStatus, 0)
+    for result in results:
+        counts[result.status] += 1
+    return AkinonInvoicesIngestPayload(
+        results=results,
+        stored=counts[RecordStatus.STORED],
+        updated=counts[RecordStatus.UPDATED],
+        unchanged=counts[RecordStatus.UNCHANGED],
+        stale=counts[RecordStatus.STALE],
+        rejected=counts[RecordStatus.REJECTED],
+        errors=errors,
+    )
+
+
+async def resolve_akinon_invoices_ingest(
+    info: Info, records: RecordsArgument
+) -> AkinonInvoicesIngestPayload:
+    if len(records) > MAX_RECORDS:
+        error = AkinonInvoicesIngestError(
+            code=AkinonInvoicesIngestErrorCode.TOO_MANY_RECORDS,
+            message=f"{len(records)} records in one call; send at most {MAX_RECORDS}",
+            field="records",
+            currentVersion=None,
+        )
+        return _payload([], [error])
+    sources = [to_source_record(position, record) for position, record in enumerate(records, 1)]
+    results = await ingest_batch(
+        sources, info.context.invoices, actor=info.context.api_key.name, mapper=map_akinon_invoice
+    )
+    for result in results:
+        if result.status is RecordStatus.UPDATED and result.invoice_id:
+            info.context.loaders.forget(result.invoice_id)  # loaded before, stale now
+    return _payload([_result(result) for result in results], [])

@@ -1,0 +1,69 @@
+"""invoiceAcknowledge: the merchant confirmed a POSTED invoice (statusCode ACKNOWLEDGED)."""
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from graph.context import Info
+from graph.mutations.results import (
+    ExpectedVersionArgument,
+    InvoiceIdArgument,
+    MutationError,
+    errors_of,
+)
+from graph.types.invoice import Invoice, as_invoice
+from graph.types.scalars import DateTime
+from store.changes import acknowledge
+from store.refusals import ChangeRefused
+
+
+@strawberry.enum(
+    description=(
+        "Why invoiceAcknowledge made no change: NOT_FOUND (no such invoice in the account), "
+        "INVALID_TRANSITION (not POSTED, or a DRAFT or DELETED invoice), VERSION_CONFLICT "
+        "(the invoice is not at expectedVersion), INVALID_INPUT (e.g. acknowledgedAt "
+        "before postedAt)."
+    )
+)
+class InvoiceAcknowledgeErrorCode(Enum):
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    INVALID_INPUT = "INVALID_INPUT"
+
+
+@strawberry.type(description="A reason invoiceAcknowledge made no change.")
+class InvoiceAcknowledgeError(MutationError):
+    code: InvoiceAcknowledgeErrorCode = strawberry.field(description="The kind of problem.")
+
+
+@strawberry.type(description="The result of invoiceAcknowledge.")
+class InvoiceAcknowledgePayload:
+    invoice: Invoice | None = strawberry.field(
+        description="The invoice after the change; null when it was refused."
+    )
+    errors: list[InvoiceAcknowledgeError] = strawberry.field(
+        description="Why nothing changed; empty on success."
+    )
+
+
+async def resolve_invoice_acknowledge(
+    info: Info,
+    invoiceId: InvoiceIdArgument,
+    acknowledgedAt: Annotated[
+        DateTime | None,
+        strawberry.argument(
+            description="When the merchant acknowledged the invoice; now when omitted."
+        ),
+    ] = None,
+    expectedVersion: ExpectedVersionArgument = None,
+) -> InvoiceAcknowledgePayload:
+    try:
+        changed = await info.context.writer.apply(
+            invoiceId, acknowledge(acknowledgedAt), expectedVersion
+        )
+    except ChangeRefused as refused:
+        errors = errors_of(refused, InvoiceAcknowledgeError, InvoiceAcknowledgeErrorCode)
+        return InvoiceAcknowledgePayload(invoice=None, errors=errors)
+    return InvoiceAcknowledgePayload(invoice=as_invoice(changed), errors=[])

@@ -1,0 +1,78 @@
+"""invoiceCreate: store a new invoice, validated, in its initial lifecycle state."""
+
+import dataclasses
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from pydantic import ValidationError
+
+from graph.context import Info
+from graph.mutations.results import MutationError, errors_of
+from graph.types.inputs import InvoiceCreateInput
+from graph.types.invoice import Invoice, as_invoice
+from seeds.fabric import fabric_invoice
+from store.refusals import INVALID_INPUT, ChangeRefused, Refusal
+from store.totals import field_path
+
+SOURCE_SYSTEM = "invoicegraph"
+"""The source of invoices created through the API (their source key is their invoiceId)."""
+
+
+@strawberry.enum(
+    description=(
+        "Why invoiceCreate stored nothing: INVALID_INPUT (a value is invalid or the totals do "
+        "not reconcile; `field` names it), DUPLICATE (the account already has an invoice "
+        "with this invoiceNumber or invoiceId)."
+    )
+)
+class InvoiceCreateErrorCode(Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    DUPLICATE = "DUPLICATE"
+
+
+@strawberry.type(description="A reason invoiceCreate stored nothing.")
+class InvoiceCreateError(MutationError):
+    code: InvoiceCreateErrorCode = strawberry.field(description="The kind of problem.")
+
+
+@strawberry.type(description="The result of invoiceCreate.")
+class InvoiceCreatePayload:
+    invoice: Invoice | None = strawberry.field(
+        description="The stored invoice, at version 1; null when it was refused."
+    )
+    errors: list[InvoiceCreateError] = strawberry.field(
+        description="Every reason nothing was stored; empty on success."
+    )
+
+
+def _validation_refusals(error: ValidationError) -> ChangeRefused:
+    refusals = []
+    for problem in error.errors():
+        path = field_path([part for part in problem["loc"] if isinstance(part, str | int)])
+        reason = problem["msg"].removeprefix("Value error, ")
+        refusals.append(Refusal(INVALID_INPUT, f"{path}: {reason}", path or None))
+    return ChangeRefused(refusals)
+
+
+def _record(input: InvoiceCreateInput) -> dict[str, Any]:
+    """The input as a fabric record: nested inputs become plain values, absent ones vanish."""
+    return {key: value for key, value in dataclasses.asdict(input).items() if value is not None}
+
+
+async def resolve_invoice_create(
+    info: Info,
+    input: Annotated[InvoiceCreateInput, strawberry.argument(description="The new invoice.")],
+) -> InvoiceCreatePayload:
+    try:
+        try:
+            invoice = fabric_invoice(
+                _record(input), info.context.invoices.scope.account, source_system=SOURCE_SYSTEM
+            )
+        except ValidationError as error:
+            raise _validation_refusals(error) from None
+        created = await info.context.writer.create(invoice)
+    except ChangeRefused as refused:
+        errors = errors_of(refused, InvoiceCreateError, InvoiceCreateErrorCode)
+        return InvoiceCreatePayload(invoice=None, errors=errors)
+    return InvoiceCreatePayload(invoice=as_invoice(created), errors=[])

@@ -1,0 +1,403 @@
+"""A live pull of invoices from an Akinon OMS, resumable, with bounded concurrency.
+
+`GET {base}/api/v1/oms/invoices/` with `Authorization: Token ...` answers list pages
+`{count, next, previous, results}`. When page 1's `next` link numbers its pages
+(`?page=2`) or offsets them (`?offset=100`), every page's address follows from `count`
+and the page size, and up to `concurrency` pages are fetched at once; otherwise (an
+opaque cursor) the pull follows `next` one page at a time. Either way fetching runs
+ahead of storing by at most `concurrency` pages, so memory stays bounded.
+
+A checkpoint file records the pages stored; an interrupted pull started again with the
+same checkpoint fetches only the others, and the file is removed when the pull ends.
+429, 5xx, timeouts and broken connections are retried with exponential backoff (at
+least `Retry-After` when the server sends one). docs/ingest.md explains the choices.
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import aiohttp
+
+from seeds.sources import SourceRecord, to_source_record
+
+log = logging.getLogger("invoicegraph.akinon")
+
+INVOICES_PATH = "/api/v1/oms/invoices/"
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class PullFailed(Exception):
+    """The pull stopped: a page could not be fetched. The checkpoint keeps what was stored."""
+
+
+class CheckpointMismatch(PullFailed):
+    """The checkpoint file belongs to another pull (another URL or account)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a page is fetched again."""
+
+    attempts: int = 8
+    first_delay: float = 0.5
+    max_delay: float = 60.0
+    max_retry_after: float = 600.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds before attempt `attempt + 1`: jittered exponential, never below Retry-After."""
+        backoff = min(self.max_delay, self.first_delay * 2**attempt)
+        backoff *= 0.5 + random.random() / 2  # jitter: retries of many pages do not align
+        if retry_after is None:
+            return backoff
+        return max(backoff, min(retry_after, self.max_retry_after))
+
+
+def invoices_url(base: str) -> str:
+    """The invoice list address of an OMS: a base URL gets the path, a full one is kept."""
+    parts = urlsplit(base)
+    if parts.path.rstrip("/").endswith(INVOICES_PATH.rstrip("/")):
+        return base
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + INVOICES_PATH))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetched list page; `first_position` numbers its first record within the pull."""
+
+    number: int
+    url: str
+    results: list[Any]
+    next_url: str | None
+    count: int | None
+    first_position: int
+
+    def records(self) -> list[SourceRecord]:
+        return [
+            to_source_record(self.first_position + index, item)
+            for index, item in enumerate(self.results)
+        ]
+
+
+@dataclass
+class Checkpoint:
+    """What a pull has stored, saved after each page (atomically: write, then rename)."""
+
+    path: Path
+    url: str
+    account: str
+    mode: str | None = None
+    """"page" or "offset" (addresses predictable), "next" (follow links), None (not started)."""
+    template: str | None = None
+    page_size: int = 0
+    count: int = 0
+    done: set[int] = field(default_factory=set)
+    next_url: str | None = None
+    records_done: int = 0
+
+    @classmethod
+    def open(cls, path: Path, url: str, account: str) -> "Checkpoint":
+        """The saved checkpoint of this pull, or a fresh one; refuses another pull's file."""
+        if not path.exists():
+            return cls(path, url, account)
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CheckpointMismatch(f"cannot read checkpoint {path}: {error}") from None
+        if saved.get("url") != url or saved.get("account") != account:
+            raise CheckpointMismatch(
+                f"checkpoint {path} belongs to a pull of {saved.get('url')} into account "
+                f"{saved.get('account')}; remove it or give another --checkpoint"
+            )
+        return cls(
+            path,
+            url,
+            account,
+            mode=saved["mode"],
+            template=saved.get("template"),
+            page_size=saved.get("pageSize", 0),
+            count=saved.get("count", 0),
+            done=set(saved.get("done", [])),
+            next_url=saved.get("nextUrl"),
+            records_done=saved.get("recordsDone", 0),
+        )
+
+    @property
+    def started(self) -> bool:
+        return self.mode is not None
+
+    @property
+    def pages(self) -> int:
+        """Pages the source has, as far as the latest `count` tells."""
+        if self.page_size <= 0:
+            return 1
+        return max(1, math.ceil(self.count / self.page_size))
+
+    def page_url(self, number: int) -> str:
+        """The address of page `number` (predictable modes only)."""
+        if self.template is None or self.mode not in ("page", "offset"):
+            raise ValueError(f"pages of a {self.mode!r} pull have no predictable address")
+        parts = urlsplit(self.template)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if self.mode == "page":
+            query["page"] = str(number)
+        else:
+            query["offset"] = str((number - 1) * self.page_size)
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def position_of(self, number: int) -> int:
+        """The position of a page's first record within the pull."""
+        if self.mode in ("page", "offset"):
+            return (number - 1) * self.page_size + 1
+        return self.records_done + 1
+
+    def begin(self, first: Page) -> None:
+        """Choose how to walk the pages, from page 1."""
+        self.count = first.count or len(first.results)
+        self.page_size = len(first.results)
+        self.mode = _mode(first)
+        self.template = first.next_url if self.mode in ("page", "offset") else None
+
+    def stored(self, page: Page) -> None:
+        self.done.add(page.number)
+        self.records_done += len(page.results)
+        if self.mode == "next":
+            self.next_url = page.next_url
+        if page.count is not None and self.mode in ("page", "offset"):
+            self.count = max(self.count, page.count)  # records added meanwhile get their pages
+        self.save()
+
+    def save(self) -> None:
+        state = {
+            "url": self.url,
+            "account": self.account,
+            "mode": self.mode,
+            "template": self.template,
+            "pageSize": self.page_size,
+            "count": self.count,
+            "done": sorted(self.done),
+            "nextUrl": self.next_url,
+            "recordsDone": self.records_done,
+            "savedAt": datetime.now(UTC).isoformat(),
+        }
+        partial = self.path.with_name(self.path.name + ".partial")
+        partial.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(partial, self.path)
+
+    def finish(self) -> None:
+        """The pull is complete: the next one starts over (and sees later changes)."""
+        self.path.unlink(missing_ok=True)
+
+
+def _mode(first: Page) -> str:
+    if first.next_url is None or not first.results:
+        return "next"  # a single page: nothing to predict
+    query = dict(parse_qsl(urlsplit(first.next_url).query))
+    if query.get("page") == "2":
+        return "page"
+    if query.get("offset") == str(len(first.results)):
+        return "offset"
+    return "next"
+
+
+StorePage = Callable[[Page], Awaitable[None]]
+
+
+class AkinonPull:
+    """Fetches every invoice page of one OMS and hands each to `store`, in any order."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        checkpoint: Checkpoint,
+        *,
+        concurrency: int = 4,
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: float = 60.0,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.url = url
+        self.checkpoint = checkpoint
+        self.concurrency = concurrency
+        self.retry = retry
+        self._headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._sleep = sleep
+        self._origin = urlsplit(url)[:2]
+
+    async def run(
+        self, store: StorePage, on_count: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Fetch and store every page not stored yet, then remove the checkpoint.
+
+        `on_count(count, stored)` hears the number of records the source has and how many
+        earlier runs stored, once known.
+        """
+        checkpoint = self.checkpoint
+        async with aiohttp.ClientSession(headers=self._headers, timeout=self._timeout) as session:
+            if not checkpoint.started:
+                first = await self._fetch(session, 1, self.url, 1)
+                checkpoint.begin(first)
+                if on_count:
+                    on_count(checkpoint.count, 0)
+                await store(first)
+                checkpoint.stored(first)
+            elif on_count:
+                on_count(checkpoint.count, checkpoint.records_done)
+            if checkpoint.mode == "next":
+                await self._follow(session, store)
+            else:
+                await self._fetch_pages(session, store)
+        checkpoint.finish()
+
+    async def _fetch_pages(self, session: aiohttp.ClientSession, store: StorePage) -> None:
+        """Predictable addresses: `concurrency` pages fetched or waiting to be stored at once."""
+        checkpoint = self.checkpoint
+        while missing := [n for n in range(1, checkpoint.pages + 1) if n not in checkpoint.done]:
+            window = asyncio.Semaphore(self.concurrency)
+            tasks = [
+                asyncio.ensure_future(self._fetch_in(window, session, number)) for number in missing
+            ]
+            try:
+                for next_done in asyncio.as_completed(tasks):
+                    page = await next_done
+                    await store(page)
+                    checkpoint.stored(page)
+                    window.release()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _fetch_in(
+        self, window: asyncio.Semaphore, session: aiohttp.ClientSession, number: int
+    ) -> Page:
+        """Fetch a page once the window has room; the window is freed when it is stored."""
+        await window.acquire()
+        try:
+            url = self.checkpoint.page_url(number)
+            return await self._fetch(session, number, url, self.checkpoint.position_of(number))
+        except BaseException:
+            window.release()
+            raise
+
+    async def _follow(self, session: aiohttp.ClientSession, store: StorePage) -> None:
+        """Opaque `next` links: one page at a time, fetching the next while one is stored."""
+        checkpoint = self.checkpoint
+        queue: asyncio.Queue[Page | None] = asyncio.Queue(maxsize=self.concurrency)
+
+        async def fetch_all() -> None:
+            url, number = checkpoint.next_url, max(checkpoint.done, default=0) + 1
+            position = checkpoint.records_done + 1
+            while url is not None:
+                page = await self._fetch(session, number, url, position)
+                await queue.put(page)
+                url, number, position = page.next_url, number + 1, position + len(page.results)
+            await queue.put(None)
+
+        fetcher = asyncio.ensure_future(fetch_all())
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                await asyncio.wait({getter, fetcher}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    fetcher.result()  # the fetcher failed: raise its error
+                    continue
+                page = getter.result()
+                if page is None:
+                    break
+                await store(page)
+                checkpoint.stored(page)
+        finally:
+            fetcher.cancel()
+            await asyncio.gather(fetcher, return_exceptions=True)
+
+    async def _fetch(
+        self, session: aiohttp.ClientSession, number: int, url: str, position: int
+    ) -> Page:
+        """One page, retried on 429, 5xx, timeouts and broken connections."""
+        if urlsplit(url)[:2] != self._origin:
+            # The token must not travel to another host, whatever a `next` link says.
+            raise PullFailed(f"page {number} is at {url}, outside {self.url}")
+        problem = ""
+        for attempt in range(self.retry.attempts):
+            retry_after = None
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return _page(number, url, position, await response.text())
+                    if response.status in (401, 403):
+                        raise PullFailed(f"Akinon refused the token: HTTP {response.status}")
+                    if response.status == 404 and number > 1 and self.checkpoint.mode != "next":
+                        # Fewer records than `count` said: the page is past the end now.
+                        return Page(number, url, [], None, None, position)
+                    if response.status not in RETRIED_STATUSES:
+                        text = (await response.text())[:200]
+                        raise PullFailed(f"GET {url}: HTTP {response.status}: {text}")
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                    problem = f"HTTP {response.status}"
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                problem = f"{type(error).__name__}: {error}"
+            if attempt + 1 < self.retry.attempts:
+                delay = self.retry.delay(attempt, retry_after)
+                log.warning("GET %s: %s; retrying in %.1f s", url, problem, delay)
+                await self._sleep(delay)
+        raise PullFailed(f"GET {url}: gave up after {self.retry.attempts} attempts ({problem})")
+
+
+def _page(number: int, url: str, position: int, text: str) -> Page:
+    """Parse a list page; ValueError (retried) when the body is not one."""
+    body = json.loads(text, parse_float=Decimal)
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise ValueError("the answer is not an Akinon list page {count, next, results}")
+    count = body.get("count")
+    next_url = body.get("next")
+    return Page(
+        number,
+        url,
+        body["results"],
+        next_url if isinstance(next_url, str) and next_url else None,
+        count if isinstance(count, int) else None,
+        position,
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def default_checkpoint(url: str, account: str, directory: Path | None = None) -> Path:
+    """`.invoicegraph-pull-<hash>.json` in the working directory: one per URL and account."""
+    digest = hashlib.sha256(f"{url}\n{account}".encode()).hexdigest()[:12]
+    return (directory or Path.cwd()) / f".invoicegraph-pull-{digest}.json"

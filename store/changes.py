@@ -1,0 +1,173 @@
+"""What each kind of change does to a stored invoice, worked out against the state it was read in.
+
+A planner reads a few fields of the invoice, checks the lifecycle rules, and returns a
+`Change`: the fields to set and unset, their previous values for the audit trail, and
+the conditions under which those previous values still hold. The writer applies the
+change only while the conditions hold, so a check can never pass on a stale read.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar, Protocol
+
+from store.documents import Invoice
+from store.enums import InvoiceStatus, StatusCode
+from store.field_names import is_safe_key, key_problem, unsafe_key_problems
+from store.lifecycle import check_changeable, check_invoice_status_move, check_status_code_move
+from store.refusals import INVALID_INPUT, ChangeRefused, Refusal, refuse
+
+
+class ChangeType(Enum):
+    """The kinds of change, as named in audit entries (auditType) and events (type)."""
+
+    CREATE = "CREATE"
+    STATUS_UPDATE = "STATUS_UPDATE"
+    POST = "POST"
+    ACKNOWLEDGE = "ACKNOWLEDGE"
+    ATTRIBUTES_UPDATE = "ATTRIBUTES_UPDATE"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change: what to write, what it replaces, and the state it was checked against."""
+
+    type: ChangeType
+    conditions: dict[str, Any]
+    sets: dict[str, Any] = field(default_factory=dict)
+    unsets: tuple[str, ...] = ()
+    previous: dict[str, Any] = field(default_factory=dict)
+    """Changed field path -> its value before the change (None when it had none)."""
+
+
+class Planner(Protocol):
+    """Works out a change from the invoice as read; raises ChangeRefused when it is not allowed."""
+
+    reads: ClassVar[frozenset[str]]
+
+    def plan(self, invoice: Invoice, now: str) -> Change:
+        """The change to `invoice` if it is made at the instant `now`."""
+        ...
+
+
+def _stored(value: InvoiceStatus | StatusCode | None) -> str | None:
+    return None if value is None else value.value
+
+
+def _same(value: Any) -> dict[str, Any]:
+    """A condition matching exactly this stored value ($eq: documents are not read as operators).
+
+    None matches a missing field too, which is how the store keeps "no value".
+    """
+    return {"$eq": value}
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """invoiceStatusUpdate: move invoiceStatus along the lifecycle table."""
+
+    target: InvoiceStatus
+    reads: ClassVar[frozenset[str]] = frozenset({"invoiceStatus"})
+
+    def plan(self, invoice: Invoice, now: str) -> Change:
+        check_invoice_status_move(invoice.invoiceStatus, self.target)
+        current = _stored(invoice.invoiceStatus)
+        return Change(
+            ChangeType.STATUS_UPDATE,
+            conditions={"invoiceStatus": _same(current)},
+            sets={"invoiceStatus": self.target.value},
+            previous={"invoiceStatus": current},
+        )
+
+
+@dataclass(frozen=True)
+class DeliveryStep:
+    """invoicePost and invoiceAcknowledge: move statusCode and stamp when it happened."""
+
+    target: StatusCode
+    type: ChangeType
+    stamp_field: str
+    at: str | None = None
+    reads: ClassVar[frozenset[str]] = frozenset(
+        {"invoiceStatus", "statusCode", "postedAt", "acknowledgedAt"}
+    )
+
+    def plan(self, invoice: Invoice, now: str) -> Change:
+        check_status_code_move(invoice.invoiceStatus, invoice.statusCode, self.target)
+        at = self.at or now
+        if self.target is StatusCode.ACKNOWLEDGED and invoice.postedAt and at < invoice.postedAt:
+            raise refuse(
+                INVALID_INPUT,
+                f"acknowledgedAt {at} is before the invoice was posted ({invoice.postedAt})",
+                "acknowledgedAt",
+            )
+        previous_stamp = getattr(invoice, self.stamp_field)
+        watched = {
+            "invoiceStatus": _stored(invoice.invoiceStatus),
+            "statusCode": _stored(invoice.statusCode),
+            self.stamp_field: previous_stamp,
+        }
+        return Change(
+            self.type,
+            conditions={path: _same(value) for path, value in watched.items()},
+            sets={"statusCode": self.target.value, self.stamp_field: at},
+            previous={"statusCode": watched["statusCode"], self.stamp_field: previous_stamp},
+        )
+
+
+def post(at: str | None = None) -> DeliveryStep:
+    """CREATED -> POSTED, setting postedAt (now unless given)."""
+    return DeliveryStep(StatusCode.POSTED, ChangeType.POST, "postedAt", at)
+
+
+def acknowledge(at: str | None = None) -> DeliveryStep:
+    """POSTED -> ACKNOWLEDGED, setting acknowledgedAt (now unless given)."""
+    return DeliveryStep(StatusCode.ACKNOWLEDGED, ChangeType.ACKNOWLEDGE, "acknowledgedAt", at)
+
+
+@dataclass(frozen=True)
+class AttributesUpdate:
+    """invoiceAttributesUpdate: set some top-level attribute keys and remove others."""
+
+    attributes: Mapping[str, Any]
+    keys_to_remove: Sequence[str]
+    reads: ClassVar[frozenset[str]] = frozenset({"invoiceStatus", "attributes"})
+
+    def __post_init__(self) -> None:
+        """Refuse bad arguments at once, before anything is read."""
+        if not isinstance(self.attributes, Mapping):
+            raise refuse(INVALID_INPUT, "attributes must be a JSON object", "attributes")
+        problems = unsafe_key_problems(dict(self.attributes), ["attributes"])
+        problems += [
+            key_problem(key, "keysToRemove") for key in self.keys_to_remove if not is_safe_key(key)
+        ]
+        both = sorted(set(self.attributes) & set(self.keys_to_remove))
+        if both:
+            problems.append(
+                Refusal(
+                    INVALID_INPUT,
+                    f"keys both set and removed: {', '.join(both)}",
+                    "keysToRemove",
+                )
+            )
+        if not self.attributes and not self.keys_to_remove:
+            problems.append(
+                Refusal(INVALID_INPUT, "nothing to change: give attributes or keysToRemove", None)
+            )
+        if problems:
+            raise ChangeRefused(problems)
+
+    def plan(self, invoice: Invoice, now: str) -> Change:
+        check_changeable(invoice.invoiceStatus)
+        current = invoice.attributes or {}
+        touched = [*self.attributes, *dict.fromkeys(self.keys_to_remove)]
+        previous = {f"attributes.{key}": current.get(key) for key in touched}
+        conditions = {path: _same(value) for path, value in previous.items()}
+        conditions["invoiceStatus"] = {"$ne": InvoiceStatus.DELETED.value}
+        return Change(
+            ChangeType.ATTRIBUTES_UPDATE,
+            conditions=conditions,
+            sets={f"attributes.{key}": value for key, value in self.attributes.items()},
+            unsets=tuple(f"attributes.{key}" for key in dict.fromkeys(self.keys_to_remove)),
+            previous=previous,
+        )

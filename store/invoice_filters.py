@@ -1,0 +1,157 @@
+"""Invoice filters: store-neutral conditions, translated here into one MongoDB filter.
+
+Callers describe what they want as `Condition(field, operator, value)`; only this module
+knows the document paths and the MongoDB operators behind them. Conditions combine with
+AND. On paths that run through arrays (`orders.orderId`, `orders.items.sku`) the positive
+operators (eq, in) hold when any element matches and the negative ones (ne, nin) when no
+element does, which is MongoDB's own reading on both backends.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from store.enums import InvoiceStatus
+from store.instants import parse_instant
+from store.money import decimal_text, parse_money, to_units
+
+
+class FilterField(Enum):
+    """The invoice fields the API filters on, by their fabric names."""
+
+    INVOICE_STATUS = "invoiceStatus"
+    INVOICE_TYPE = "invoiceType"
+    STATUS_CODE = "statusCode"
+    CHANNEL_ID = "channelId"
+    CURRENCY = "currency"
+    INVOICE_NUMBER = "invoiceNumber"
+    INVOICE_DATE = "invoiceDate"
+    CREATED_AT = "createdAt"
+    INVOICE_TOTAL = "invoiceTotal"
+    ORDER_NUMBER = "orderNumber"
+    ORDER_ID = "orderId"
+    SHIPMENT_NUMBER = "shipmentNumber"
+    CUSTOMER_EMAIL = "customerEmail"
+    SKU = "sku"
+
+
+class Operator(Enum):
+    """fabric's search conditions."""
+
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NIN = "nin"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+
+
+FIELD_PATHS: dict[FilterField, str] = {
+    FilterField.INVOICE_STATUS: "invoiceStatus",
+    FilterField.INVOICE_TYPE: "invoiceType",
+    FilterField.STATUS_CODE: "statusCode",
+    FilterField.CHANNEL_ID: "channelId",
+    FilterField.CURRENCY: "currency",
+    FilterField.INVOICE_NUMBER: "invoiceNumber",
+    FilterField.INVOICE_DATE: "invoiceDate",
+    FilterField.CREATED_AT: "createdAt",
+    # Money compares through its integer companion (docs/money-and-time.md).
+    FilterField.INVOICE_TOTAL: "_units.invoiceTotal",
+    FilterField.ORDER_NUMBER: "orders.orderNumber",
+    FilterField.ORDER_ID: "orders.orderId",
+    FilterField.SHIPMENT_NUMBER: "shipmentNumber",
+    FilterField.CUSTOMER_EMAIL: "customer.email",
+    FilterField.SKU: "orders.items.sku",
+}
+"""Where each filter field lives in a stored document."""
+
+INSTANT_FIELDS = frozenset({FilterField.INVOICE_DATE, FilterField.CREATED_AT})
+MONEY_FIELDS = frozenset({FilterField.INVOICE_TOTAL})
+ORDERED_FIELDS = INSTANT_FIELDS | MONEY_FIELDS
+"""Fields with a meaningful order; only these take lt, lte, gt and gte."""
+
+LIST_OPERATORS = frozenset({Operator.IN, Operator.NIN})
+RANGE_OPERATORS = frozenset({Operator.LT, Operator.LTE, Operator.GT, Operator.GTE})
+MAX_LIST_VALUES = 100
+
+_MONGO_OPERATORS = {operator: f"${operator.value}" for operator in Operator}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`field operator value`; `value` is a sequence for IN and NIN."""
+
+    field: FilterField
+    operator: Operator
+    value: Any
+
+
+def invoice_criteria(conditions: Sequence[Condition]) -> dict[str, Any] | None:
+    """The MongoDB filter of all `conditions` (AND), or None when there are none.
+
+    Raises ValueError for a condition that cannot hold a meaning (see `check_condition`).
+    """
+    clauses = [_clause(condition) for condition in conditions]
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def asks_for_deleted(conditions: Sequence[Condition]) -> bool:
+    """Whether a condition names invoiceStatus DELETED with eq or in.
+
+    Deleted invoices are left out of reads (docs/lifecycle.md) unless a filter asks for
+    them by name like this; then the read must include them for the filter to find any.
+    """
+    deleted = InvoiceStatus.DELETED.value
+    for condition in conditions:
+        if condition.field is not FilterField.INVOICE_STATUS or condition.value is None:
+            continue
+        if condition.operator is Operator.EQ:
+            named = [condition.value]
+        elif condition.operator is Operator.IN:
+            named = list(condition.value)
+        else:
+            continue
+        if deleted in (_stored_value(condition.field, value) for value in named):
+            return True
+    return False
+
+
+def check_condition(condition: Condition) -> None:
+    """Raise ValueError, with a reason a client can act on, unless the condition is valid."""
+    _clause(condition)
+
+
+def _clause(condition: Condition) -> dict[str, Any]:
+    field, operator = condition.field, condition.operator
+    if operator in RANGE_OPERATORS and field not in ORDERED_FIELDS:
+        raise ValueError(f"{field.value} has no order to compare with {operator.value}")
+    if operator in LIST_OPERATORS:
+        if isinstance(condition.value, str | bytes) or not isinstance(condition.value, Sequence):
+            raise ValueError(f"{operator.value} takes a list of values")
+        if len(condition.value) > MAX_LIST_VALUES:
+            raise ValueError(f"{operator.value} takes at most {MAX_LIST_VALUES} values")
+        value: Any = [_stored_value(field, item) for item in condition.value]
+    else:
+        value = _stored_value(field, condition.value)
+    return {FIELD_PATHS[field]: {_MONGO_OPERATORS[operator]: value}}
+
+
+def _stored_value(field: FilterField, value: Any) -> Any:
+    """A value as the document stores it: enum values, canonical instants, money units."""
+    if value is None:
+        raise ValueError("null is not a value to compare with")
+    if field in MONEY_FIELDS:
+        return to_units(parse_money(decimal_text(value) if isinstance(value, Decimal) else value))
+    if field in INSTANT_FIELDS:
+        return parse_instant(value)
+    if isinstance(value, Enum):
+        return value.value
+    if not isinstance(value, str):
+        raise ValueError(f"{field.value} compares with text, not {type(value).__name__}")
+    return value

@@ -1,0 +1,60 @@
+"""The orders an invoice listing can take, each made total by a unique tiebreaker."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from store.keyset import SortKey
+
+
+class SortField(Enum):
+    """The invoice fields a listing sorts by, by their fabric names."""
+
+    INVOICE_DATE = "invoiceDate"
+    CREATED_AT = "createdAt"
+    INVOICE_TOTAL = "invoiceTotal"
+    INVOICE_NUMBER = "invoiceNumber"
+
+
+@dataclass(frozen=True)
+class _Sortable:
+    path: str
+    value_type: type
+    unique: bool = False
+
+
+_SORTABLE = {
+    SortField.INVOICE_DATE: _Sortable("invoiceDate", str),
+    SortField.CREATED_AT: _Sortable("createdAt", str),
+    # Money sorts by its integer companion: exact on both backends.
+    SortField.INVOICE_TOTAL: _Sortable("_units.invoiceTotal", int),
+    # invoiceNumber is unique per account, so it needs no tiebreaker.
+    SortField.INVOICE_NUMBER: _Sortable("invoiceNumber", str, unique=True),
+}
+TIEBREAKER = "invoiceId"
+"""Unique per account: the last key of every order that is not total already."""
+
+DEFAULT_ORDER: tuple[tuple[SortField, bool], ...] = ((SortField.INVOICE_DATE, True),)
+"""Newest invoice first."""
+
+
+def invoice_sort_keys(order: Sequence[tuple[SortField, bool]]) -> tuple[SortKey, ...]:
+    """The keys of a total order: `(field, descending)` pairs, then the tiebreaker.
+
+    Keys after a unique one could never decide anything and are left out, so that the
+    indexes in store/indexes.py serve every order a client asks for with one key.
+    Raises ValueError when a field is listed twice.
+    """
+    fields = [field for field, _ in order]
+    for field in fields:
+        if fields.count(field) > 1:
+            raise ValueError(f"{field.name} is listed more than once")
+    keys: list[SortKey] = []
+    for field, descending in order or DEFAULT_ORDER:
+        sortable = _SORTABLE[field]
+        keys.append(SortKey(sortable.path, descending, sortable.value_type))
+        if sortable.unique:
+            return tuple(keys)
+    # The tiebreaker runs the same way as the last key, so one index serves both directions.
+    keys.append(SortKey(TIEBREAKER, keys[-1].descending, str))
+    return tuple(keys)

@@ -1,0 +1,195 @@
+"""Changing invoices: each change one atomic, audited, versioned update, then its event.
+
+No change needs more than its own invoice document, so none needs a transaction (the
+embedded store has none). A change reads the fields its planner needs, checks them,
+and writes with those values as conditions: `$inc` the version, `$push` the audit
+entry, `$set`/`$unset` the fields. When the invoice changed in between, the update
+matches nothing and the change starts over from a fresh read (a bounded number of
+times), or, under `expected_version`, is refused with the current version.
+"""
+
+import secrets
+from typing import Any
+
+import orjson
+
+from store.changes import Change, ChangeType, Planner
+from store.documents import AuditLog, Invoice, UpdatedField
+from store.enums import StatusCode
+from store.events import InvoiceEvent
+from store.field_names import unsafe_key_problems
+from store.instants import now_instant
+from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
+from store.lifecycle import INITIAL_INVOICE_STATUS, INVOICE_STATUS_TRANSITIONS
+from store.refusals import (
+    DUPLICATE,
+    INVALID_INPUT,
+    NOT_FOUND,
+    VERSION_CONFLICT,
+    ChangeRefused,
+    Refusal,
+    refuse,
+)
+from store.totals import totals_problems
+
+MAX_ATTEMPTS = 10
+"""Fresh reads a change without expected_version gets while other writers keep winning."""
+
+AUDIT_SOURCE = "API"
+
+
+def new_audit_id() -> str:
+    """A 24-hex id, like fabric's audit ids; the event of the change carries the same."""
+    return secrets.token_hex(12)
+
+
+def original_value(value: Any) -> str | None:
+    """A previous value as audit text: text as is, anything else as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
+
+
+class InvoiceWriter:
+    """The changes one caller makes to the invoices of its scope."""
+
+    def __init__(self, invoices: ScopedInvoices, actor: str) -> None:
+        # Writes see deleted invoices: changing one is refused as a transition, not hidden.
+        self._invoices = invoices.including_deleted()
+        self._events = invoices.events
+        self.actor = actor
+
+    def _audit_entry(
+        self, change_type: ChangeType, audit_id: str, at: str, previous: dict[str, Any]
+    ) -> AuditLog:
+        return AuditLog(
+            auditId=audit_id,
+            auditType=change_type.value,
+            employeeId=self.actor,
+            auditTimestamp=at,
+            source=AUDIT_SOURCE,
+            updatedFields=[
+                UpdatedField(fieldName=name, fieldOriginalValue=original_value(value))
+                for name, value in previous.items()
+            ],
+        )
+
+    def _event(
+        self, invoice: Invoice, change_type: ChangeType, audit_id: str, time: str, fields: list[str]
+    ) -> InvoiceEvent:
+        return InvoiceEvent(
+            eventId=audit_id,
+            account=invoice.account,
+            invoiceId=invoice.invoiceId,
+            channelId=invoice.channelId,
+            version=invoice.version,
+            type=change_type,
+            time=time,
+            changedFields=fields,
+            actor=self.actor,
+        )
+
+    async def create(self, invoice: Invoice) -> Invoice:
+        """Store a new invoice in its initial state, with its CREATE audit entry and event."""
+        problems = totals_problems(invoice)
+        problems += unsafe_key_problems(invoice.model_dump(mode="json", exclude_none=True), [])
+        if not invoice.invoiceNumber.strip():
+            problems.insert(0, Refusal(INVALID_INPUT, "invoiceNumber is blank", "invoiceNumber"))
+        status = invoice.invoiceStatus or INITIAL_INVOICE_STATUS
+        starts = INVOICE_STATUS_TRANSITIONS[None]
+        if status not in starts:
+            choices = ", ".join(sorted(state.value for state in starts))
+            problems.insert(
+                0,
+                Refusal(
+                    INVALID_INPUT,
+                    f"a new invoice cannot start as {status.value}; it can start as {choices}",
+                    "invoiceStatus",
+                ),
+            )
+        if problems:
+            raise ChangeRefused(problems)
+        at, audit_id = invoice.createdAt, new_audit_id()
+        audit = self._audit_entry(ChangeType.CREATE, audit_id, at, {})
+        created = invoice.model_copy(
+            update={
+                "invoiceStatus": status,
+                "statusCode": StatusCode.CREATED,
+                "updatedAt": at,
+                "auditLogs": [audit],
+                "version": 1,
+            }
+        )
+        with self._events.in_flight.track(at):
+            try:
+                await self._invoices.insert(created, changed_at=at)
+            except DuplicateInvoice as duplicate:
+                raise _duplicate_refusal(duplicate) from None
+            await self._events.record(self._event(created, ChangeType.CREATE, audit_id, at, []))
+        return created
+
+    async def apply(
+        self, invoice_id: str, planner: Planner, expected_version: int | None = None
+    ) -> Invoice:
+        """Make the planned change; ChangeRefused when it is not found, allowed or current."""
+        if expected_version is not None and expected_version < 1:
+            raise refuse(INVALID_INPUT, "expectedVersion starts at 1", "expectedVersion")
+        for _ in range(MAX_ATTEMPTS):
+            current = await self._invoices.get(invoice_id, fields=["version", *planner.reads])
+            if current is None:
+                raise refuse(NOT_FOUND, f"no invoice {invoice_id!r} in this account", "invoiceId")
+            if expected_version is not None and current.version != expected_version:
+                raise _conflict(expected_version, current.version)
+            at = now_instant()
+            change = planner.plan(current, at)
+            changed = await self._write(current, change, at, expected_version)
+            if changed is not None:
+                return changed
+        raise refuse(
+            VERSION_CONFLICT,
+            f"invoice {invoice_id!r} kept changing under this change ({MAX_ATTEMPTS} attempts); "
+            "read it again and retry",
+            "invoiceId",
+        )
+
+    async def _write(
+        self, current: Invoice, change: Change, at: str, expected_version: int | None
+    ) -> Invoice | None:
+        """The one atomic update of a change, and its event; None when the invoice moved on."""
+        audit_id = new_audit_id()
+        audit = self._audit_entry(change.type, audit_id, at, change.previous)
+        update: dict[str, Any] = {
+            "$inc": {"version": 1},
+            "$push": {"auditLogs": audit.model_dump(mode="json", exclude_none=True)},
+            "$set": {**change.sets, "updatedAt": at},
+            "$max": {CHANGE_CLOCK: at},
+        }
+        if change.unsets:
+            update["$unset"] = dict.fromkeys(change.unsets, "")
+        conditions = dict(change.conditions)
+        if expected_version is not None:
+            conditions["version"] = expected_version
+        with self._events.in_flight.track(at):
+            document = await self._invoices.update_if(current.invoiceId, conditions, update)
+            if document is None:
+                return None
+            changed = from_document(document)
+            time, fields = document[CHANGE_CLOCK], list(change.previous)
+            await self._events.record(self._event(changed, change.type, audit_id, time, fields))
+        return changed
+
+
+def _conflict(expected: int, current: int) -> ChangeRefused:
+    return refuse(
+        VERSION_CONFLICT,
+        f"expectedVersion is {expected} but the invoice is at version {current}",
+        "expectedVersion",
+        current_version=current,
+    )
+
+
+def _duplicate_refusal(duplicate: DuplicateInvoice) -> ChangeRefused:
+    named = [key for key in ("invoiceNumber", "invoiceId") if key in duplicate.key]
+    field = named[0] if named else "invoiceNumber"
+    value = duplicate.key.get(field)
+    return refuse(DUPLICATE, f"this account already has an invoice with {field} {value!r}", field)

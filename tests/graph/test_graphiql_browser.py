@@ -1,0 +1,51 @@
+"""GraphiQL in a real headless Chromium: the page loads from this server alone and runs a query."""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from graph.examples import EXAMPLE_OPERATIONS
+from seeds.ingest import ingest_records
+from seeds.sources import read_records
+from store.invoices import Scope
+from tests.conftest import ServeFactory
+from tests.graph.node_scripts import missing, run_node
+from tests.graph.test_graphiql import operation_name
+
+CHROMIUM = Path("/usr/bin/chromium")
+EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "data" / "fabric-example.json"
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium, which `make test` installs when it is missing."""
+    if not CHROMIUM.is_file():
+        missing(f"Chromium is not installed at {CHROMIUM}")
+    return CHROMIUM
+
+
+async def test_graphiql_runs_first_example_in_chromium(
+    serve: ServeFactory, chromium: Path, tmp_path: Path
+) -> None:
+    client = await serve()
+    report = await ingest_records(read_records(EXAMPLE), client.invoices.scoped(Scope("demo")))
+    assert report.stored == 1
+    url = str(client.http.make_url("/graphql"))
+    screenshot = tmp_path / "graphiql.png"
+
+    seen = await run_node("graphiql-browser.mjs", url, str(screenshot), str(chromium))
+
+    # One tab per example operation, named after it.
+    assert seen["tabs"] == [operation_name(example) for example in EXAMPLE_OPERATIONS]
+    # The first tab ran with its variables and the headers example: the reference invoice.
+    assert seen["result"] == {
+        "data": {"invoice": {**seen["result"]["data"]["invoice"], "invoiceNumber": "23940791"}}
+    }
+    assert seen["result"]["data"]["invoice"]["orders"][0]["items"]
+    # Everything came from this server: no CDN, nothing refused, no script error.
+    origin = urlsplit(url).netloc
+    assert {urlsplit(request).netloc for request in seen["requests"]} == {origin}
+    assert seen["failures"] == []
+    assert seen["errors"] == []
+    assert screenshot.stat().st_size > 10_000

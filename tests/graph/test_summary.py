@@ -1,0 +1,119 @@
+"""invoiceSummary: exact counts and sums, grouped, from one aggregation."""
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from decimal import Decimal
+from typing import Any
+
+from seeds.demo import generate_demo_invoices
+from store.documents import Invoice
+from store.enums import InvoiceStatus
+from store.invoices import Scope
+from tests.conftest import GraphQLClient, ServeFactory
+
+TOTALS = "count invoiceTotal totalTaxAmount"
+SUMMARY = f"""
+query Summary($filter: InvoiceFilter) {{
+  invoiceSummary(filter: $filter) {{
+    count
+    groups {{ invoiceStatus invoiceType currency {TOTALS} }}
+    byStatus {{ invoiceStatus currency {TOTALS} }}
+    byType {{ invoiceType currency {TOTALS} }}
+    byCurrency {{ currency {TOTALS} }}
+  }}
+}}
+"""
+
+Key = Callable[[Invoice], tuple[Hashable, ...]]
+
+
+async def seed(client: GraphQLClient) -> list[Invoice]:
+    generated = generate_demo_invoices(per_account=80)
+    for account in ("demo", "acme"):
+        mine = [invoice for invoice in generated if invoice.account == account]
+        await client.invoices.scoped(Scope(account)).insert_many(mine)
+    return [invoice for invoice in generated if invoice.account == "demo"]
+
+
+def brute_force(invoices: list[Invoice], key: Key) -> dict[tuple[Hashable, ...], list[Any]]:
+    """count, exact invoiceTotal and totalTaxAmount sums per key, in Decimal."""
+    totals: dict[tuple[Hashable, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for invoice in invoices:
+        entry = totals[key(invoice)]
+        entry[0] += 1
+        entry[1] += invoice.invoiceTotal
+        entry[2] += invoice.totalTaxAmount or Decimal(0)
+    return dict(totals)
+
+
+def served(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[Any, list[Any]]:
+    return {
+        tuple(row[name] for name in names): [
+            row["count"],
+            Decimal(row["invoiceTotal"]),
+            Decimal(row["totalTaxAmount"]),
+        ]
+        for row in rows
+    }
+
+
+def status(invoice: Invoice) -> str | None:
+    return invoice.invoiceStatus.value if invoice.invoiceStatus else None
+
+
+def kind(invoice: Invoice) -> str | None:
+    return invoice.invoiceType.value if invoice.invoiceType else None
+
+
+def check(summary: dict[str, Any], invoices: list[Invoice]) -> None:
+    assert summary["count"] == len(invoices)
+    rollups: list[tuple[str, tuple[str, ...], Key]] = [
+        (
+            "groups",
+            ("invoiceStatus", "invoiceType", "currency"),
+            lambda i: (status(i), kind(i), i.currency),
+        ),
+        ("byStatus", ("invoiceStatus", "currency"), lambda i: (status(i), i.currency)),
+        ("byType", ("invoiceType", "currency"), lambda i: (kind(i), i.currency)),
+        ("byCurrency", ("currency",), lambda i: (i.currency,)),
+    ]
+    for name, fields, key in rollups:
+        assert served(summary[name], fields) == brute_force(invoices, key), name
+
+
+async def test_summary_matches_brute_force_in_one_command(serve: ServeFactory) -> None:
+    client = await serve()
+    invoices = await seed(client)
+    visible = [i for i in invoices if i.invoiceStatus is not InvoiceStatus.DELETED]
+    before = client.commands
+    summary = (await client.data(SUMMARY))["invoiceSummary"]
+    assert client.commands - before == 1
+    check(summary, visible)
+    assert len(summary["byCurrency"]) > 1
+    # Sums are exact decimal text, never floats: "12.50" rather than 12.5.
+    assert all("." in row["invoiceTotal"] for row in summary["byCurrency"])
+
+
+async def test_summary_applies_the_filter(serve: ServeFactory) -> None:
+    client = await serve()
+    invoices = await seed(client)
+    filter = {"invoiceType": {"in": ["RETURN", "APPEASEMENT"]}, "currency": {"ne": "TRY"}}
+    summary = (await client.data(SUMMARY, {"filter": filter}))["invoiceSummary"]
+    chosen = [
+        invoice
+        for invoice in invoices
+        if kind(invoice) in ("RETURN", "APPEASEMENT")
+        and invoice.currency != "TRY"
+        and invoice.invoiceStatus is not InvoiceStatus.DELETED
+    ]
+    assert chosen
+    check(summary, chosen)
+    deleted = {"invoiceStatus": {"eq": "DELETED"}}
+    summary = (await client.data(SUMMARY, {"filter": deleted}))["invoiceSummary"]
+    check(summary, [i for i in invoices if i.invoiceStatus is InvoiceStatus.DELETED])
+
+
+async def test_summary_of_nothing_is_empty(serve: ServeFactory) -> None:
+    client = await serve()
+    summary = (await client.data(SUMMARY))["invoiceSummary"]
+    assert summary == {"count": 0, "groups": [], "byStatus": [], "byType": [], "byCurrency": []}
