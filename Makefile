@@ -48,6 +48,10 @@ typecheck: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/pytest
 
+# Benchmarks (docs/performance.md): a table on stdout and bench/results.json, in ~7 minutes.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 schema: $(STAMP)
 	$(BIN)/invoicegraph schema > schema.graphql
 

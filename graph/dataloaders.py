@@ -7,6 +7,7 @@ projection and kind, and every `load` on it within a tick becomes one command.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import suppress
 
 from strawberry.dataloader import DataLoader
 
@@ -65,6 +66,7 @@ class Loaders:
     def forget(self, invoice_id: str) -> None:
         """Drop what this request loaded about an invoice, after changing it."""
         for loader in self._invoice_by_id.values():
-            loader.clear(invoice_id)
+            with suppress(KeyError):  # not loaded by this loader
+                loader.clear(invoice_id)
         for by_order in self._invoices_by_order_id.values():
             by_order.clear_all()

@@ -21,3 +21,14 @@ class BadUserInput(ClientError):
 
     def __init__(self, argument: str, reason: str) -> None:
         super().__init__(f"Invalid argument '{argument}': {reason}", argument=argument)
+
+
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+"""The code of errors caused by a store that could not answer: the same request may work later."""
+
+RETRY_AFTER_SECONDS = 1
+"""What 503 answers suggest in `Retry-After`: the database's own failover takes seconds."""
+
+
+def service_unavailable_message(reason: str) -> str:
+    return f"The invoice store is unavailable ({reason}). Retry the request later."

@@ -6,7 +6,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.argument_errors import ArgumentErrors
+from graph.limits import QueryLimitsExtension
 from graph.mutations.root import Mutation
+from graph.permissions import READ_PERMISSIONS
 from graph.resolvers.events import resolve_invoice_events
 from graph.resolvers.invoices import (
     resolve_invoice,
@@ -25,18 +27,22 @@ from graph.types.summary import InvoiceSummary
 class Query:
     invoice: Invoice | None = strawberry.field(
         resolver=resolve_invoice,
+        permission_classes=READ_PERMISSIONS,
         description="The invoice with this invoiceId, or null when the caller has none.",
     )
     invoiceByNumber: Invoice | None = strawberry.field(
         resolver=resolve_invoice_by_number,
+        permission_classes=READ_PERMISSIONS,
         description="The invoice with this invoiceNumber, or null when the caller has none.",
     )
     node: Node | None = strawberry.field(
         resolver=resolve_node,
+        permission_classes=READ_PERMISSIONS,
         description="Any object by its global id; null when the caller cannot see it.",
     )
     invoices: InvoiceConnection = strawberry.field(
         resolver=resolve_invoices,
+        permission_classes=READ_PERMISSIONS,
         description=(
             "The caller's invoices matching a filter, in a total order (newest first unless "
             "sorted otherwise), a page at a time."
@@ -44,6 +50,7 @@ class Query:
     )
     invoiceSummary: InvoiceSummary = strawberry.field(
         resolver=resolve_invoice_summary,
+        permission_classes=READ_PERMISSIONS,
         description=(
             "Counts and exact sums of the caller's invoices matching a filter, grouped by "
             "status, type and currency."
@@ -51,6 +58,7 @@ class Query:
     )
     invoiceEvents: InvoiceEventConnection = strawberry.field(
         resolver=resolve_invoice_events,
+        permission_classes=READ_PERMISSIONS,
         description=(
             "Every change to the caller's invoices, oldest first, a page at a time: each "
             "invoice's events in version order without gaps. Follow it with the endCursor."
@@ -69,7 +77,8 @@ schema = InvoiceGraphSchema(
     query=Query,
     mutation=Mutation,
     types=[Invoice],
-    extensions=[ArgumentErrors],
+    # QueryLimitsExtension first: it refuses a query before ArgumentErrors validates it.
+    extensions=[QueryLimitsExtension, ArgumentErrors],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
 

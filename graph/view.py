@@ -15,18 +15,28 @@ import orjson
 from aiohttp import web
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.context import Context
-from graph.errors import ClientError
+from graph.errors import (
+    RETRY_AFTER_SECONDS,
+    SERVICE_UNAVAILABLE,
+    ClientError,
+    service_unavailable_message,
+)
 from graph.graphiql import GraphiQL
 from graph.http_problem import HTTPProblem
+from graph.limits import LimitPolicy, QueryLimits, throttled_retry_after
 from graph.persisted import PersistedQueries, RequestedDocument
+from graph.request_record import Outcome, request_record
 from graph.schema import InvoiceGraphSchema
+from graph.site_context import HEADER as SITE_CONTEXT
+from graph.site_context import request_scope
+from store.client import StoreUnavailable
 from store.invoices import InvoiceStore, Scope
-from store.keys import ApiKey, KeyRing
+from store.keys import ApiKey, ApiKeys
 
 __all__ = ["GraphQLView", "HTTPProblem", "json_response"]
 
@@ -68,9 +78,14 @@ def json_response(
     )
 
 
-def problem_response(problem: HTTPProblem, media_type: str = JSON) -> web.Response:
+def problem_response(
+    problem: HTTPProblem, media_type: str = JSON, extensions: dict[str, Any] | None = None
+) -> web.Response:
     error = {"message": problem.message, "extensions": {"code": problem.code}}
-    return json_response({"errors": [error]}, problem.status, problem.headers, media_type)
+    body: dict[str, Any] = {"errors": [error]}
+    if extensions:
+        body["extensions"] = extensions
+    return json_response(body, problem.status, problem.headers, media_type)
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -111,6 +126,16 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(not error.path for error in errors)
 
 
+def unavailable(error: StoreUnavailable) -> HTTPProblem:
+    """The answer when the store failed before execution (looking up a persisted document)."""
+    return HTTPProblem(
+        503,
+        SERVICE_UNAVAILABLE,
+        service_unavailable_message(error.reason),
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
@@ -124,13 +149,15 @@ class GraphQLView:
     def __init__(
         self,
         schema: InvoiceGraphSchema,
-        keys: Callable[[], KeyRing],
+        keys: Callable[[], ApiKeys],
         invoices: Callable[[], InvoiceStore],
         persisted: Callable[[], PersistedQueries],
         graphiql: GraphiQL,
         cache_max_age: int = 60,
+        limits: LimitPolicy | None = None,
     ) -> None:
         self.schema = schema
+        self._limits = limits or LimitPolicy(QueryLimits())
         self._keys = keys
         self._invoices = invoices
         self._persisted = persisted
@@ -140,26 +167,39 @@ class GraphQLView:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
             return self._graphiql.page()
+        record = request_record(request)
         media_type = negotiate(request.headers.get("Accept"))
         if media_type is None:
-            return problem_response(
-                HTTPProblem(
-                    406,
-                    "NOT_ACCEPTABLE",
-                    f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}; this endpoint answers in those.",
-                )
+            problem = HTTPProblem(
+                406,
+                "NOT_ACCEPTABLE",
+                f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}; this endpoint answers in those.",
             )
+            record.refused(problem.code)
+            return problem_response(problem, extensions=self._limits.unpriced())
         try:
-            api_key = self._authenticate(request)
+            api_key = await self._authenticate(request)
+            record.identify(api_key.name, api_key.account)
+            scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
             params = await self._read_params(request)
             requested = await self._persisted().requested_document(params, api_key)
-            result = await self._execute(request, api_key, requested.text, params)
-        except HTTPProblem as problem:
-            return problem_response(problem, media_type)
-        request_error = is_request_error(result)
-        if not request_error:
-            await self._persisted().register(requested, api_key)
+            result = await self._execute(request, api_key, scope, requested.text, params)
+            request_error = is_request_error(result)
+            if not request_error:
+                await self._persisted().register(requested, api_key)
+        except (HTTPProblem, StoreUnavailable) as refusal:
+            problem = refusal if isinstance(refusal, HTTPProblem) else unavailable(refusal)
+            record.refused(problem.code)
+            return problem_response(problem, media_type, self._limits.unpriced())
         body = self._format_result(result, request_error)
+        record.answered(requested.text, params.get("operationName"), body, request_error)
+        if record.outcome is Outcome.UNAVAILABLE and media_type == GRAPHQL_RESPONSE_JSON:
+            # The store failed under the request: no partial data, and a status to retry on.
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return json_response({"errors": body["errors"]}, 503, retry, media_type)
+        retry_after = throttled_retry_after(body)
+        if retry_after is not None:
+            return json_response(body, 429, {"Retry-After": str(retry_after)}, media_type)
         status = 400 if request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
         if self._cacheable(request, requested, body):
             return self._cached_response(request, body, media_type)
@@ -170,7 +210,7 @@ class GraphQLView:
         asks_for_html = "text/html" in request.headers.get("Accept", "")
         return asks_for_html and not any(name in request.query for name in REQUEST_PARAMS)
 
-    def _authenticate(self, request: web.Request) -> ApiKey:
+    async def _authenticate(self, request: web.Request) -> ApiKey:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         challenge = {"WWW-Authenticate": 'Bearer realm="invoicegraph"'}
         if scheme.lower() != "bearer" or not token.strip():
@@ -180,7 +220,7 @@ class GraphQLView:
                 "Send an API key as 'Authorization: Bearer <key>'.",
                 challenge,
             )
-        api_key = self._keys().authenticate(token.strip())
+        api_key = await self._keys().authenticate(token.strip())
         if api_key is None:
             raise HTTPProblem(401, "UNAUTHENTICATED", "Unknown API key.", challenge)
         return api_key
@@ -198,10 +238,28 @@ class GraphQLView:
                     "UNSUPPORTED_MEDIA_TYPE",
                     "POST a JSON body with 'Content-Type: application/json'.",
                 )
-            params = self._decode_json(await request.read(), "request body")
+            params = self._decode_json(await self._read_body(request), "request body")
+            if isinstance(params, list):
+                raise HTTPProblem(
+                    400,
+                    "BATCH_NOT_SUPPORTED",
+                    "Batched requests (a JSON array) are not supported: send each operation in "
+                    "its own request.",
+                )
             if not isinstance(params, dict):
                 raise HTTPProblem(400, "BAD_REQUEST", "The request body must be a JSON object.")
         return self._check_params(params)
+
+    @staticmethod
+    async def _read_body(request: web.Request) -> bytes:
+        try:
+            return await request.read()
+        except web.HTTPRequestEntityTooLarge as too_large:
+            raise HTTPProblem(
+                413,
+                "REQUEST_TOO_LARGE",
+                f"The request body is too large: {too_large.text}",
+            ) from None
 
     @staticmethod
     def _decode_json(text: str | bytes, what: str) -> Any:
@@ -223,10 +281,10 @@ class GraphQLView:
         return params
 
     async def _execute(
-        self, request: web.Request, api_key: ApiKey, document: str, params: Params
+        self, request: web.Request, api_key: ApiKey, scope: Scope, document: str, params: Params
     ) -> ExecutionResult:
-        scope = Scope(account=api_key.account)
-        context = Context.for_request(api_key, self._invoices().scoped(scope))
+        limits = self._limits.for_key(api_key)
+        context = Context.for_request(api_key, self._invoices().scoped(scope), limits)
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -246,6 +304,14 @@ class GraphQLView:
             ) from None
         except MissingQueryError:
             raise HTTPProblem(400, "BAD_REQUEST", "The request has no 'query'.") from None
+        except CannotGetOperationTypeError as unknown:
+            name = unknown.operation_name
+            message = (
+                f"The document has no operation named {name!r}."
+                if name
+                else "The document has no operation, or several: name one in 'operationName'."
+            )
+            raise HTTPProblem(400, "BAD_REQUEST", message) from None
 
     @staticmethod
     def _cacheable(
@@ -282,6 +348,14 @@ class GraphQLView:
     @staticmethod
     def _format_error(error: GraphQLError, request_error: bool) -> dict[str, Any]:
         original = error.original_error
+        if isinstance(original, StoreUnavailable):
+            answer: dict[str, Any] = {
+                "message": service_unavailable_message(original.reason),
+                "extensions": {"code": SERVICE_UNAVAILABLE},
+            }
+            if error.path:
+                answer["path"] = error.path
+            return answer
         if original is not None and not isinstance(original, GraphQLError):
             error_id = uuid.uuid4().hex
             log.error("error %s at %s", error_id, error.path, exc_info=original)

@@ -4,23 +4,22 @@ import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from aiohttp import web
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from graph.graphiql import ASSETS_PATH, GraphiQL
+from graph.limits import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
 from graph.persisted import PersistedQueries
 from graph.schema import schema
+from graph.throttle import CostBuckets
 from graph.trusted_documents import trust_manifest
 from graph.view import GraphQLView, json_response
+from invoicegraph.deadline import database_deadline
+from invoicegraph.metrics import Metrics
+from invoicegraph.observability import OBSERVER, RequestObserver
 from invoicegraph.settings import DEMO_KEY, Settings
 from seeds.demo import generate_demo_invoices
 from seeds.ingest import UnreadableSource, ingest_file, ingest_records
@@ -28,7 +27,7 @@ from seeds.sources import read_records
 from store.client import Database, open_database
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
-from store.keys import KeyRing
+from store.keys import ApiKeys, KeyCache, KeyRing, KeyStore
 from store.persisted_documents import PersistedDocuments
 
 log = logging.getLogger("invoicegraph")
@@ -37,36 +36,12 @@ SEED_DATA = Path(__file__).resolve().parent.parent / "seeds" / "data"
 
 
 @dataclass
-class Metrics:
-    """The process's Prometheus metrics, in a registry of its own (one per app)."""
-
-    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-
-    def __post_init__(self) -> None:
-        self.db_commands = Counter(
-            "invoicegraph_db_commands",
-            "Database commands issued since start.",
-            registry=self.registry,
-        )
-        self.db_command_seconds = Histogram(
-            "invoicegraph_db_command_seconds",
-            "Database command latency.",
-            ["command"],
-            registry=self.registry,
-        )
-
-    def record_db_command(self, name: str, seconds: float) -> None:
-        self.db_commands.inc()
-        self.db_command_seconds.labels(name).observe(seconds)
-
-
-@dataclass
 class Resources:
     """What the app opens at start-up; filled by `open_resources`."""
 
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
-    keys: KeyRing = field(default_factory=KeyRing)
+    keys: ApiKeys | None = None
     database: Database | None = None
     invoices: InvoiceStore | None = None
     persisted: PersistedQueries | None = None
@@ -88,8 +63,32 @@ def build_keyring(settings: Settings) -> KeyRing:
     if settings.embedded and settings.demo_data:
         keys.add(DEMO_KEY, "demo", ["read", "write", "ingest"], name="demo")
     for config in settings.api_keys:
-        keys.add(config.key, config.account, config.scopes, name=config.name)
+        keys.add(config.key, config.account, config.scopes, config.name, config.introspection)
     return keys
+
+
+def build_api_keys(settings: Settings, database: Database) -> ApiKeys:
+    """Configured keys, then the stored ones through a cache (store/keys.py)."""
+    cache = KeyCache(settings.key_cache_size, settings.key_cache_seconds)
+    return ApiKeys(build_keyring(settings), KeyStore(database), cache)
+
+
+def build_limits(settings: Settings) -> LimitPolicy:
+    limits = QueryLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_query_aliases,
+        max_tokens=settings.max_query_tokens,
+        max_length=settings.max_query_length,
+        max_repeats=settings.max_repeated_fields,
+        max_breadth=settings.max_query_breadth,
+        max_cost=settings.max_query_cost,
+        introspection=settings.introspection,
+        cost_model=replace(DEFAULT_COST_MODEL, list_size=settings.query_cost_list_size),
+    )
+    if settings.cost_restore_rate is None:
+        return LimitPolicy(limits)
+    capacity = settings.cost_bucket_size or settings.max_query_cost
+    return LimitPolicy(limits, CostBuckets(capacity, settings.cost_restore_rate))
 
 
 async def load_demo_data(invoices: InvoiceStore) -> int:
@@ -120,6 +119,15 @@ async def ingest_startup_files(resources: Resources) -> None:
         for rejection in report.rejected:
             print(rejection.describe(str(path)), file=sys.stderr)
         log.info("ingested %s into %s: %s", path, account, report.summary())
+        resources.metrics.record_ingest(
+            {
+                "stored": report.stored,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "stale": report.stale,
+                "rejected": len(report.rejected),
+            }
+        )
 
 
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
@@ -129,20 +137,22 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     database.commands.listeners.append(resources.metrics.record_db_command)
     resources.database = database
     resources.invoices = InvoiceStore(database)
-    resources.keys = build_keyring(settings)
+    resources.keys = build_api_keys(settings, database)
     if settings.demo_data:
         # Before the indexes: the embedded store checks a unique index in one pass when
         # it is created, but scans every document on every insert once it exists.
         await load_demo_data(resources.invoices)
     await ensure_indexes(database)
     documents = PersistedDocuments(database)
-    resources.persisted = PersistedQueries(documents, settings.persisted_cache_size)
+    persisted = resources.persisted = PersistedQueries(documents, settings.persisted_cache_size)
+    resources.metrics.watch_persisted_documents(lambda: (persisted.hits, persisted.misses))
     if settings.trusted_documents:
         report = await trust_manifest(Path(settings.trusted_documents), documents)
         log.info("trusted %d documents (%d new)", report.trusted, report.new)
     await ingest_startup_files(resources)
     yield
     await database.close()
+    log.info("database client closed")
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -154,7 +164,9 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         if database is None:
             raise ConnectionError("the store is not open")
-        await asyncio.wait_for(database.ping(), timeout=2.0)
+        timeout = request.app[RESOURCES].settings.ready_timeout_seconds
+        # The ping carries its own deadline; wait_for only guards against a driver that hangs.
+        await asyncio.wait_for(database.ping(timeout), timeout + 1)
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
         return json_response({"status": "unavailable", "reason": str(error)[:200]}, status=503)
     return json_response({"status": "ready"})
@@ -168,9 +180,14 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes)
     resources = Resources(settings=settings)
+    observer = RequestObserver(resources.metrics)
+    deadline = database_deadline(settings.database_timeout_ms / 1000)
+    app = web.Application(
+        client_max_size=settings.max_body_bytes, middlewares=[observer.middleware, deadline]
+    )
     app[RESOURCES] = resources
+    app[OBSERVER] = observer
 
     def invoices() -> InvoiceStore:
         assert resources.invoices is not None, "the store opens at start-up"
@@ -180,14 +197,19 @@ def create_app(settings: Settings) -> web.Application:
         assert resources.persisted is not None, "persisted queries open at start-up"
         return resources.persisted
 
+    def keys() -> ApiKeys:
+        assert resources.keys is not None, "keys open at start-up"
+        return resources.keys
+
     graphiql = GraphiQL(settings.node_modules)
     view = GraphQLView(
         schema,
-        keys=lambda: resources.keys,
+        keys=keys,
         invoices=invoices,
         persisted=persisted,
         graphiql=graphiql,
         cache_max_age=settings.persisted_query_max_age,
+        limits=build_limits(settings),
     )
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)

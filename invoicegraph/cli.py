@@ -1,4 +1,4 @@
-"""The `invoicegraph` command: serve, ingest, schema, trusted-documents."""
+"""The `invoicegraph` command: serve, ingest, schema, trusted-documents, keys."""
 
 import argparse
 import asyncio
@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from graph.schema import schema_sdl
 from graph.trusted_documents import ManifestError, read_manifest
 from invoicegraph.app import create_app
 from invoicegraph.ingest_command import add_ingest_arguments, ingest_job, run_ingest_job
+from invoicegraph.keys_command import add_keys_arguments, run_keys
+from invoicegraph.observability import configure_json_logging
 from invoicegraph.settings import Settings
+from invoicegraph.shutdown import serve_until_stopped
 from store.client import open_database
 from store.indexes import ensure_indexes
 from store.persisted_documents import PersistedDocuments
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trusted_add.add_argument("manifest", type=Path, metavar="MANIFEST")
     trusted_add.add_argument("--mongodb-uri", help="the MongoDB (default: env MONGODB_URI)")
+    add_keys_arguments(commands)
     return parser
 
 
@@ -126,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_ingest(args))
     if args.command == "trusted-documents":
         return asyncio.run(run_trusted_documents_add(args))
+    if args.command == "keys":
+        return asyncio.run(run_keys(args))
     settings = serve_settings(args)
     if settings.trusted_documents:
         # Check the manifest before listening, so a bad entry stops start-up with one line.
@@ -134,7 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ManifestError as error:
             print(f"invoicegraph: {error}", file=sys.stderr)
             return EXIT_USAGE
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    # The server logs JSON lines (one per request), which log collectors parse as they are.
+    configure_json_logging()
+    app = create_app(settings)
+    drain = settings.shutdown_timeout_seconds
+    asyncio.run(serve_until_stopped(app, settings.host, settings.port, drain))
     return 0
 
 

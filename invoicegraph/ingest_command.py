@@ -14,14 +14,8 @@ from typing import BinaryIO, TextIO
 
 from invoicegraph.progress import Progress, progress_for
 from invoicegraph.settings import Settings
-from seeds.akinon_pull import (
-    AkinonPull,
-    Checkpoint,
-    Page,
-    PullFailed,
-    default_checkpoint,
-    invoices_url,
-)
+from seeds.akinon_pages import Checkpoint, CheckpointMismatch, Page, default_checkpoint
+from seeds.akinon_pull import AkinonPull, PullFailed, invoices_url
 from seeds.ingest import (
     BATCH_SIZE,
     IngestReport,
@@ -224,7 +218,7 @@ async def _pull(
             reporter.expect_more(max(count - stored_before, 0))
 
         await pull.run(store, on_count)
-    except PullFailed as error:
+    except (PullFailed, CheckpointMismatch) as error:
         reporter.progress.say(
             f"invoicegraph: the pull stopped: {error}. Run the same command again to resume "
             f"from {path}."

@@ -45,7 +45,7 @@ class BarProgress:
     """A tqdm bar with rate and ETA, for a terminal."""
 
     def __init__(self, stream: TextIO) -> None:
-        self._bar = tqdm(total=0, unit=" records", unit_scale=True, file=stream, dynamic_ncols=True)
+        self._bar = tqdm(total=0, unit=" records", file=stream, dynamic_ncols=True)
 
     def expect(self, total: int) -> None:
         self._bar.total = total

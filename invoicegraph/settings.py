@@ -15,6 +15,8 @@ class ApiKeyConfig(BaseModel):
     account: str = Field(min_length=1)
     scopes: list[str] = Field(default_factory=lambda: ["read"])
     name: str | None = None
+    # False: this key may not introspect the schema (docs/security.md).
+    introspection: bool = True
 
 
 class Settings(BaseSettings):
@@ -28,7 +30,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("MONGODB_URI", "INVOICEGRAPH_MONGODB_URI")
     )
     database: str = "invoicegraph"
-    database_timeout_ms: int = 5000
+    # Bounds the database work of a request (all its commands together), finding a server and
+    # connecting; a single command outside requests (ingest, start-up) gets twice it.
+    database_timeout_ms: int = Field(default=5000, ge=1)
+    # /readyz answers 503 when the database has not answered a ping within this.
+    ready_timeout_seconds: float = Field(default=2.0, gt=0)
+    # On SIGTERM, requests in flight get this long to finish before they are cancelled.
+    shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
     demo_data: bool = True
     account: str = "demo"
     ingest: list[str] = Field(default_factory=list)
@@ -40,6 +48,26 @@ class Settings(BaseSettings):
     node_modules: Path = Path(__file__).resolve().parent.parent / "node_modules"
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
+    # Stored API keys (docs/security.md): a lookup is cached this long, so a revoked key stops
+    # working within it, and a key's lastUsedAt is written at most once per period.
+    key_cache_seconds: float = Field(default=60.0, gt=0)
+    key_cache_size: int = Field(default=10_000, ge=1)
+    # Query limits, checked before the database is touched (docs/security.md).
+    max_query_depth: int = Field(default=20, ge=1)
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_query_tokens: int = Field(default=2000, ge=1)
+    max_query_length: int = Field(default=100_000, ge=1)
+    max_repeated_fields: int = Field(default=10, ge=0)
+    max_query_breadth: int = Field(default=100, ge=1)
+    max_query_cost: int = Field(default=10_000, ge=1)
+    # The cost of a list of objects that is not a connection assumes it holds this many.
+    query_cost_list_size: int = Field(default=1, ge=1)
+    # A cost budget per key (leaky bucket): points regained per second; None turns it off.
+    cost_restore_rate: float | None = Field(default=None, gt=0)
+    # The most a key's bucket holds; None: max_query_cost.
+    cost_bucket_size: int | None = Field(default=None, ge=1)
+    # Schema introspection for keys with the read scope; turn it off in production.
+    introspection: bool = True
 
     @property
     def embedded(self) -> bool:

@@ -8,6 +8,7 @@ text); `recover_akinon_record` rebuilds the original record from the invoice.
 import hashlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,6 +22,8 @@ ORIGINAL = "akinon"
 """The attributes key that holds the Akinon values of a level not recoverable from fabric."""
 ORDER_STATUS = "akinonOrderStatus"
 """The order attributes key with Akinon's order status: `{"code", "name"}`."""
+RELATED_INVOICE = "akinonRelatedInvoice"
+"""The invoice attributes key pointing at the invoice a refund relates to: `{"id", "invoiceId"}`."""
 
 INVOICE_TYPES = {
     "purchase": InvoiceType.SHIPPING,
@@ -78,7 +81,11 @@ ADDRESS_VERBATIM = {
 }
 ADDRESS_IDS = {"city": ("address", "city"), "country": ("address", "country")}
 ITEM_KEPT_NUMBERS = ("tax_rate", "discount_rate", "interest_rate", "interest_amount", "net_amount")
-RECORD_TOTALS = {"total_amount": "invoiceTotal", "tax_amount": "totalTaxAmount"}
+RECORD_TOTALS = {
+    "total_amount": "invoiceTotal",
+    "tax_amount": "totalTaxAmount",
+    "discount_amount": "itemDiscountsTotal",
+}
 """Totals a record may carry itself: checked against the sums of its lines."""
 
 _FABRIC_TO_AKINON = {
@@ -130,7 +137,10 @@ def map_akinon_invoice(record: Mapping[str, Any], account: str) -> Invoice:
     )
     total = _sum(items, "invoiceLineTotal")
     tax = _sum(items, "itemTaxTotal")
-    _check_record_totals(record, {"invoiceTotal": total, "totalTaxAmount": tax})
+    discount = _sum(items, "itemDiscountsTotal")
+    _check_record_totals(
+        record, {"invoiceTotal": total, "totalTaxAmount": tax, "itemDiscountsTotal": discount}
+    )
     if order is not None:
         del kept["order"]
     if lines is not None:
@@ -150,7 +160,7 @@ def map_akinon_invoice(record: Mapping[str, Any], account: str) -> Invoice:
         "totalTaxAmount": tax,
         "customer": customer,
         "orders": _map_orders(order, order_id, items, total),
-        "attributes": {ORIGINAL: kept},
+        "attributes": _invoice_attributes(kept, record, account),
         "account": account,
         "version": 1,
         "source": {"system": SYSTEM, "id": record_id, "modifiedAt": record.get("modified_date")},
@@ -240,6 +250,23 @@ def _map_customer(record: Mapping[str, Any], kept: dict[str, Any]) -> dict[str, 
     ids = {key: _id_text(address.get(key), f"address.{key}") for key in ADDRESS_IDS}
     _nest(customer, ids, ADDRESS_IDS)
     return customer or None
+
+
+def _invoice_attributes(
+    kept: dict[str, Any], record: Mapping[str, Any], account: str
+) -> dict[str, Any]:
+    """The kept values, and a pointer to the related invoice (a refund's sale) when there is one."""
+    attributes: dict[str, Any] = {ORIGINAL: kept}
+    related = record.get("related_invoice")
+    if isinstance(related, dict):
+        related = related.get("id", related.get("pk"))
+    if isinstance(related, int | str) and not isinstance(related, bool) and related != "":
+        # The related record's own invoiceId, whether or not it has been ingested yet.
+        attributes[RELATED_INVOICE] = {
+            "id": str(related),
+            "invoiceId": akinon_invoice_id(account, str(related)),
+        }
+    return attributes
 
 
 def _channel_id(record: Mapping[str, Any]) -> str | None:
@@ -347,9 +374,16 @@ def _decimal(level: Mapping[str, Any], key: str, path: str) -> Decimal | None:
     if value is None:
         return None
     try:
-        return parse_decimal(value)
+        return _decimal_text(value) if type(value) is str else parse_decimal(value)
     except ValueError as error:
         raise AkinonRecordError(f"{path}.{key}" if path else key, str(error)) from None
+
+
+@lru_cache(maxsize=8192)
+def _decimal_text(text: str) -> Decimal:
+    # Amounts and rates repeat across records ("0.00", "18.00"): parse each text once.
+    # Decimals are immutable, so sharing one between invoices is safe.
+    return parse_decimal(text)
 
 
 def _id_text(value: object, path: str) -> str | None:

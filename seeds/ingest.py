@@ -141,8 +141,13 @@ BatchListener = Callable[[Sequence[RecordResult]], None]
 """Told the results of each batch as it lands (progress, rejects on stderr and to a file)."""
 
 
+AKINON_KEYS = frozenset({"invoiceitem_set", "invoice_type", "created_date", "modified_date"})
+FABRIC_KEYS = frozenset({"invoiceId", "invoiceNumber", "invoiceTotal", "orders"})
+
+
 def is_akinon_record(record: Mapping[str, Any]) -> bool:
-    return "invoiceitem_set" in record or "invoice_type" in record
+    """Akinon's snake_case record, unless it has fabric's keys and none of Akinon's."""
+    return not (FABRIC_KEYS & record.keys()) or bool(AKINON_KEYS & record.keys())
 
 
 def to_invoice(record: Mapping[str, Any], account: str) -> Invoice:

@@ -26,6 +26,8 @@ class ChangeType(Enum):
     POST = "POST"
     ACKNOWLEDGE = "ACKNOWLEDGE"
     ATTRIBUTES_UPDATE = "ATTRIBUTES_UPDATE"
+    SOURCE_UPDATE = "SOURCE_UPDATE"
+    """A newer record from the source system the invoice was ingested from (docs/ingest.md)."""
 
 
 @dataclass(frozen=True)

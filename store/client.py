@@ -8,13 +8,16 @@ semantics both backends share, and count every command they issue.
 
 import inspect
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+import pymongo
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, UpdateMany, UpdateOne
 from pymongo.errors import (
     BulkWriteError,
+    ConnectionFailure,
     DuplicateKeyError,
     PyMongoError,
     ServerSelectionTimeoutError,
@@ -38,9 +41,11 @@ __all__ = [
     "InsertOne",
     "PyMongoError",
     "ServerSelectionTimeoutError",
+    "StoreUnavailable",
     "UpdateMany",
     "UpdateOne",
     "open_database",
+    "shared_deadline",
 ]
 
 
@@ -54,6 +59,31 @@ def key_filter(fields: Sequence[str], keys: Sequence[Sequence[Any]]) -> dict[str
         for prefix, last in groups.items()
     ]
     return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+class StoreUnavailable(Exception):
+    """The database could not be reached, or did not answer in time: retrying later may work.
+
+    The one error the store raises for the driver's connection and timeout failures, so the
+    layers above need not know PyMongo's exception tree.
+    """
+
+    def __init__(self, command: str, error: PyMongoError) -> None:
+        if isinstance(error, ServerSelectionTimeoutError):
+            reason = "no database server could be reached"
+        elif error.timeout:
+            reason = "the database did not answer in time"
+        else:
+            reason = "the connection to the database failed"
+        super().__init__(f"{reason} ({command})")
+        self.command = command
+        self.reason = reason
+
+
+def is_unavailability(error: PyMongoError) -> bool:
+    """True for failures of reaching or hearing from the server, not of the command itself."""
+    # `timeout` covers timeoutMS expiring anywhere and the server's MaxTimeMSExpired.
+    return isinstance(error, ConnectionFailure) or error.timeout
 
 
 @dataclass
@@ -71,6 +101,20 @@ class CommandCounter:
             listener(name, seconds)
 
 
+@contextmanager
+def counted_command(counter: CommandCounter, name: str) -> Iterator[None]:
+    """Time and count one command; raise StoreUnavailable when the database cannot answer."""
+    started = time.perf_counter()
+    try:
+        yield
+    except PyMongoError as error:
+        if is_unavailability(error):
+            raise StoreUnavailable(name, error) from error
+        raise
+    finally:
+        counter.record(name, time.perf_counter() - started)
+
+
 class Collection:
     """A MongoDB collection reduced to what both backends do alike."""
 
@@ -80,11 +124,8 @@ class Collection:
         self._embedded = embedded  # the mongomock collection behind `raw`, when embedded
 
     async def _run(self, name: str, result: Any) -> Any:
-        started = time.perf_counter()
-        try:
+        with counted_command(self._counter, name):
             return await result if inspect.isawaitable(result) else result
-        finally:
-            self._counter.record(name, time.perf_counter() - started)
 
     async def find(
         self,
@@ -128,15 +169,12 @@ class Collection:
         return count
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
-        started = time.perf_counter()
-        try:
+        with counted_command(self._counter, "aggregate"):
             cursor = self._raw.aggregate(list(pipeline))
             if inspect.isawaitable(cursor):  # PyMongo async: a coroutine giving a cursor
                 cursor = await cursor
             documents: list[Document] = await cursor.to_list(None)
             return documents
-        finally:
-            self._counter.record("aggregate", time.perf_counter() - started)
 
     async def insert_one(self, document: Mapping[str, Any]) -> None:
         await self._run("insert", self._raw.insert_one(dict(document)))
@@ -202,15 +240,13 @@ class Database:
         accelerate(embedded)
         return Collection(raw, self.commands, embedded)
 
-    async def ping(self) -> None:
-        """Raise unless the server answers."""
+    async def ping(self, timeout_seconds: float | None = None) -> None:
+        """Raise StoreUnavailable unless the server answers (within `timeout_seconds`)."""
         if self.embedded:
             return
-        started = time.perf_counter()
-        try:
+        deadline = nullcontext() if timeout_seconds is None else pymongo.timeout(timeout_seconds)
+        with counted_command(self.commands, "ping"), deadline:
             await self._raw.command("ping")
-        finally:
-            self.commands.record("ping", time.perf_counter() - started)
 
     async def drop(self) -> None:
         await self._client.drop_database(self._raw.name)
@@ -220,11 +256,23 @@ class Database:
             await self._client.close()
 
 
+def shared_deadline(seconds: float) -> AbstractContextManager[None]:
+    """Every database call made inside (in this task and those it starts) shares one deadline.
+
+    PyMongo's client-side timeout: a call past the deadline raises StoreUnavailable. The
+    embedded backend has nothing to wait for and ignores it.
+    """
+    return pymongo.timeout(seconds)
+
+
 def open_database(uri: str | None, name: str = "invoicegraph", timeout_ms: int = 5000) -> Database:
     """A real MongoDB through PyMongo's async client when `uri` is given, else the embedded one."""
     if uri:
         from pymongo import AsyncMongoClient
 
+        # Every call is bounded, so an absent or stalled database fails a request
+        # (StoreUnavailable) instead of hanging it: finding a server, connecting, and the
+        # whole operation (timeoutMS, which also sends maxTimeMS so the server stops too).
         client: Any = AsyncMongoClient(
             uri,
             tz_aware=True,

@@ -144,9 +144,10 @@ def accelerate(collection: Any) -> None:
         if ids is None or store.is_empty:
             return scan_documents(filter)
         found = (_stored(store, document_id) for document_id in dict.fromkeys(ids))
-        return iter(
-            [document for document in found if document and filter_applies(filter, document)]
-        )
+        # The documents found by `_id` match its condition; only the rest needs checking
+        # (checking `$in` again would cost O(ids) per document).
+        rest = {key: value for key, value in filter.items() if key != "_id"}
+        return iter([document for document in found if document and filter_applies(rest, document)])
 
     collection._ensure_uniques = ensure_uniques
     collection._iter_documents = iter_documents

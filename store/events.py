@@ -90,10 +90,24 @@ class ScopedEvents:
         self.account = account
         self.channel = channel
 
-    async def record(self, event: InvoiceEvent) -> None:
+    def _check_scope(self, event: InvoiceEvent) -> None:
         if event.account != self.account:
             raise ValueError(f"event of invoice {event.invoiceId} belongs to another account")
+        if self.channel is not None and event.channelId != self.channel:
+            raise ValueError(f"event of invoice {event.invoiceId} is outside the channel")
+
+    async def record(self, event: InvoiceEvent) -> None:
+        self._check_scope(event)
         await self._collection.insert_one(event.model_dump(mode="json", exclude_none=True))
+
+    async def record_many(self, events: Sequence[InvoiceEvent]) -> None:
+        """Several events in one command (the updates of one ingest batch)."""
+        for event in events:
+            self._check_scope(event)
+        if events:
+            await self._collection.insert_many(
+                [event.model_dump(mode="json", exclude_none=True) for event in events]
+            )
 
     async def page(
         self, after: Sequence[Any] | None, limit: int

@@ -5,6 +5,7 @@ from store.client import ASCENDING, DESCENDING, Database, IndexModel
 INVOICES = "invoices"
 PERSISTED_DOCUMENTS = "persisted_documents"
 INVOICE_EVENTS = "invoice_events"
+API_KEYS = "api_keys"
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -69,6 +70,12 @@ INDEXES: dict[str, list[IndexModel]] = {
                 "orders.items.sku",
             )
         ),
+    ],
+    API_KEYS: [
+        # Authentication finds a key by the digest of its clear text (store/keys.py).
+        IndexModel([("digest", ASCENDING)], unique=True, name="digest"),
+        # Operators name keys to list and revoke them: a name is unique within its account.
+        IndexModel([("account", ASCENDING), ("name", ASCENDING)], unique=True, name="account_name"),
     ],
     PERSISTED_DOCUMENTS: [
         # One record per document text: lookups by hash, and concurrent APQ registrations

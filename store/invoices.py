@@ -15,7 +15,13 @@ from store.events import EventStore
 from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 from store.money import to_units
-from store.source_upsert import SourceUpsert, SourceWrite
+from store.source_upsert import (
+    SOURCE_KEY,
+    SourceOutcome,
+    SourceUpsert,
+    SourceWrite,
+    source_key,
+)
 
 UNIT_FIELDS = ("invoiceTotal", "totalTaxAmount")
 """Money fields that also get an integer companion under `_units` (docs/money.md)."""
@@ -36,6 +42,28 @@ class Scope:
 
     account: str
     channel: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.account, str) or not self.account:
+            raise ValueError("a scope needs an account")
+        if self.channel is not None and (not isinstance(self.channel, str) or not self.channel):
+            raise ValueError("a scope's channel is a non-empty text or None")
+
+
+UNSCOPED_STAGES = frozenset(
+    {"$lookup", "$graphLookup", "$unionWith", "$out", "$merge", "$documents", "$currentOp"}
+)
+"""Aggregation stages that reach beyond the scoped collection: never run on a scope."""
+
+
+def _check_stages(stages: Sequence[Mapping[str, Any]]) -> None:
+    for stage in stages:
+        for name, body in stage.items():
+            if name in UNSCOPED_STAGES:
+                raise ValueError(f"{name} reads or writes outside the scope")
+            if name == "$facet":
+                for pipeline in body.values():
+                    _check_stages(pipeline)
 
 
 class DuplicateInvoice(Exception):
@@ -222,7 +250,11 @@ class ScopedInvoices:
         return count
 
     async def aggregate(self, stages: Sequence[Mapping[str, Any]]) -> list[Document]:
-        """An aggregation whose first stage is always this scope's $match."""
+        """An aggregation whose first stage is always this scope's $match.
+
+        Stages that read other collections or write are refused: they would leave the scope.
+        """
+        _check_stages(stages)
         documents: list[Document] = await self._collection.aggregate(
             [{"$match": self.where()}, *stages]
         )
@@ -243,6 +275,8 @@ class ScopedInvoices:
     def _check_owner(self, invoice: Invoice) -> None:
         if invoice.account != self.scope.account:
             raise ValueError(f"invoice {invoice.invoiceId} belongs to another account")
+        if self.scope.channel is not None and invoice.channelId != self.scope.channel:
+            raise ValueError(f"invoice {invoice.invoiceId} is outside channel {self.scope.channel}")
 
     async def insert_many(self, invoices: Sequence[Invoice]) -> int:
         """Insert many new invoices in one command; returns how many were stored."""
@@ -266,8 +300,36 @@ class ScopedInvoices:
                 raise ValueError(
                     f"invoice {invoice.invoiceId} is outside channel {self.scope.channel}"
                 )
-        upsert = SourceUpsert(self._collection, self.scope.account, actor)
-        return await upsert.run([to_document(invoice) for invoice in invoices])
+        upsert = SourceUpsert(
+            self._collection, self.scope.account, actor, self.events, CHANGE_CLOCK
+        )
+        documents = [to_document(invoice) for invoice in invoices]
+        if self.scope.channel is None or not documents:
+            return await upsert.run(documents)
+        # A record stored under another channel is out of this scope: refused, not moved.
+        elsewhere = await self._keys_in_other_channels(documents)
+        remaining = [document for document in documents if source_key(document) not in elsewhere]
+        writes = iter(await upsert.run(remaining) if remaining else [])
+        return [
+            SourceWrite(
+                SourceOutcome.CONFLICT,
+                document["invoiceId"],
+                reason=f"this record's invoice is outside channel {self.scope.channel}",
+                field="channelId",
+            )
+            if source_key(document) in elsewhere
+            else next(writes)
+            for document in documents
+        ]
+
+    async def _keys_in_other_channels(self, documents: Sequence[Document]) -> set[Any]:
+        """The source keys among `documents` stored in a channel other than this scope's."""
+        stored = await self._collection.find_by_keys(
+            SOURCE_KEY,
+            [source_key(document) for document in documents],
+            {"_id": 0, "account": 1, "source": 1, "channelId": 1},
+        )
+        return {source_key(d) for d in stored if d.get("channelId") != self.scope.channel}
 
     async def update_if(
         self, invoice_id: str, conditions: Mapping[str, Any], update: Mapping[str, Any]

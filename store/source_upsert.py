@@ -22,23 +22,24 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-import orjson
+import bson
+from bson.errors import InvalidDocument
 
+from store.changes import ChangeType
 from store.client import BulkWriteError, Collection, Document, InsertOne, UpdateMany
 from store.documents import AuditLog, UpdatedField
+from store.events import InvoiceEvent, ScopedEvents
 from store.instants import now_instant
+from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
 """The fields of the unique index `account_source`."""
 
-SOURCE_UPDATE = "SOURCE_UPDATE"
+SOURCE_UPDATE = ChangeType.SOURCE_UPDATE.value
 """The auditType of a change made by a newer record from the source system."""
 
-LIFECYCLE_FIELDS = ("statusCode", "postedAt", "acknowledgedAt")
-"""Set by this API's lifecycle (invoicePost, invoiceAcknowledge), never by a source record."""
-
-BOOKKEEPING = frozenset({"version", "auditLogs"})
-"""Fields a source update maintains itself instead of comparing them."""
+VERSIONS = {"_id": 1, "account": 1, "source": 1, "invoiceId": 1, "version": 1}
+"""What settles most records: whether the source key is stored, and from which modifiedAt."""
 
 MAX_ROUNDS = 5
 """Times a record is compared again after losing a race to another writer."""
@@ -70,13 +71,23 @@ class SourceWrite:
     """On CONFLICT, the field that clashes, when one does."""
 
 
+@dataclass(frozen=True)
+class _Update:
+    """One update of a plan: its audit entry's id, the version and time it gives, its fields."""
+
+    audit_id: str
+    version: int
+    time: str
+    paths: tuple[str, ...]
+
+
 @dataclass
 class _Plan:
     """One source key in one round: as stored, and as the batch leaves it."""
 
     stored: Document | None
     current: Document | None
-    audit_ids: list[str] = field(default_factory=list)
+    updates: list[_Update] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
 
     @property
@@ -96,10 +107,20 @@ def source_key(document: Mapping[str, Any]) -> tuple[str, str, str]:
 class SourceUpsert:
     """Upserts the documents of one account by source key (see the module docstring)."""
 
-    def __init__(self, collection: Collection, account: str, actor: str) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        account: str,
+        actor: str,
+        events: ScopedEvents | None = None,
+        clock: str | None = None,
+    ) -> None:
+        """`events` records an event per update; `clock` names the invoices' change clock."""
         self._collection = collection
         self.account = account
         self.actor = actor
+        self._events = events
+        self._clock = clock
 
     async def run(self, documents: Sequence[Document]) -> list[SourceWrite]:
         """One SourceWrite per document, in order."""
@@ -107,7 +128,15 @@ class SourceUpsert:
             if document.get("account") != self.account or not document.get("source"):
                 raise ValueError("source upserts take documents of this account with a source")
         results: list[SourceWrite | None] = [None] * len(documents)
-        pending = list(range(len(documents)))
+        pending = []
+        for position, document in enumerate(documents):
+            problem = _unstorable(document)
+            if problem is None:
+                pending.append(position)
+            else:
+                results[position] = SourceWrite(
+                    SourceOutcome.CONFLICT, document["invoiceId"], reason=problem
+                )
         for _ in range(MAX_ROUNDS):
             if not pending:
                 break
@@ -127,19 +156,24 @@ class SourceUpsert:
         results: list[SourceWrite | None],
     ) -> list[int]:
         """Compare, write, and return the positions to compare again."""
-        keys = list(dict.fromkeys(source_key(documents[position]) for position in pending))
-        stored = {
-            source_key(document): document
-            for document in await self._collection.find_by_keys(SOURCE_KEY, keys)
-        }
+        stored = await self._read([documents[position] for position in pending])
+        at = now_instant()
         plans: dict[tuple[str, str, str], _Plan] = {}
         for position in pending:
             key = source_key(documents[position])
             plan = plans.setdefault(key, _Plan(stored.get(key), stored.get(key)))
             plan.positions.append(position)
-            results[position] = self._compare(plan, documents[position])
+            results[position] = self._compare(plan, documents[position], at)
         written = [plan for plan in plans.values() if plan.changed]
-        failed, conflicts = await self._write(written)
+        if self._events is None:
+            failed, conflicts = await self._write(written)
+        else:
+            # Events become visible only past the earliest change still in flight.
+            with self._events.in_flight.track(at):
+                failed, conflicts = await self._write(written)
+                not_applied = {id(plan) for plan in failed} | {id(plan) for plan, *_ in conflicts}
+                applied = [plan for plan in written if id(plan) not in not_applied]
+                await self._events.record_many(self._update_events(applied))
         retry = []
         for plan in failed:
             retry.extend(plan.positions)
@@ -153,7 +187,30 @@ class SourceUpsert:
                 )
         return sorted(retry)
 
-    def _compare(self, plan: _Plan, incoming: Document) -> SourceWrite:
+    async def _read(self, incoming: Sequence[Document]) -> dict[tuple[str, str, str], Document]:
+        """The stored documents of these source keys: versions first, whole ones when needed.
+
+        Only a record that may be newer needs the stored invoice itself (to merge and to
+        audit); a new, the same or an older one is settled by `source.modifiedAt`.
+        """
+        keys = list(dict.fromkeys(source_key(document) for document in incoming))
+        stored = {
+            source_key(document): document
+            for document in await self._collection.find_by_keys(SOURCE_KEY, keys, VERSIONS)
+        }
+        newer = [
+            key
+            for key, document in zip(map(source_key, incoming), incoming, strict=True)
+            if key in stored and _may_be_newer(document, stored[key])
+        ]
+        if newer:
+            for document in await self._collection.find_by_keys(
+                SOURCE_KEY, list(dict.fromkeys(newer))
+            ):
+                stored[source_key(document)] = document
+        return stored
+
+    def _compare(self, plan: _Plan, incoming: Document, at: str) -> SourceWrite:
         """The outcome of one document against the key's current state, which it may advance."""
         current = plan.current
         if current is None:
@@ -166,7 +223,7 @@ class SourceUpsert:
             return SourceWrite(SourceOutcome.STALE, current["invoiceId"], current["version"])
         if before and after and after == before:
             return same
-        candidate = _merged(current, incoming)
+        candidate = merged(current, incoming)
         changes = changed_fields(current, candidate)
         if not changes:
             return same
@@ -174,10 +231,10 @@ class SourceUpsert:
             auditId=secrets.token_hex(12),
             auditType=SOURCE_UPDATE,
             employeeId=self.actor,
-            auditTimestamp=now_instant(),
+            auditTimestamp=at,
             source=incoming["source"]["system"],
             updatedFields=[
-                UpdatedField(fieldName=path, fieldOriginalValue=_audit_text(value))
+                UpdatedField(fieldName=path, fieldOriginalValue=audit_text(value))
                 for path, value in changes.items()
             ],
         )
@@ -186,17 +243,40 @@ class SourceUpsert:
             audit.model_dump(mode="json", exclude_none=True),
         ]
         candidate["version"] = current["version"] + 1
+        time = at
+        if self._clock is not None:
+            # The change clock never goes backwards for one invoice (docs/lifecycle.md).
+            time = candidate[self._clock] = max(current.get(self._clock) or at, at)
         plan.current = candidate
-        plan.audit_ids.append(audit.auditId or "")
+        plan.updates.append(
+            _Update(audit.auditId or "", candidate["version"], time, tuple(changes))
+        )
         return SourceWrite(
             SourceOutcome.UPDATED, candidate["invoiceId"], candidate["version"], tuple(changes)
         )
+
+    def _update_events(self, plans: Sequence[_Plan]) -> list[InvoiceEvent]:
+        return [
+            InvoiceEvent(
+                eventId=update.audit_id,
+                account=self.account,
+                invoiceId=(plan.current or {})["invoiceId"],
+                channelId=(plan.current or {}).get("channelId"),
+                version=update.version,
+                type=ChangeType.SOURCE_UPDATE,
+                time=update.time,
+                changedFields=list(update.paths),
+                actor=self.actor,
+            )
+            for plan in plans
+            for update in plan.updates
+        ]
 
     async def _write(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
         """One bulk write; returns the plans that lost a race and those that clash."""
         if not plans:
             return [], []
-        operations = [_operation(plan) for plan in plans]
+        operations = [_operation(plan, self._clock) for plan in plans]
         try:
             result = await self._collection.bulk_write(operations)
             errors: list[dict[str, Any]] = []
@@ -237,7 +317,7 @@ class SourceUpsert:
         return [
             plan
             for plan in updates
-            if plan.stored and last_audit.get(source_key(plan.stored)) != plan.audit_ids[-1]
+            if plan.stored and last_audit.get(source_key(plan.stored)) != plan.updates[-1].audit_id
         ]
 
     async def _explain_duplicates(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
@@ -250,7 +330,7 @@ class SourceUpsert:
             for document in await self._collection.find_by_keys(
                 ("account", "invoiceNumber"),
                 [(self.account, document["invoiceNumber"]) for document in wanted],
-                {"invoiceNumber": 1, "invoiceId": 1, "source": 1},
+                {"account": 1, "invoiceNumber": 1, "invoiceId": 1, "source": 1},
             )
         }
         taken_ids = {
@@ -258,7 +338,7 @@ class SourceUpsert:
             for document in await self._collection.find_by_keys(
                 ("account", "invoiceId"),
                 [(self.account, document["invoiceId"]) for document in wanted],
-                {"invoiceNumber": 1, "invoiceId": 1, "source": 1},
+                {"account": 1, "invoiceNumber": 1, "invoiceId": 1, "source": 1},
             )
         }
         lost: list[_Plan] = []
@@ -278,16 +358,36 @@ class SourceUpsert:
         return lost, clashes
 
 
-def _operation(plan: _Plan) -> InsertOne | UpdateMany:
+def _may_be_newer(incoming: Document, stored: Document) -> bool:
+    """Whether `incoming` may change `stored`: newer, or without times to tell."""
+    before = stored["source"].get("modifiedAt")
+    after = incoming["source"].get("modifiedAt")
+    return not (before and after and after <= before)
+
+
+def _unstorable(document: Document) -> str | None:
+    """Why MongoDB cannot hold a document (a NUL in a key, an integer past 64 bits), if it cannot.
+
+    Checked one by one: such a document would fail its whole bulk write, not only itself.
+    """
+    try:
+        bson.encode(document)
+    except (InvalidDocument, OverflowError) as error:
+        return f"MongoDB cannot store this record: {error}"
+    return None
+
+
+def _operation(plan: _Plan, clock: str | None) -> InsertOne | UpdateMany:
     """The write that takes the stored document (if any) to the plan's current one."""
     current = plan.current or {}
     if plan.stored is None:
         return InsertOne(dict(current))
     stored = plan.stored
+    written = {"_units", clock}
     sets = {
         key: value
         for key, value in current.items()
-        if (key == "_units" or not key.startswith("_")) and stored.get(key) != value
+        if (key in written or not key.startswith("_")) and stored.get(key) != value
     }
     unsets = {key: "" for key in stored if not key.startswith("_") and key not in current}
     update: dict[str, Any] = {"$set": sets}
@@ -296,57 +396,6 @@ def _operation(plan: _Plan) -> InsertOne | UpdateMany:
     # Only while the invoice is as it was read: otherwise the next round compares again.
     # `_id` pins one document: UpdateMany is the UpdateOne both backends take in bulk.
     return UpdateMany({"_id": stored["_id"], "version": stored["version"]}, update)
-
-
-def _merged(current: Document, incoming: Document) -> Document:
-    """The incoming document as an update of the current one.
-
-    The source decides every field except the invoice's identity, its lifecycle fields
-    and the attribute keys it does not send (those were set through the API).
-    """
-    merged = {key: value for key, value in incoming.items() if key not in BOOKKEEPING}
-    merged["invoiceId"] = current["invoiceId"]
-    for name in LIFECYCLE_FIELDS:
-        merged.pop(name, None)
-        if name in current:
-            merged[name] = current[name]
-    attributes = {**(current.get("attributes") or {}), **(incoming.get("attributes") or {})}
-    if attributes:
-        merged["attributes"] = attributes
-    for key, value in current.items():
-        if key.startswith("_") and key != "_units":
-            merged[key] = value  # internal keys (`_id`, clocks) belong to the store
-    return merged
-
-
-def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    """Dotted path -> previous value of every field that differs (internal keys ignored)."""
-    changes: dict[str, Any] = {}
-    for key in dict.fromkeys([*before, *after]):
-        if key.startswith("_") or key in BOOKKEEPING:
-            continue
-        _diff(key, before.get(key), after.get(key), changes)
-    return changes
-
-
-def _diff(path: str, before: Any, after: Any, changes: dict[str, Any]) -> None:
-    if before == after:
-        return
-    if isinstance(before, dict) and isinstance(after, dict):
-        for key in dict.fromkeys([*before, *after]):
-            _diff(f"{path}.{key}", before.get(key), after.get(key), changes)
-    elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
-        for index, (old, new) in enumerate(zip(before, after, strict=True)):
-            _diff(f"{path}.{index}", old, new, changes)
-    else:
-        changes[path] = before
-
-
-def _audit_text(value: Any) -> str | None:
-    """A previous value as audit text: text as is, anything else as JSON."""
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value, default=str).decode()
 
 
 def _source_of(document: Mapping[str, Any]) -> tuple[str, str, str] | None:

@@ -19,6 +19,13 @@ TEST_KEYS = [
 ]
 
 
+def without_cost(body: dict[str, Any]) -> dict[str, Any]:
+    """A response body without `extensions.cost`, which every GraphQL answer reports."""
+    extensions = {k: v for k, v in (body.get("extensions") or {}).items() if k != "cost"}
+    rest = {k: v for k, v in body.items() if k != "extensions"}
+    return {**rest, "extensions": extensions} if extensions else rest
+
+
 @dataclass
 class GraphQLClient:
     """Posts GraphQL documents to the served app with a bearer key."""

@@ -60,14 +60,26 @@ def _record(input: InvoiceCreateInput) -> dict[str, Any]:
     return {key: value for key, value in dataclasses.asdict(input).items() if value is not None}
 
 
+def _in_channel(record: dict[str, Any], channel: str | None) -> dict[str, Any]:
+    """Under an x-site-context channel, the invoice is of that channel (given or not)."""
+    if channel is None:
+        return record
+    given = record.setdefault("channelId", channel)
+    if given != channel:
+        reason = f"channelId {given!r} is outside channel {channel!r} of the x-site-context"
+        raise ChangeRefused([Refusal(INVALID_INPUT, reason, "channelId")])
+    return record
+
+
 async def resolve_invoice_create(
     info: Info,
     input: Annotated[InvoiceCreateInput, strawberry.argument(description="The new invoice.")],
 ) -> InvoiceCreatePayload:
     try:
         try:
+            record = _in_channel(_record(input), info.context.invoices.scope.channel)
             invoice = fabric_invoice(
-                _record(input), info.context.invoices.scope.account, source_system=SOURCE_SYSTEM
+                record, info.context.invoices.scope.account, source_system=SOURCE_SYSTEM
             )
         except ValidationError as error:
             raise _validation_refusals(error) from None

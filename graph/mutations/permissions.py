@@ -1,12 +1,11 @@
-"""The permission classes every mutation carries.
-
-Empty until API key scopes are enforced: the security work adds its `write`-scope
-permission class here, and every mutation field picks it up.
-"""
+"""The permission classes every mutation carries (graph/permissions.py, docs/security.md)."""
 
 from strawberry.permission import BasePermission
 
-WRITE_PERMISSIONS: list[type[BasePermission]] = []
+from graph.permissions import IngestScope, WriteScope
 
-INGEST_PERMISSIONS: list[type[BasePermission]] = []
-"""akinonInvoicesIngest's: the security work adds its `ingest`-scope permission class here."""
+WRITE_PERMISSIONS: list[type[BasePermission]] = [WriteScope]
+"""The lifecycle mutations': the key needs the `write` scope."""
+
+INGEST_PERMISSIONS: list[type[BasePermission]] = [IngestScope]
+"""akinonInvoicesIngest's: the key needs the `ingest` scope."""

@@ -16,7 +16,8 @@ strawberry.enum(
     description=(
         "The kind of change: CREATE (invoiceCreate), STATUS_UPDATE (invoiceStatusUpdate), "
         "POST (invoicePost), ACKNOWLEDGE (invoiceAcknowledge), ATTRIBUTES_UPDATE "
-        "(invoiceAttributesUpdate). Audit entries name it in auditType."
+        "(invoiceAttributesUpdate), SOURCE_UPDATE (a newer record from the source system, "
+        "at ingest). Audit entries name it in auditType."
     ),
 )
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 import strawberry
 
 from graph.context import Info
+from graph.permissions import READ_PERMISSIONS
 from graph.types.enums import InvoiceStatus, InvoiceType, StatusCode
 from graph.types.orders import InvoiceOrder
 from graph.types.parties import (
@@ -125,6 +126,7 @@ class Invoice(Node):
     )
     relatedInvoices: list["Invoice"] = strawberry.field(
         resolver=_related_invoices,
+        permission_classes=READ_PERMISSIONS,  # it reads other invoices, even in a payload
         description=(
             "The caller's other invoices that share an order with this one "
             "(e.g. a return invoice and its shipping invoice)."

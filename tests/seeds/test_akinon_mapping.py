@@ -15,6 +15,7 @@ from seeds.akinon import (
     ORDER_STATUS,
     ORDER_STATUS_NAMES,
     ORIGINAL,
+    RELATED_INVOICE,
     AkinonRecordError,
     akinon_invoice_id,
     map_akinon_invoice,
@@ -452,7 +453,10 @@ def test_map_checks_totals_the_record_states(record: dict[str, Any]) -> None:
     assert invoice.attributes[ORIGINAL]["total_amount"] == "399.0"
 
 
-@pytest.mark.parametrize(("key", "stated"), [("total_amount", "400.00"), ("tax_amount", "0.00")])
+@pytest.mark.parametrize(
+    ("key", "stated"),
+    [("total_amount", "400.00"), ("tax_amount", "0.00"), ("discount_amount", "5.00")],
+)
 def test_map_rejects_stated_totals_that_disagree(
     record: dict[str, Any], key: str, stated: str
 ) -> None:
@@ -462,6 +466,43 @@ def test_map_rejects_stated_totals_that_disagree(
         map_akinon_invoice(record, ACCOUNT)
 
     assert caught.value.path == key
+
+
+def test_map_checks_a_stated_discount_against_the_lines(record: dict[str, Any]) -> None:
+    record["invoiceitem_set"] = [item(id=1, discount_amount="2.50"), item(id=2)]
+    record["discount_amount"] = "2.5"
+
+    invoice = assert_round_trip(record)
+
+    assert invoice.attributes is not None
+    assert invoice.attributes[ORIGINAL]["discount_amount"] == "2.5"
+
+
+@pytest.mark.parametrize("related", [41, "41", {"id": 41, "number": "R-41"}])
+def test_map_refund_points_at_its_related_invoice(record: dict[str, Any], related: Any) -> None:
+    record.update(invoice_type="refund", related_invoice=related)
+
+    invoice = assert_round_trip(record)
+
+    assert invoice.invoiceType is InvoiceType.RETURN
+    assert invoice.attributes is not None
+    assert invoice.attributes[RELATED_INVOICE] == {
+        "id": "41",
+        "invoiceId": akinon_invoice_id(ACCOUNT, "41"),
+    }
+    assert invoice.attributes[ORIGINAL]["related_invoice"] == related
+
+
+@pytest.mark.parametrize("related", [None, "", {"number": "R-41"}])
+def test_map_without_a_related_invoice_id_has_no_pointer(
+    record: dict[str, Any], related: Any
+) -> None:
+    record["related_invoice"] = related
+
+    invoice = assert_round_trip(record)
+
+    assert invoice.attributes is not None
+    assert RELATED_INVOICE not in invoice.attributes
 
 
 # Errors
@@ -674,9 +715,10 @@ RECORDS = akinon_level(
         "modified_date": st.none() | TIMESTAMPS,
         "number": st.none() | TEXT,
         "currency": st.none() | st.sampled_from(["TRY", "", "USD"]),
+        "related_invoice": st.none() | IDS | TEXT | st.fixed_dictionaries({"id": IDS}),
     },
     # Stated totals are checked against the lines: no random extra field takes their names.
-    reserved=frozenset({"total_amount", "tax_amount"}),
+    reserved=frozenset({"total_amount", "tax_amount", "discount_amount"}),
 )
 
 

@@ -1,0 +1,117 @@
+"""Ingest throughput: mapping + validation, and end to end into the embedded store.
+
+    .venv/bin/python bench/ingest.py [--records N] [--batch-size N]
+
+Prints records/s; asserts nothing (timings belong here, never in tests). Runs on one
+core: one process, one event loop. The records are Akinon's documented example varied
+per record (1-4 lines, amounts, statuses, dates), as JSON Lines text like a file holds.
+"""
+
+import argparse
+import asyncio
+import copy
+import json
+import random
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from seeds.akinon import map_akinon_invoice  # noqa: E402
+from seeds.ingest import BATCH_SIZE, IngestReport, ingest_records  # noqa: E402
+from seeds.sources import parse_records  # noqa: E402
+from store.client import open_database  # noqa: E402
+from store.indexes import ensure_indexes  # noqa: E402
+from store.invoices import InvoiceStore, Scope  # noqa: E402
+
+EXAMPLE = ROOT / "seeds" / "data" / "akinon-example-page.json"
+STATUSES = ["waiting", "approved", "cancelled", "waiting", "waiting"]
+TYPES = ["purchased", "purchase", "refund"]
+
+
+def akinon_records(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """`count` distinct Akinon records in the shape of the documented example."""
+    base = json.loads(EXAMPLE.read_text(), parse_float=Decimal)["results"][0]
+    line = base["invoiceitem_set"][0]
+    choose = random.Random(seed)
+    records = []
+    for number in range(1, count + 1):
+        record = copy.deepcopy(base)
+        record.update(
+            id=number,
+            number=f"B{number:09d}",
+            status=choose.choice(STATUSES),
+            invoice_type=choose.choice(TYPES),
+            modified_date=f"2024-{choose.randint(1, 12):02d}-{choose.randint(1, 28):02d}"
+            f"T{choose.randint(0, 23):02d}:{choose.randint(0, 59):02d}:00.{number % 999999:06d}Z",
+        )
+        lines = []
+        for index in range(choose.randint(1, 4)):
+            total = Decimal(choose.randint(100, 99999)) / 100
+            tax = (total * Decimal("0.08")).quantize(Decimal("0.01"))
+            lines.append(
+                line
+                | {
+                    "id": number * 10 + index,
+                    "order_item": number * 10 + index,
+                    "total_amount": f"{total:.2f}",
+                    "net_amount": f"{total:.2f}",
+                    "tax_amount": f"{tax:.2f}",
+                }
+            )
+        record["invoiceitem_set"] = lines
+        record["order"] = record["order"] | {"id": number, "number": f"O{number:012d}"}
+        records.append(record)
+    return records
+
+
+def bench_mapping(records: list[dict[str, Any]]) -> float:
+    """Records/s of map_akinon_invoice (mapping plus the Invoice model's validation)."""
+    started = time.perf_counter()
+    for record in records:
+        map_akinon_invoice(record, "bench")
+    return len(records) / (time.perf_counter() - started)
+
+
+async def bench_end_to_end(text: str, batch_size: int) -> list[tuple[str, float, IngestReport]]:
+    """Records/s from JSON Lines text into the embedded store: a first load, then again."""
+    database = open_database(None, "bench")
+    await ensure_indexes(database)
+    invoices = InvoiceStore(database).scoped(Scope("bench"))
+    runs = []
+    for name in ("first load (all stored)", "same file again (all unchanged)"):
+        commands = database.commands.total
+        started = time.perf_counter()
+        report = await ingest_records(parse_records(text), invoices, batch_size=batch_size)
+        rate = report.read / (time.perf_counter() - started)
+        name += f", {database.commands.total - commands} database commands"
+        runs.append((name, rate, report))
+    await database.drop()
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
+    args = parser.parse_args()
+
+    records = akinon_records(args.records)
+    text = "\n".join(json.dumps(record, default=str) for record in records)
+    lines = sum(len(record["invoiceitem_set"]) for record in records)
+    print(f"{args.records:,} Akinon records, {lines:,} lines, {len(text) / 1e6:.1f} MB")
+
+    rates = [bench_mapping(records) for _ in range(3)]
+    print(f"mapping + validation: {max(rates):>9,.0f} records/s (best of 3)")
+
+    for name, rate, report in asyncio.run(bench_end_to_end(text, args.batch_size)):
+        print(f"end to end, embedded: {rate:>9,.0f} records/s  {name}")
+        print(f"    {report.summary()}")
+
+
+if __name__ == "__main__":
+    main()

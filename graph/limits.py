@@ -1,0 +1,297 @@
+"""Limits checked before a query touches the database (docs/security.md).
+
+In order: length, then tokens and bracket nesting while lexing (before the parser
+recurses), then depth, fragment nesting, aliases, repeated fields, breadth, introspection,
+calculated cost and the key's cost budget (before standard validation, whose overlap
+check is quadratic), then the nesting of the variables. A refused query gets one error with code
+QUERY_TOO_COMPLEX, FORBIDDEN or THROTTLED; every response reports `extensions.cost`.
+"""
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
+from strawberry.extensions import SchemaExtension
+
+from graph.cost import CostModel, QueryCost
+from graph.errors import BadUserInput, ClientError
+from graph.permissions import FORBIDDEN
+from graph.query_shape import ShapeMeter, TooDeep, lex, operations_to_run
+from graph.resolvers.events import DEFAULT_EVENTS_PAGE
+from graph.resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from graph.throttle import CostBuckets
+from store.keys import ApiKey
+
+SUGGESTION = re.compile(r" Did you mean .*\?$")
+"""graphql-core's hint naming fields, types or arguments close to a misspelt one."""
+
+VALUE_NESTING = 32
+"""How deep argument values and variables may nest (MongoDB stores at most 100 levels)."""
+
+DEFAULT_COST_MODEL = CostModel(
+    max_page_size=MAX_PAGE_SIZE,
+    default_pages={
+        ("Query", "invoices"): DEFAULT_PAGE_SIZE,
+        ("Query", "invoiceEvents"): DEFAULT_EVENTS_PAGE,
+    },
+)
+
+
+class QueryTooComplex(ClientError):
+    """The query is over one of the limits; `extensions.limit` names which."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+
+class Throttled(ClientError):
+    """The key's cost budget cannot pay for the query now; `extensions.retryAfter` says when."""
+
+    code = "THROTTLED"
+
+
+class IntrospectionDisabled(ClientError):
+    code = FORBIDDEN
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The configured maxima (Settings), the same for every key."""
+
+    max_depth: int = 20
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_length: int = 100_000
+    max_repeats: int = 10
+    max_breadth: int = 100
+    max_cost: int = 10_000
+    introspection: bool = True
+    cost_model: CostModel = DEFAULT_COST_MODEL
+
+
+@dataclass
+class RequestLimits:
+    """The limits of one request, for one key; records the cost the request asked for."""
+
+    limits: QueryLimits = field(default_factory=QueryLimits)
+    api_key: ApiKey | None = None
+    buckets: CostBuckets | None = None
+    requested_cost: int = 0
+    retry_after: float | None = None
+
+    @property
+    def maximum_cost(self) -> int:
+        if self.buckets is None:
+            return self.limits.max_cost
+        return min(self.limits.max_cost, int(self.buckets.capacity))
+
+    @property
+    def introspection_allowed(self) -> bool:
+        key = self.api_key
+        return self.limits.introspection and (
+            key is None or (key.introspection and key.grants("read"))
+        )
+
+    def check_text(self, text: str) -> GraphQLError | None:
+        """Length, tokens and bracket nesting, checked before anything parses."""
+        limits = self.limits
+        if len(text) > limits.max_length:
+            # Lexing walks every character, comments and strings included: bound that too.
+            return _too_complex(
+                f"The document is longer than {limits.max_length} characters, the most this API "
+                "reads; pass large values as variables.",
+                "length",
+                limits.max_length,
+            )
+        lexical = lex(text, limits.max_tokens)
+        if lexical.tokens > limits.max_tokens:
+            return _too_complex(
+                f"The document has more than {limits.max_tokens} tokens, the most this API parses.",
+                "tokens",
+                limits.max_tokens,
+            )
+        nesting = limits.max_depth + VALUE_NESTING
+        if lexical.nesting > nesting:
+            return _too_complex(
+                f"The document nests brackets more than {nesting} deep.", "depth", nesting
+            )
+        return None
+
+    def check_document(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> GraphQLError | None:
+        """Shape, introspection, cost and budget; sets `requested_cost` once it is known."""
+        operations = operations_to_run(document, operation_name)
+        limits = self.limits
+        meter = ShapeMeter(document, limits.max_depth, max_fragment_nesting=limits.max_depth)
+        try:
+            shapes = [meter.operation(operation) for operation in operations]
+        except TooDeep as deep:
+            return _too_complex(
+                f"The query nests {deep.what} deeper than {deep.maximum} levels, the maximum.",
+                "depth",
+                deep.maximum,
+            )
+        for shape in shapes:
+            if shape.aliases > limits.max_aliases:
+                return _too_complex(
+                    f"The query uses {shape.aliases} aliases; the maximum is {limits.max_aliases}.",
+                    "aliases",
+                    limits.max_aliases,
+                )
+            if shape.repeats > limits.max_repeats:
+                return _too_complex(
+                    f"The query selects object fields again under names already selected "
+                    f"beside them {shape.repeats} times; the maximum is {limits.max_repeats}. "
+                    "Select each field once.",
+                    "repeats",
+                    limits.max_repeats,
+                )
+            if shape.breadth > limits.max_breadth:
+                return _too_complex(
+                    f"A selection set holds {shape.breadth} fields (counting those its fragments "
+                    f"bring); the maximum is {limits.max_breadth}.",
+                    "breadth",
+                    limits.max_breadth,
+                )
+            if shape.introspection and not self.introspection_allowed:
+                return IntrospectionDisabled(
+                    "Introspection (__schema, __type) is turned off for this API key."
+                )
+        cost = QueryCost(schema, document, variables, limits.cost_model)
+        self.requested_cost = max((cost.operation(o) for o in operations), default=0)
+        if self.requested_cost > self.maximum_cost:
+            return _too_complex(
+                f"The query's calculated cost is {self.requested_cost}, over the maximum of "
+                f"{self.maximum_cost}: ask for smaller pages (first/last) or fewer objects. "
+                "docs/security.md explains the cost.",
+                "cost",
+                self.maximum_cost,
+            )
+        return self._spend() or _check_variables(variables)
+
+    def _spend(self) -> GraphQLError | None:
+        if self.buckets is None or self.api_key is None:
+            return None
+        self.retry_after = self.buckets.spend(_bucket_key(self.api_key), self.requested_cost)
+        if self.retry_after is None:
+            return None
+        return Throttled(
+            f"Throttled: this key's cost budget cannot pay {self.requested_cost} now; retry "
+            f"after {self.retry_after} seconds (extensions.cost.throttleStatus).",
+            retryAfter=self.retry_after,
+        )
+
+    def report(self) -> dict[str, Any]:
+        """`extensions.cost`: what the query asked for and the most a query may ask for."""
+        cost: dict[str, Any] = {
+            "requestedQueryCost": self.requested_cost,
+            "maximumAvailable": self.maximum_cost,
+        }
+        # Only when throttled: the bucket's level would make every answer differ (ETags).
+        if self.retry_after is not None and self.buckets and self.api_key:
+            status = self.buckets.status(_bucket_key(self.api_key))
+            cost["throttleStatus"] = {
+                "maximumAvailable": status.maximumAvailable,
+                "currentlyAvailable": status.currentlyAvailable,
+                "restoreRate": status.restoreRate,
+            }
+        return cost
+
+
+class LimitPolicy:
+    """The limits of the app, and the per-key budgets when they are turned on."""
+
+    def __init__(self, limits: QueryLimits, buckets: CostBuckets | None = None) -> None:
+        self.limits, self.buckets = limits, buckets
+
+    def for_key(self, api_key: ApiKey) -> RequestLimits:
+        return RequestLimits(self.limits, api_key, self.buckets)
+
+    def unpriced(self) -> dict[str, Any]:
+        """`extensions` of an answer refused before its document was read: nothing to cost."""
+        return {"cost": RequestLimits(self.limits, buckets=self.buckets).report()}
+
+
+def _bucket_key(api_key: ApiKey) -> str:
+    return f"{api_key.account}\n{api_key.name}"
+
+
+def _too_complex(message: str, limit: str, maximum: int) -> QueryTooComplex:
+    return QueryTooComplex(message, limit=limit, maximum=maximum)
+
+
+def _check_variables(variables: Mapping[str, Any] | None) -> GraphQLError | None:
+    """Refuse variables nested deeper than VALUE_NESTING (a JSON argument is stored as is)."""
+    stack: list[tuple[Any, int]] = [(value, 1) for value in (variables or {}).values()]
+    while stack:
+        value, depth = stack.pop()
+        if depth > VALUE_NESTING:
+            return BadUserInput("variables", f"values nest more than {VALUE_NESTING} levels")
+        if isinstance(value, dict):
+            stack += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            stack += [(item, depth + 1) for item in value]
+    return None
+
+
+class QueryLimitsExtension(SchemaExtension):
+    """Applies the request's limits (Context.limits) around Strawberry's parse and validation.
+
+    Runs before ArgumentErrors (graph/schema.py), so a refused query is never validated.
+    """
+
+    _own: RequestLimits | None = None
+
+    def _limits(self) -> RequestLimits:
+        limits = getattr(self.execution_context.context, "limits", None)
+        if isinstance(limits, RequestLimits):
+            return limits
+        if self._own is None:  # run without our Context: the default limits
+            self._own = RequestLimits()
+        return self._own
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None and context.graphql_document is None:
+            refusal = self._limits().check_text(context.query)
+            if refusal is not None:
+                # Raised, not recorded: Strawberry would parse the document anyway.
+                raise refusal
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.pre_execution_errors is None:
+            refusal = self._limits().check_document(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
+            if refusal is not None:
+                # Recorded before ArgumentErrors runs: validation is skipped, nothing executes.
+                context.pre_execution_errors = [refusal]
+        yield
+        if not self._limits().introspection_allowed:
+            # "Did you mean ...?" would describe the schema to a key that may not explore it.
+            for error in context.pre_execution_errors or ():
+                error.message = SUGGESTION.sub("", error.message)
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": self._limits().report()}
+
+
+def throttled_retry_after(body: Mapping[str, Any]) -> int | None:
+    """Whole seconds to send as Retry-After when the response refuses a THROTTLED query."""
+    for error in body.get("errors") or ():
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == Throttled.code:
+            return math.ceil(extensions.get("retryAfter") or 1)
+    return None

@@ -1,0 +1,128 @@
+"""The process's Prometheus metrics, in a registry of its own (one per app), served at /metrics."""
+
+from collections.abc import Callable, Iterator, Mapping
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from graph.request_record import RequestRecord
+
+OTHER = "other"
+"""The label of operation names past the limit: clients choose names, and labels must stay few."""
+
+
+class BoundedLabels:
+    """Keeps the first `limit` distinct values of a client-chosen label; later ones are OTHER."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._seen: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        if len(self._seen) >= self.limit:
+            return OTHER
+        self._seen.add(value)
+        return value
+
+
+class PersistedDocumentLookups(Collector):
+    """Hits and misses of the persisted-document cache, read from it at each scrape."""
+
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        hits, misses = self._counts()
+        family = CounterMetricFamily(
+            "invoicegraph_persisted_documents",
+            "Persisted-document lookups answered by the process cache (hit) or the store (miss).",
+            labels=["result"],
+        )
+        family.add_metric(["hit"], hits)
+        family.add_metric(["miss"], misses)
+        yield family
+
+
+class Metrics:
+    """Every metric the app exports; the request middleware and the store feed them."""
+
+    def __init__(self, operation_label_limit: int = 100) -> None:
+        self.registry = CollectorRegistry()
+        self.operation_label = BoundedLabels(operation_label_limit)
+        self.db_commands = Counter(
+            "invoicegraph_db_commands",
+            "Database commands issued since start.",
+            registry=self.registry,
+        )
+        self.db_command_seconds = Histogram(
+            "invoicegraph_db_command_seconds",
+            "Database command latency.",
+            ["command"],
+            registry=self.registry,
+        )
+        self.http_requests = Counter(
+            "invoicegraph_http_requests",
+            "HTTP requests answered, by endpoint and status.",
+            ["endpoint", "status"],
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "invoicegraph_http_requests_in_flight",
+            "HTTP requests being handled now.",
+            registry=self.registry,
+        )
+        self.graphql_requests = Counter(
+            "invoicegraph_graphql_requests",
+            "GraphQL requests, by operation name and outcome.",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.graphql_seconds = Histogram(
+            "invoicegraph_graphql_request_seconds",
+            "GraphQL request latency, from the first byte read to the answer, by operation name.",
+            ["operation"],
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "invoicegraph_requests_rejected",
+            "Requests refused without running anything, by reason (the error code).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.ingest_records = Counter(
+            "invoicegraph_ingest_records",
+            "Source records ingested, by outcome (stored, updated, unchanged, stale, rejected).",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    def record_db_command(self, name: str, seconds: float) -> None:
+        self.db_commands.inc()
+        self.db_command_seconds.labels(name).observe(seconds)
+
+    def record_request(self, endpoint: str, status: int) -> None:
+        self.http_requests.labels(endpoint, str(status)).inc()
+
+    def record_graphql(self, record: RequestRecord, seconds: float) -> None:
+        """Count a request the GraphQL endpoint answered (its record has an outcome)."""
+        assert record.outcome is not None
+        operation = self.operation_label(record.operation)
+        self.graphql_requests.labels(operation, record.outcome.value).inc()
+        self.graphql_seconds.labels(operation).observe(seconds)
+        if record.refusal is not None:
+            self.rejected.labels(record.refusal).inc()
+
+    def record_rejection(self, reason: str) -> None:
+        self.rejected.labels(reason).inc()
+
+    def record_ingest(self, outcomes: Mapping[str, int]) -> None:
+        """Count one ingest's records by outcome (stored, updated, unchanged, stale, rejected)."""
+        for outcome, count in outcomes.items():
+            self.ingest_records.labels(outcome).inc(count)
+
+    def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
+        """Export the persisted-document cache's hits and misses, read from `counts`."""
+        self.registry.register(PersistedDocumentLookups(counts))

@@ -1,0 +1,169 @@
+"""Every request observed: a request id, one JSON log line, and its metrics.
+
+The GraphQL endpoint fills the request's `RequestRecord` (graph/request_record.py) with
+what only it knows (operation, key name, outcome, cost); this middleware adds the id,
+status and duration, logs one line and counts it.
+"""
+
+import asyncio
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from graph.request_record import REQUEST_RECORD, Outcome, RequestRecord
+from graph.view import json_response
+from invoicegraph.metrics import Metrics
+
+REQUEST_ID_HEADER = "X-Request-Id"
+GRAPHQL_ENDPOINT = "/graphql"
+WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+"""A client's id is kept only if it is this tame: it goes into logs and headers verbatim."""
+
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Polled every few seconds by orchestrators and scrapers: logged at DEBUG, not INFO."""
+
+CLIENT_CLOSED = 499
+"""The status logged for a request whose client went away before the answer (nginx's)."""
+
+REFUSED_BY_AIOHTTP = {413: "REQUEST_TOO_LARGE"}
+"""Refusals aiohttp answers itself, as rejection reasons."""
+
+request_log = logging.getLogger("invoicegraph.requests")
+
+
+def request_id_of(request: web.Request) -> str:
+    """The client's X-Request-Id when well formed (to follow it across services), else a new one."""
+    supplied = request.headers.get(REQUEST_ID_HEADER, "")
+    if WELL_FORMED_REQUEST_ID.fullmatch(supplied):
+        return supplied
+    return uuid.uuid4().hex
+
+
+def endpoint_of(request: web.Request) -> str:
+    """The route's path pattern (bounded, unlike paths), or `unmatched`."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+def internal_error(request_id: str) -> web.Response:
+    """The answer to a failure nothing else caught: no stack trace, an id to find the log by."""
+    error = {
+        "message": f"Internal server error (request id {request_id}).",
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    }
+    return json_response({"errors": [error]}, status=500)
+
+
+class RequestObserver:
+    """The request middleware, and the count of requests in flight (read at shutdown)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self.in_flight = 0
+        metrics.in_flight.set_function(lambda: self.in_flight)
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        record = RequestRecord(request_id=request_id_of(request))
+        request[REQUEST_RECORD] = record
+        started = time.perf_counter()
+        status = 500
+        self.in_flight += 1
+        try:
+            response = await handler(request)
+            status = response.status
+        except web.HTTPException as answer:  # aiohttp's own answers: 404, 405, 413
+            status = answer.status
+            answer.headers[REQUEST_ID_HEADER] = record.request_id
+            raise
+        except asyncio.CancelledError:
+            status = CLIENT_CLOSED
+            raise
+        except Exception:
+            request_log.exception("request %s failed", record.request_id)
+            if endpoint_of(request) == GRAPHQL_ENDPOINT:
+                record.outcome = Outcome.INTERNAL_ERROR
+            response = internal_error(record.request_id)
+        finally:
+            self.in_flight -= 1
+            self._observe(request, record, status, time.perf_counter() - started)
+        if not response.prepared:
+            response.headers[REQUEST_ID_HEADER] = record.request_id
+        return response
+
+    def _observe(
+        self, request: web.Request, record: RequestRecord, status: int, seconds: float
+    ) -> None:
+        self.metrics.record_request(endpoint_of(request), status)
+        if record.outcome is not None:
+            self.metrics.record_graphql(record, seconds)
+        elif status in REFUSED_BY_AIOHTTP:
+            record.refusal = REFUSED_BY_AIOHTTP[status]
+            self.metrics.record_rejection(record.refusal)
+        level = logging.DEBUG if request.path in PROBES else logging.INFO
+        if request_log.isEnabledFor(level):
+            request_log.log(
+                level, "request", extra={"fields": log_fields(request, record, status, seconds)}
+            )
+
+
+OBSERVER = web.AppKey("observer", RequestObserver)
+"""The app's request observer; shutdown reads how many requests are in flight."""
+
+
+def log_fields(
+    request: web.Request, record: RequestRecord, status: int, seconds: float
+) -> dict[str, Any]:
+    """The request's log line. The path without its query: GET variables may hold personal data."""
+    fields: dict[str, Any] = {
+        "request_id": record.request_id,
+        "method": request.method,
+        "path": request.path,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 3),
+    }
+    if record.outcome is not None:
+        fields.update(
+            operation=record.operation,
+            outcome=record.outcome.value,
+            key_name=record.key_name,
+            account=record.account,
+            cost=record.cost,
+            error_codes=record.error_codes,
+        )
+    if record.refusal is not None:
+        fields["refusal"] = record.refusal
+    return fields
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the record's `fields`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(line, default=str).decode()
+
+
+def configure_json_logging(level: int = logging.INFO) -> None:
+    """Send every log record of the process to stderr as a JSON line."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

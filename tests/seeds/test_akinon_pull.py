@@ -1,0 +1,286 @@
+"""The live pull against a fake Akinon OMS: real HTTP on loopback, failures, death and resume."""
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from seeds.akinon_pages import Checkpoint, CheckpointMismatch, Page
+from seeds.akinon_pull import AkinonPull, PullFailed, RetryPolicy, invoices_url
+from seeds.ingest import IngestReport, ingest_records
+from store.client import open_database
+from store.indexes import ensure_indexes
+from store.invoices import InvoiceStore, Scope, ScopedInvoices
+
+EXAMPLE_PAGE = Path(__file__).parents[2] / "seeds" / "data" / "akinon-example-page.json"
+BASE = json.loads(EXAMPLE_PAGE.read_text(), parse_float=Decimal)["results"][0]
+TOKEN = "s3cret-token"
+ACCOUNT = "acme"
+
+
+def akinon(record_id: int) -> dict[str, Any]:
+    record = copy.deepcopy(BASE)
+    record.update(id=record_id, number=f"INV-{record_id}")
+    return record
+
+
+@dataclass
+class FakeAkinon:
+    """An OMS invoice list: pages by number or by opaque cursor, with scripted failures."""
+
+    records: list[dict[str, Any]]
+    page_size: int
+    style: str = "page"
+    failures: dict[int, list[int]] = field(default_factory=dict)
+    """Page number -> statuses to answer (in order) before the page itself."""
+    die_after: int | None = None
+    """Stop the whole server once this many pages have been served."""
+    served: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    requests: list[tuple[int, str | None]] = field(default_factory=list)
+    port: int = 0
+    runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_get("/api/v1/oms/invoices/", self.invoices)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = self.runner.addresses[0][1]
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    def page_link(self, request: web.Request, number: int) -> str | None:
+        if (number - 1) * self.page_size >= len(self.records):
+            return None
+        if self.style == "page":
+            return str(request.url.with_query(page=str(number)))
+        return str(request.url.with_query(cursor=f"c{number * 7919:x}"))  # opaque to clients
+
+    async def invoices(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Token {TOKEN}":
+            return web.json_response({"detail": "Invalid token."}, status=401)
+        if self.style == "page":
+            number = int(request.query.get("page", "1"))
+        else:
+            cursor = request.query.get("cursor")
+            number = 1 if cursor is None else int(cursor[1:], 16) // 7919
+        self.requests.append((number, request.headers.get("Authorization")))
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(0.005)  # let concurrent requests overlap
+        finally:
+            self.in_flight -= 1
+        scripted = self.failures.get(number)
+        if scripted:
+            status = scripted.pop(0)
+            headers = {"Retry-After": "2"} if status == 429 else {}
+            return web.json_response({"detail": "try later"}, status=status, headers=headers)
+        start = (number - 1) * self.page_size
+        body = {
+            "count": len(self.records),
+            "next": self.page_link(request, number + 1),
+            "previous": self.page_link(request, number - 1) if number > 1 else None,
+            "results": self.records[start : start + self.page_size],
+        }
+        self.served += 1
+        if self.served == self.die_after:
+            asyncio.get_running_loop().create_task(self.stop())
+        return web.Response(text=json.dumps(body, default=str), content_type="application/json")
+
+
+@pytest.fixture
+async def invoices() -> AsyncIterator[ScopedInvoices]:
+    database = open_database(None, "pull")
+    await ensure_indexes(database)
+    yield InvoiceStore(database).scoped(Scope(ACCOUNT))
+    await database.drop()
+
+
+@dataclass
+class Run:
+    """One pull run's store side: what it ingested and every delay it asked for."""
+
+    invoices: ScopedInvoices
+    report: IngestReport = field(default_factory=IngestReport)
+    sleeps: list[float] = field(default_factory=list)
+
+    async def store(self, page: Page) -> None:
+        self.report.merge(await ingest_records(page.records(), self.invoices))
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)  # recorded, not waited: the test needs no wall clock
+
+
+def pull(
+    url: str, checkpoint_path: Path, run: Run, token: str = TOKEN, concurrency: int = 3
+) -> AkinonPull:
+    full = invoices_url(url)
+    return AkinonPull(
+        full,
+        token,
+        Checkpoint.open(checkpoint_path, full, ACCOUNT),
+        concurrency=concurrency,
+        retry=RetryPolicy(attempts=4, first_delay=0.01, max_delay=0.05),
+        sleep=run.sleep,
+    )
+
+
+@pytest.mark.parametrize("style", ["page", "cursor"])
+async def test_pull_dies_mid_run_and_resumes_storing_every_record_once(
+    style: str, invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    records = [akinon(i) for i in range(1, 48)]
+    server = FakeAkinon(
+        records, page_size=5, style=style, failures={2: [429], 3: [500, 503]}, die_after=4
+    )
+    url = await server.start()
+    checkpoint = tmp_path / "pull.json"
+    first = Run(invoices)
+
+    with pytest.raises(PullFailed, match="gave up after 4 attempts"):
+        await pull(url, checkpoint, first).run(first.store)
+
+    assert checkpoint.exists()
+    assert 0 < first.report.stored < len(records)
+    server.die_after = None
+    await server.start()  # the same port again
+    second = Run(invoices)
+    counts: list[tuple[int, int]] = []
+
+    await pull(url, checkpoint, second).run(second.store, lambda *count: counts.append(count))
+
+    assert not checkpoint.exists()
+    assert first.report.stored + second.report.stored == len(records)
+    assert second.report.unchanged == 0
+    assert first.report.read + second.report.read == len(records)
+    assert counts == [(len(records), first.report.read)]
+    assert await invoices.count() == len(records)
+    numbers = {invoice.invoiceNumber for invoice in await invoices.find(None, [], 100)}
+    assert numbers == {f"INV-{i}" for i in range(1, 48)}
+    assert all(auth == f"Token {TOKEN}" for _, auth in server.requests)
+    assert 2.0 in first.sleeps + second.sleeps  # Retry-After: 2 after the 429
+    assert server.max_in_flight <= 3
+    await server.stop()
+
+
+async def test_pull_fetches_predictable_pages_concurrently(
+    invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    server = FakeAkinon([akinon(i) for i in range(1, 61)], page_size=4)
+    url = await server.start()
+    run = Run(invoices)
+
+    await pull(url, tmp_path / "pull.json", run, concurrency=4).run(run.store)
+
+    assert (run.report.read, run.report.stored) == (60, 60)
+    assert 1 < server.max_in_flight <= 4
+    assert sorted(number for number, _ in server.requests) == list(range(1, 16))
+    await server.stop()
+
+
+async def test_pull_follows_cursor_links_one_page_at_a_time(
+    invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    server = FakeAkinon([akinon(i) for i in range(1, 23)], page_size=5, style="cursor")
+    url = await server.start()
+    run = Run(invoices)
+
+    await pull(url, tmp_path / "pull.json", run, concurrency=4).run(run.store)
+
+    assert run.report.stored == 22
+    assert server.max_in_flight == 1
+    assert [number for number, _ in server.requests] == [1, 2, 3, 4, 5]
+    await server.stop()
+
+
+async def test_pull_with_a_wrong_token_stops_at_once(
+    invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    server = FakeAkinon([akinon(1)], page_size=5)
+    url = await server.start()
+    run = Run(invoices)
+
+    with pytest.raises(PullFailed, match="refused the token: HTTP 401"):
+        await pull(url, tmp_path / "pull.json", run, token="wrong").run(run.store)
+
+    assert run.sleeps == []
+    assert await invoices.count() == 0
+    await server.stop()
+
+
+async def test_pull_reports_rejected_records_with_their_position(
+    invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    records = [akinon(i) for i in range(1, 13)]
+    records[6]["invoiceitem_set"][0]["tax_amount"] = "lots"
+    server = FakeAkinon(records, page_size=5)
+    url = await server.start()
+    run = Run(invoices)
+
+    await pull(url, tmp_path / "pull.json", run).run(run.store)
+
+    assert (run.report.read, run.report.stored) == (12, 11)
+    [rejection] = run.report.rejected
+    assert (rejection.position, rejection.invoice_number, rejection.path) == (
+        7,
+        "INV-7",
+        "invoiceitem_set[0].tax_amount",
+    )
+    await server.stop()
+
+
+async def test_pull_refuses_a_checkpoint_of_another_pull(tmp_path: Path) -> None:
+    path = tmp_path / "pull.json"
+    Checkpoint(path, "https://a.example/api/v1/oms/invoices/", "other", mode="next").save()
+
+    with pytest.raises(CheckpointMismatch, match="belongs to a pull of https://a.example"):
+        Checkpoint.open(path, "https://a.example/api/v1/oms/invoices/", ACCOUNT)
+
+
+async def test_pull_never_sends_the_token_to_another_host(
+    invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    server = FakeAkinon([akinon(i) for i in range(1, 8)], page_size=5, style="cursor")
+    original: Callable[[web.Request, int], str | None] = server.page_link
+    server.page_link = lambda request, number: (  # type: ignore[method-assign]
+        None if number < 2 else (original(request, number) or "").replace("127.0.0.1", "localhost")
+    )
+    url = await server.start()
+    run = Run(invoices)
+
+    with pytest.raises(PullFailed, match="outside"):
+        await pull(url, tmp_path / "pull.json", run).run(run.store)
+
+    assert [number for number, _ in server.requests] == [1]
+    await server.stop()
+
+
+def test_invoices_url_adds_the_list_path_to_a_base_url() -> None:
+    assert invoices_url("https://oms.example") == "https://oms.example/api/v1/oms/invoices/"
+    assert invoices_url("https://oms.example/") == "https://oms.example/api/v1/oms/invoices/"
+    full = "https://oms.example/api/v1/oms/invoices/?status=waiting"
+    assert invoices_url(full) == full
+
+
+def test_retry_delay_honours_retry_after_and_caps_backoff() -> None:
+    policy = RetryPolicy(first_delay=1.0, max_delay=8.0)
+
+    assert 0.5 <= policy.delay(0, None) <= 1.0
+    assert 4.0 <= policy.delay(10, None) <= 8.0
+    assert policy.delay(0, 30.0) == 30.0

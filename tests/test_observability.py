@@ -1,0 +1,264 @@
+"""Request ids, one JSON log line per request, and the metrics /metrics exports."""
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from graph.persisted import PersistedQueries
+from invoicegraph.app import RESOURCES
+from invoicegraph.observability import JsonLogFormatter
+from seeds.demo import generate_demo_invoices
+from store.invoices import Scope
+from tests.conftest import GraphQLClient, ServeFactory
+
+LOOKUP = "query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceNumber } }"
+PAGE = "query Page { invoices(first: 3) { edges { node { invoiceNumber } } } }"
+TWO_OPERATIONS = "query First { __typename } query Second { __typename }"
+INVALID = "query Broken { invoices { noSuchField } }"
+AKINON_PAGE = Path(__file__).resolve().parent.parent / "seeds" / "data" / "akinon-example-page.json"
+
+
+def sample(metrics: str, name: str, **labels: str) -> float:
+    """The value of one sample of the exposition text (0 when absent)."""
+    for family in text_string_to_metric_families(metrics):
+        for found in family.samples:
+            if found.name == name and found.labels == labels:
+                return float(found.value)
+    return 0.0
+
+
+async def scrape(client: GraphQLClient) -> str:
+    response = await client.http.get("/metrics")
+    assert response.status == 200
+    assert response.content_type == "text/plain"
+    return await response.text()
+
+
+async def seeded(serve: ServeFactory, **settings: Any) -> tuple[GraphQLClient, str]:
+    client = await serve(**settings)
+    invoices = generate_demo_invoices(accounts=("demo",), per_account=5)
+    await client.invoices.scoped(Scope("demo")).insert_many(invoices)
+    return client, invoices[0].invoiceId
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The request log lines as the JSON formatter writes them."""
+    formatter = JsonLogFormatter()
+    return [
+        json.loads(formatter.format(record))
+        for record in caplog.records
+        if record.name == "invoicegraph.requests"
+    ]
+
+
+async def test_response_carries_a_new_request_id_without_one(serve: ServeFactory) -> None:
+    client = await serve()
+    first = await client.http.get("/healthz")
+    second = await client.http.get("/healthz")
+    ids = {first.headers["X-Request-Id"], second.headers["X-Request-Id"]}
+    assert len(ids) == 2
+    assert all(len(request_id) == 32 for request_id in ids)
+
+
+@pytest.mark.parametrize(
+    ("supplied", "kept"),
+    [
+        ("req-42.a:b_c", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("has space", False),
+        ('quote"d', False),
+        ("-leading-dash", False),
+    ],
+)
+async def test_request_id_is_kept_only_when_well_formed(
+    serve: ServeFactory, supplied: str, kept: bool
+) -> None:
+    client = await serve()
+    response = await client.http.post(
+        "/graphql",
+        json={"query": PAGE},
+        headers={**client.headers(), "X-Request-Id": supplied},
+    )
+    assert response.status == 200
+    assert (response.headers["X-Request-Id"] == supplied) is kept
+
+
+async def test_each_request_logs_one_json_line_naming_the_key_not_the_key(
+    serve: ServeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, invoice_id = await seeded(serve)
+    client.key = "demo-writer-key"
+    caplog.set_level(logging.INFO, logger="invoicegraph.requests")
+    response = await client.http.post(
+        "/graphql",
+        json={"query": LOOKUP, "variables": {"id": invoice_id}},
+        headers={**client.headers(), "X-Request-Id": "lookup-1"},
+    )
+    assert response.status == 200
+
+    [line] = request_lines(caplog)
+    assert line["request_id"] == "lookup-1"
+    assert line["operation"] == "Lookup"
+    assert (line["key_name"], line["account"]) == ("demo-writer", "demo")
+    assert (line["status"], line["outcome"], line["error_codes"]) == (200, "ok", [])
+    assert (line["method"], line["path"]) == ("POST", "/graphql")
+    assert line["duration_ms"] > 0
+    assert "cost" in line
+    assert line["level"] == "info"
+    assert "demo-writer-key" not in json.dumps(line)
+
+
+async def test_log_line_names_the_refusal_and_leaves_out_the_query_string(
+    serve: ServeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await serve()
+    caplog.set_level(logging.INFO, logger="invoicegraph.requests")
+    response = await client.http.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status == 401
+
+    [line] = request_lines(caplog)
+    assert (line["status"], line["outcome"], line["refusal"]) == (401, "refused", "UNAUTHENTICATED")
+    assert line["path"] == "/graphql"
+    assert line["key_name"] is None
+
+
+async def test_probes_log_below_info(serve: ServeFactory, caplog: pytest.LogCaptureFixture) -> None:
+    client = await serve()
+    caplog.set_level(logging.INFO, logger="invoicegraph.requests")
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert (await client.http.get(path)).status == 200
+    assert request_lines(caplog) == []
+
+
+async def test_metrics_count_requests_by_operation_and_outcome(serve: ServeFactory) -> None:
+    client, invoice_id = await seeded(serve)
+    await client.data(LOOKUP, {"id": invoice_id})
+    await client.data(LOOKUP, {"id": invoice_id})
+    await client.data(PAGE)
+    assert (await client.post(INVALID))[0] == 200
+    assert (await client.post(TWO_OPERATIONS, operationName="Second"))[0] == 200
+    anonymous = await client.http.post("/graphql", json={"query": "{ __typename }"})
+    assert anonymous.status == 401
+
+    metrics = await scrape(client)
+    requests = "invoicegraph_graphql_requests_total"
+    assert sample(metrics, requests, operation="Lookup", outcome="ok") == 2
+    assert sample(metrics, requests, operation="Page", outcome="ok") == 1
+    assert sample(metrics, requests, operation="Second", outcome="ok") == 1
+    assert sample(metrics, requests, operation="Broken", outcome="request_error") == 1
+    assert sample(metrics, requests, operation="unknown", outcome="refused") == 1
+    assert sample(metrics, "invoicegraph_graphql_request_seconds_count", operation="Lookup") == 2
+    rejected = "invoicegraph_requests_rejected_total"
+    assert sample(metrics, rejected, reason="GRAPHQL_VALIDATION_FAILED") == 1
+    assert sample(metrics, rejected, reason="UNAUTHENTICATED") == 1
+    http = "invoicegraph_http_requests_total"
+    assert sample(metrics, http, endpoint="/graphql", status="200") == 5
+    assert sample(metrics, http, endpoint="/graphql", status="401") == 1
+
+
+async def test_metrics_count_every_database_command(serve: ServeFactory) -> None:
+    client, invoice_id = await seeded(serve)
+    before = sample(await scrape(client), "invoicegraph_db_commands_total")
+    commands = client.commands
+    await client.data(LOOKUP, {"id": invoice_id})
+    await client.data(PAGE)
+
+    metrics = await scrape(client)
+    issued = client.commands - commands
+    assert issued >= 2
+    assert sample(metrics, "invoicegraph_db_commands_total") == before + issued
+    assert sample(metrics, "invoicegraph_db_command_seconds_count", command="find") >= 2
+
+
+async def test_operation_labels_stop_growing_at_the_limit(serve: ServeFactory) -> None:
+    client = await serve()
+    client.http.app[RESOURCES].metrics.operation_label.limit = 2
+    for name in ("One", "Two", "Three", "Four"):
+        await client.data(f"query {name} {{ __typename }}")
+    await client.data("query One { __typename }")
+
+    metrics = await scrape(client)
+    requests = "invoicegraph_graphql_requests_total"
+    assert sample(metrics, requests, operation="One", outcome="ok") == 2
+    assert sample(metrics, requests, operation="Two", outcome="ok") == 1
+    assert sample(metrics, requests, operation="other", outcome="ok") == 2
+    assert sample(metrics, requests, operation="Three", outcome="ok") == 0
+
+
+async def test_metrics_count_persisted_document_hits_and_misses(serve: ServeFactory) -> None:
+    client = await serve()
+    query = "query Typename { __typename }"
+    sha = hashlib.sha256(query.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha}}
+    assert (await client.post(None, extensions=extensions))[1]["errors"][0]["message"] == (
+        "PersistedQueryNotFound"
+    )
+    assert (await client.post(query, extensions=extensions))[0] == 200
+    for _ in range(3):
+        status, body = await client.post(None, extensions=extensions)
+        assert (status, body["data"]) == (200, {"__typename": "Query"})
+
+    persisted: PersistedQueries | None = client.http.app[RESOURCES].persisted
+    assert persisted is not None
+    metrics = await scrape(client)
+    lookups = "invoicegraph_persisted_documents_total"
+    assert sample(metrics, lookups, result="hit") == persisted.hits == 3
+    assert sample(metrics, lookups, result="miss") == persisted.misses == 1
+    rejected = "invoicegraph_requests_rejected_total"
+    assert sample(metrics, rejected, reason="PERSISTED_QUERY_NOT_FOUND") == 1
+
+
+async def test_metrics_count_ingested_records(serve: ServeFactory) -> None:
+    client = await serve(ingest=[f"acme={AKINON_PAGE}"])
+    stored = await client.invoices.scoped(Scope("acme")).count()
+    assert stored > 0
+
+    metrics = await scrape(client)
+    assert sample(metrics, "invoicegraph_ingest_records_total", outcome="stored") == stored
+    assert sample(metrics, "invoicegraph_ingest_records_total", outcome="rejected") == 0
+
+
+async def test_too_large_body_is_refused_and_counted(serve: ServeFactory) -> None:
+    client = await serve(max_body_bytes=2000)
+    response = await client.http.post(
+        "/graphql", json={"query": "{ __typename }" + " " * 5000}, headers=client.headers()
+    )
+    assert response.status == 413
+    assert len(response.headers["X-Request-Id"]) == 32
+
+    metrics = await scrape(client)
+    assert sample(metrics, "invoicegraph_requests_rejected_total", reason="REQUEST_TOO_LARGE") == 1
+
+
+async def test_unexpected_failure_answers_500_with_the_request_id_and_no_trace(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*_: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    client = await serve()
+    monkeypatch.setattr(PersistedQueries, "requested_document", broken)
+    response = await client.http.post(
+        "/graphql", json={"query": PAGE}, headers={**client.headers(), "X-Request-Id": "boom-1"}
+    )
+    assert response.status == 500
+    body = await response.json()
+    assert body["errors"][0]["extensions"] == {
+        "code": "INTERNAL_SERVER_ERROR",
+        "requestId": "boom-1",
+    }
+    assert "secret" not in json.dumps(body)
+    metrics = await scrape(client)
+    requests = "invoicegraph_graphql_requests_total"
+    assert sample(metrics, requests, operation="unknown", outcome="internal_error") == 1
+    assert any(
+        record.exc_info and "boom-1" in record.getMessage()
+        for record in caplog.records
+        if record.name == "invoicegraph.requests"
+    )

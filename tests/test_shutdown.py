@@ -1,0 +1,133 @@
+"""Graceful shutdown of a real `invoicegraph serve` process: on SIGTERM it stops accepting,
+lets the request in flight finish (for a bounded time), then closes the database client.
+
+The request is made slow by a link to the database (nx-27017) that delays every chunk.
+"""
+
+import asyncio
+import json
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.faulty_link import FaultyLink, faulty_link
+from tests.processes import LOOPBACK, eventually, running_invoicegraph
+from tests.remote_client import Answer, RemoteGraphQL
+from tests.wire_database import mongodb_uri, running_nx27017, seed_invoices
+
+LOOKUP = "query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceId invoiceNumber } }"
+KEY = "acme-reader-key"
+API_KEYS = json.dumps([{"key": KEY, "account": "acme", "scopes": ["read"], "name": "acme-reader"}])
+DATABASE_DELAY = 3.0
+"""How long the link holds each chunk towards the database while a request is in flight."""
+
+
+def server_env(drain_seconds: float) -> dict[str, str]:
+    return {
+        "INVOICEGRAPH_API_KEYS": API_KEYS,
+        # Well above the link's delay: the slow request is slow, not failed.
+        "INVOICEGRAPH_DATABASE_TIMEOUT_MS": "20000",
+        "INVOICEGRAPH_SHUTDOWN_TIMEOUT_SECONDS": str(drain_seconds),
+    }
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[tuple[FaultyLink, dict[str, str]]]:
+    async with running_nx27017(tmp_path / "nx") as nx, faulty_link(nx.port) as link:
+        yield link, await seed_invoices(nx, "acme", 6)
+
+
+async def refuses_connections(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection(LOOPBACK, port)
+    except OSError:
+        return True
+    writer.close()
+    await writer.wait_closed()
+    return False
+
+
+async def in_flight(client: RemoteGraphQL) -> float:
+    async with client.session.get(f"{client.url}/metrics") as response:
+        for line in (await response.text()).splitlines():
+            if line.startswith("invoicegraph_http_requests_in_flight "):
+                return float(line.split()[1])
+    raise AssertionError("no in-flight gauge in /metrics")
+
+
+async def start_slow_lookup(
+    client: RemoteGraphQL, link: FaultyLink, invoice_id: str
+) -> "asyncio.Task[Answer]":
+    """A lookup that is waiting on the (delayed) database when this returns."""
+    link.delay = DATABASE_DELAY
+    link.held.clear()
+    slow = asyncio.create_task(client.post(LOOKUP, {"id": invoice_id}, request_id="slow-lookup"))
+    await asyncio.wait_for(link.held.wait(), 10)
+    # The metrics request itself and the lookup.
+    assert await in_flight(client) == 2
+    return slow
+
+
+async def test_sigterm_finishes_the_request_in_flight_then_closes_the_database(
+    database: tuple[FaultyLink, dict[str, str]], tmp_path: Path
+) -> None:
+    link, numbers = database
+    invoice_id, number = next(iter(numbers.items()))
+    uri = mongodb_uri(link.port)
+    async with (
+        running_invoicegraph(
+            tmp_path / "server.log", "--no-demo-data", "--mongodb-uri", uri, env=server_env(15)
+        ) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        client = RemoteGraphQL(session, server.url, KEY)
+        slow = await start_slow_lookup(client, link, invoice_id)
+
+        server.send(signal.SIGTERM)
+        await eventually(lambda: refuses_connections(server.port), DATABASE_DELAY)
+        assert not slow.done()  # still waiting on the database when the door closed
+
+        answer = await slow
+        assert answer.ok, answer
+        assert answer.body["data"]["invoice"] == {"invoiceId": invoice_id, "invoiceNumber": number}
+        assert await asyncio.wait_for(server.process.wait(), 30) == 0
+
+    lines = server.log_lines()
+    # In this order: the slow request's line, the database closed, the process stopped.
+    slow_line = next(
+        index for index, line in enumerate(lines) if line.get("request_id") == "slow-lookup"
+    )
+    closed = next(
+        index for index, line in enumerate(lines) if line["message"] == "database client closed"
+    )
+    stopped = next(
+        index for index, line in enumerate(lines) if line["message"].startswith("stopped")
+    )
+    assert slow_line < closed < stopped
+    assert (lines[slow_line]["status"], lines[slow_line]["outcome"]) == (200, "ok")
+    draining = next(line for line in lines if line["message"].startswith("SIGTERM"))
+    assert "1 requests in flight" in draining["message"]
+
+
+async def test_sigterm_cancels_requests_still_running_after_the_drain_timeout(
+    database: tuple[FaultyLink, dict[str, str]], tmp_path: Path
+) -> None:
+    link, numbers = database
+    uri = mongodb_uri(link.port)
+    async with (
+        running_invoicegraph(
+            tmp_path / "server.log", "--no-demo-data", "--mongodb-uri", uri, env=server_env(0.5)
+        ) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        client = RemoteGraphQL(session, server.url, KEY)
+        slow = await start_slow_lookup(client, link, next(iter(numbers)))
+        link.stall()  # the database never answers: only the drain timeout can end the request
+        server.send(signal.SIGTERM)
+        assert await asyncio.wait_for(server.process.wait(), 15) == 0
+        with pytest.raises(aiohttp.ClientError):
+            await slow
+    assert any(line["message"] == "database client closed" for line in server.log_lines())
