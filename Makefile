@@ -39,8 +39,8 @@ serve: $(STAMP) graphiql-assets
 	$(BIN)/invoicegraph serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check graph store seeds invoicegraph tests
-	$(BIN)/ruff format --check graph store seeds invoicegraph tests
+	$(BIN)/ruff check graph store seeds invoicegraph tests bench
+	$(BIN)/ruff format --check graph store seeds invoicegraph tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -48,7 +48,7 @@ typecheck: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/pytest
 
-# Benchmarks (docs/performance.md): a table on stdout and bench/results.json, in ~7 minutes.
+# Benchmarks (docs/performance.md): a table on stdout and bench/results.json, in ~3 minutes.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

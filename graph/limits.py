@@ -80,6 +80,9 @@ class RequestLimits:
     buckets: CostBuckets | None = None
     requested_cost: int = 0
     retry_after: float | None = None
+    document: DocumentNode | None = None
+    """The parsed document once its shape is checked; None if it never parsed (or was refused
+    before): the request log reads its operations here instead of parsing it again."""
 
     @property
     def maximum_cost(self) -> int:
@@ -127,6 +130,7 @@ class RequestLimits:
         variables: Mapping[str, Any] | None,
     ) -> GraphQLError | None:
         """Shape, introspection, cost and budget; sets `requested_cost` once it is known."""
+        self.document = document
         operations = operations_to_run(document, operation_name)
         limits = self.limits
         meter = ShapeMeter(document, limits.max_depth, max_fragment_nesting=limits.max_depth)

@@ -8,11 +8,10 @@ middleware the endpoint makes its own and nothing reads it.
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import DocumentNode, OperationDefinitionNode
 
 from graph.errors import SERVICE_UNAVAILABLE
 
@@ -63,9 +62,17 @@ class RequestRecord:
         self.error_codes = [code]
 
     def answered(
-        self, document: str, operation_name: str | None, body: dict[str, Any], request_error: bool
+        self,
+        document: DocumentNode | None,
+        operation_name: str | None,
+        body: dict[str, Any],
+        request_error: bool,
     ) -> None:
-        """The endpoint ran (or tried to run) `document` and answers with `body`."""
+        """The endpoint ran (or tried to run) `document` and answers with `body`.
+
+        `document` is what the execution parsed (None when it did not parse or was refused
+        unparsed): parsing here again would cost a refused token bomb its whole parse.
+        """
         self.operation = operation_of(document, operation_name)
         self.error_codes = [_code(error) for error in body.get("errors", ())]
         self.cost = (body.get("extensions") or {}).get("cost")
@@ -99,19 +106,13 @@ def _code(error: dict[str, Any]) -> str:
     return str(code) if code else INTERNAL_SERVER_ERROR
 
 
-@lru_cache(maxsize=512)
-def operation_of(document: str, requested: str | None) -> str:
-    """The operation a request runs: the one it names if the document has it, else the only one.
-
-    Cached, since clients send the same few documents again and again.
-    """
-    try:
-        parsed = parse(document, no_location=True)
-    except GraphQLError:
+def operation_of(document: DocumentNode | None, requested: str | None) -> str:
+    """The operation a request runs: the one it names if the document has it, else the only one."""
+    if document is None:
         return UNKNOWN
     names = [
         definition.name.value if definition.name else ANONYMOUS
-        for definition in parsed.definitions
+        for definition in document.definitions
         if isinstance(definition, OperationDefinitionNode)
     ]
     if requested:

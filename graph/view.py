@@ -19,7 +19,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graph.context import Context
+from graph.context import Context, IngestReporter, unreported
 from graph.errors import (
     RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
@@ -28,7 +28,7 @@ from graph.errors import (
 )
 from graph.graphiql import GraphiQL
 from graph.http_problem import HTTPProblem
-from graph.limits import LimitPolicy, QueryLimits, throttled_retry_after
+from graph.limits import LimitPolicy, QueryLimits, RequestLimits, throttled_retry_after
 from graph.persisted import PersistedQueries, RequestedDocument
 from graph.request_record import Outcome, request_record
 from graph.schema import InvoiceGraphSchema
@@ -155,9 +155,11 @@ class GraphQLView:
         graphiql: GraphiQL,
         cache_max_age: int = 60,
         limits: LimitPolicy | None = None,
+        report_ingest: IngestReporter = unreported,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
+        self._report_ingest = report_ingest
         self._keys = keys
         self._invoices = invoices
         self._persisted = persisted
@@ -183,7 +185,8 @@ class GraphQLView:
             scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
             params = await self._read_params(request)
             requested = await self._persisted().requested_document(params, api_key)
-            result = await self._execute(request, api_key, scope, requested.text, params)
+            limits = self._limits.for_key(api_key)
+            result = await self._execute(request, api_key, scope, limits, requested.text, params)
             request_error = is_request_error(result)
             if not request_error:
                 await self._persisted().register(requested, api_key)
@@ -192,7 +195,8 @@ class GraphQLView:
             record.refused(problem.code)
             return problem_response(problem, media_type, self._limits.unpriced())
         body = self._format_result(result, request_error)
-        record.answered(requested.text, params.get("operationName"), body, request_error)
+        # The document as the limits checked it: the record never parses it again.
+        record.answered(limits.document, params.get("operationName"), body, request_error)
         if record.outcome is Outcome.UNAVAILABLE and media_type == GRAPHQL_RESPONSE_JSON:
             # The store failed under the request: no partial data, and a status to retry on.
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
@@ -281,10 +285,17 @@ class GraphQLView:
         return params
 
     async def _execute(
-        self, request: web.Request, api_key: ApiKey, scope: Scope, document: str, params: Params
+        self,
+        request: web.Request,
+        api_key: ApiKey,
+        scope: Scope,
+        limits: RequestLimits,
+        document: str,
+        params: Params,
     ) -> ExecutionResult:
-        limits = self._limits.for_key(api_key)
-        context = Context.for_request(api_key, self._invoices().scoped(scope), limits)
+        context = Context.for_request(
+            api_key, self._invoices().scoped(scope), limits, self._report_ingest
+        )
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"

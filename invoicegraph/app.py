@@ -210,6 +210,7 @@ def create_app(settings: Settings) -> web.Application:
         graphiql=graphiql,
         cache_max_age=settings.persisted_query_max_age,
         limits=build_limits(settings),
+        report_ingest=resources.metrics.record_ingest,
     )
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from graphql.language.parser import Parser
 from prometheus_client.parser import text_string_to_metric_families
 
 from graph.persisted import PersistedQueries
@@ -20,7 +21,16 @@ LOOKUP = "query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceNumber } }"
 PAGE = "query Page { invoices(first: 3) { edges { node { invoiceNumber } } } }"
 TWO_OPERATIONS = "query First { __typename } query Second { __typename }"
 INVALID = "query Broken { invoices { noSuchField } }"
+INGEST = """
+mutation Ingest($records: [JSON!]!) {
+  akinonInvoicesIngest(records: $records) { stored unchanged rejected errors { code } }
+}
+"""
 AKINON_PAGE = Path(__file__).resolve().parent.parent / "seeds" / "data" / "akinon-example-page.json"
+TOKEN_BOMBS = {
+    "tokens": "{ " + "a " * 40_000 + "}",  # 80 KB: under the length limit, over the token limit
+    "length": "{ " + "a " * 400_000 + "}",  # 800 KB: over the length limit, under the body limit
+}
 
 
 def sample(metrics: str, name: str, **labels: str) -> float:
@@ -224,6 +234,28 @@ async def test_metrics_count_ingested_records(serve: ServeFactory) -> None:
     assert sample(metrics, "invoicegraph_ingest_records_total", outcome="rejected") == 0
 
 
+async def test_metrics_count_records_pushed_through_the_ingest_mutation(
+    serve: ServeFactory,
+) -> None:
+    client = await serve()
+    [record] = json.loads(AKINON_PAGE.read_text())["results"][:1]
+    broken = {**record, "id": record["id"] + 1, "number": "broken", "created_date": "yesterday"}
+    before = await scrape(client)
+
+    first = (await client.data(INGEST, {"records": [record, broken]}))["akinonInvoicesIngest"]
+    again = (await client.data(INGEST, {"records": [record]}))["akinonInvoicesIngest"]
+
+    assert (first["stored"], first["rejected"], again["unchanged"]) == (1, 1, 1)
+    metrics = await scrape(client)
+    ingested = "invoicegraph_ingest_records_total"
+    counted = {
+        outcome: sample(metrics, ingested, outcome=outcome)
+        - sample(before, ingested, outcome=outcome)
+        for outcome in ("stored", "updated", "unchanged", "stale", "rejected")
+    }
+    assert counted == {"stored": 1, "updated": 0, "unchanged": 1, "stale": 0, "rejected": 1}
+
+
 async def test_too_large_body_is_refused_and_counted(serve: ServeFactory) -> None:
     client = await serve(max_body_bytes=2000)
     response = await client.http.post(
@@ -262,3 +294,55 @@ async def test_unexpected_failure_answers_500_with_the_request_id_and_no_trace(
         for record in caplog.records
         if record.name == "invoicegraph.requests"
     )
+
+
+def counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per GraphQL document graphql-core parses from now on (by anyone)."""
+    parses: list[int] = []
+    parse_document = Parser.parse_document
+
+    def counted(self: Parser) -> Any:
+        parses.append(1)
+        return parse_document(self)
+
+    monkeypatch.setattr(Parser, "parse_document", counted)
+    return parses
+
+
+@pytest.mark.parametrize("limit", sorted(TOKEN_BOMBS))
+async def test_refused_token_bomb_is_logged_without_being_parsed(
+    serve: ServeFactory,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: str,
+) -> None:
+    client = await serve()
+    caplog.set_level(logging.INFO, logger="invoicegraph.requests")
+    parses = counting_parses(monkeypatch)
+
+    status, body = await client.post(TOKEN_BOMBS[limit])
+
+    assert status == 200
+    [error] = body["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["limit"]) == (
+        "QUERY_TOO_COMPLEX",
+        limit,
+    )
+    [line] = request_lines(caplog)
+    assert (line["outcome"], line["refusal"]) == ("request_error", "QUERY_TOO_COMPLEX")
+    assert line["operation"] == "unknown"
+    assert parses == []
+
+
+async def test_log_names_the_operation_of_a_document_parsed_once(
+    serve: ServeFactory, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await serve()
+    caplog.set_level(logging.INFO, logger="invoicegraph.requests")
+    parses = counting_parses(monkeypatch)
+
+    assert (await client.post(TWO_OPERATIONS, operationName="First"))[0] == 200
+    assert (await client.post(INVALID))[0] == 200
+
+    assert [line["operation"] for line in request_lines(caplog)] == ["First", "Broken"]
+    assert len(parses) == 2

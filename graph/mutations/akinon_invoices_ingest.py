@@ -1,5 +1,6 @@
 """akinonInvoicesIngest: partners push Akinon invoice records; each lands by its Akinon id."""
 
+from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated
 
@@ -101,12 +102,17 @@ def _result(result: RecordResult) -> AkinonInvoiceIngestResult:
     )
 
 
+def _counts(statuses: Iterable[RecordStatus]) -> dict[RecordStatus, int]:
+    counts = dict.fromkeys(RecordStatus, 0)
+    for status in statuses:
+        counts[status] += 1
+    return counts
+
+
 def _payload(
     results: list[AkinonInvoiceIngestResult], errors: list[AkinonInvoicesIngestError]
 ) -> AkinonInvoicesIngestPayload:
-    counts = dict.fromkeys(RecordStatus, 0)
-    for result in results:
-        counts[result.status] += 1
+    counts = _counts(result.status for result in results)
     return AkinonInvoicesIngestPayload(
         results=results,
         stored=counts[RecordStatus.STORED],
@@ -134,6 +140,9 @@ async def resolve_akinon_invoices_ingest(
         sources, info.context.invoices, actor=info.context.api_key.name, mapper=map_akinon_invoice
     )
     for result in results:
-        if result.status is RecordStatus.UPDATED and result.invoice_id:
-            info.context.loaders.forget(result.invoice_id)  # loaded before, stale now
+        # Ingest writes past the request's writer: drop what the loaders hold (stale, absent).
+        if result.status in (RecordStatus.STORED, RecordStatus.UPDATED) and result.invoice_id:
+            info.context.loaders.forget(result.invoice_id)
+    counts = _counts(result.status for result in results)
+    info.context.report_ingest({status.value: count for status, count in counts.items()})
     return _payload([_result(result) for result in results], [])

@@ -6,9 +6,7 @@ Runs on the embedded store always and on a real MongoDB when MONGODB_URI is set.
 import asyncio
 import copy
 import json
-import os
-import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,21 +33,6 @@ EXAMPLE_PAGE = Path(__file__).parents[2] / "seeds" / "data" / "akinon-example-pa
 FABRIC_EXAMPLE = Path(__file__).parents[2] / "seeds" / "data" / "fabric-example.json"
 BASE = json.loads(EXAMPLE_PAGE.read_text(), parse_float=Decimal)["results"][0]
 ACCOUNT = "acme"
-
-
-@pytest.fixture(params=["embedded", pytest.param("mongodb", marks=pytest.mark.mongodb)])
-async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
-    if request.param == "mongodb":
-        uri = os.environ.get("MONGODB_URI")
-        if not uri:
-            pytest.skip("needs a real MongoDB: set MONGODB_URI")
-        db = open_database(uri, f"invoicegraph_test_{uuid.uuid4().hex[:8]}")
-    else:
-        db = open_database(None, "invoicegraph_test")
-    await ensure_indexes(db)
-    yield db
-    await db.drop()
-    await db.close()
 
 
 @pytest.fixture

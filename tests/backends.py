@@ -1,4 +1,8 @@
-"""The store contract runs on both backends: embedded always, MongoDB when MONGODB_URI is set."""
+"""The `database` fixture: the store contract runs on both backends.
+
+Embedded always; a real MongoDB too when MONGODB_URI is set (the `mongodb` mark), each test
+in a database of its own that is dropped afterwards. Registered by tests/conftest.py.
+"""
 
 import os
 import uuid
@@ -10,13 +14,9 @@ from store.client import Database, open_database
 from store.indexes import ensure_indexes
 
 
-@pytest.fixture(
-    params=[
-        "embedded",
-        pytest.param("mongodb", marks=pytest.mark.mongodb),
-    ]
-)
+@pytest.fixture(params=["embedded", pytest.param("mongodb", marks=pytest.mark.mongodb)])
 async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """An empty store with every index, on each backend in turn."""
     if request.param == "mongodb":
         uri = os.environ.get("MONGODB_URI")
         if not uri:
