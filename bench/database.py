@@ -16,8 +16,7 @@ import bson
 
 from bench.harness import Served, served_with
 from bench.report import Section, table
-from store.client import Collection
-from tests.workload import (
+from bench.workload import (
     ATTRIBUTES_UPDATE,
     FILTERED_PAGE,
     FULL_PAGE,
@@ -25,6 +24,7 @@ from tests.workload import (
     SMALL_PAGE,
     SUMMARY,
 )
+from store.client import Collection
 
 STORED = 1_000
 RELATED_PAGE = """

@@ -13,7 +13,7 @@ from typing import Any
 from bench.harness import Served, served_with
 from bench.report import Section, table
 from bench.timing import side_by_side
-from tests.workload import FULL_PAGE, SMALL_PAGE
+from bench.workload import FULL_PAGE, SMALL_PAGE
 
 STORED = 1_000
 ROUNDS = 15

@@ -12,10 +12,10 @@ import itertools
 import tempfile
 from pathlib import Path
 
+from bench.load_generator import LoadReport, drive, get_call, graphql_call
+from bench.processes import running_invoicegraph
 from bench.report import Section, table
-from tests.load_generator import LoadReport, drive, get_call, graphql_call
-from tests.processes import running_invoicegraph
-from tests.workload import SMALL_PAGE, Request
+from bench.workload import SMALL_PAGE, Request
 
 CONCURRENCY = 32
 SECONDS = 8.0

@@ -1,10 +1,11 @@
-"""Ingest throughput: mapping + validation, and end to end into the embedded store.
+"""Ingest: records/s of mapping + validation and end to end, as multiples of parsing the JSON.
 
-    .venv/bin/python bench/ingest.py [--records N] [--batch-size N]
+    .venv/bin/python -m bench.ingest [--records N] [--batch-size N]
 
-Prints records/s; asserts nothing (timings belong here, never in tests). Runs on one
-core: one process, one event loop. The records are Akinon's documented example varied
-per record (1-4 lines, amounts, statuses, dates), as JSON Lines text like a file holds.
+Asserts nothing (timings belong here, never in tests). Runs on one core: one process,
+one event loop. The records are Akinon's documented example varied per record (1-4
+lines, amounts, statuses, dates), as JSON Lines text like a file holds; each rate is
+set next to json.loads of the same records.
 """
 
 import argparse
@@ -12,25 +13,24 @@ import asyncio
 import copy
 import json
 import random
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.report import Section, table
+from seeds.akinon import map_akinon_invoice
+from seeds.ingest import BATCH_SIZE, IngestReport, ingest_records
+from seeds.sources import parse_records
+from store.client import open_database
+from store.indexes import ensure_indexes
+from store.invoices import InvoiceStore, Scope
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from seeds.akinon import map_akinon_invoice  # noqa: E402
-from seeds.ingest import BATCH_SIZE, IngestReport, ingest_records  # noqa: E402
-from seeds.sources import parse_records  # noqa: E402
-from store.client import open_database  # noqa: E402
-from store.indexes import ensure_indexes  # noqa: E402
-from store.invoices import InvoiceStore, Scope  # noqa: E402
-
 EXAMPLE = ROOT / "seeds" / "data" / "akinon-example-page.json"
 STATUSES = ["waiting", "approved", "cancelled", "waiting", "waiting"]
 TYPES = ["purchased", "purchase", "refund"]
+RECORDS = 5_000
 
 
 def akinon_records(count: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -94,23 +94,42 @@ async def bench_end_to_end(text: str, batch_size: int) -> list[tuple[str, float,
     return runs
 
 
+def json_loads_rate(lines: list[str]) -> float:
+    """Records/s of json.loads on the JSON Lines text alone: the floor of any ingest."""
+    started = time.perf_counter()
+    for line in lines:
+        json.loads(line)
+    return len(lines) / (time.perf_counter() - started)
+
+
+async def run(quick: bool = False, records: int = RECORDS, batch_size: int = BATCH_SIZE) -> Section:
+    """The `make bench` section: each rate as a multiple of json.loads."""
+    section = Section("ingest: Akinon records, time per record as a multiple of json.loads")
+    count = 1_000 if quick else records
+    generated: list[dict[str, Any]] = akinon_records(count)
+    lines = [json.dumps(record, default=str) for record in generated]
+    parsing = max(json_loads_rate(lines) for _ in range(3))
+    mapping = max(bench_mapping(generated) for _ in range(3))
+    section.add("mapping + validation / json.loads", parsing / mapping, "x")
+    raw: dict[str, Any] = {"records": count, "json_loads_per_second": parsing}
+    raw["mapping_per_second"] = mapping
+    for name, rate, report in await bench_end_to_end("\n".join(lines), batch_size):
+        section.add(f"end to end, {name} / json.loads", parsing / rate, "x")
+        raw[name] = {"records_per_second": rate, "summary": report.summary()}
+    section.notes.append(
+        f"{count:,} records (bench/ingest.py varies Akinon's documented example), "
+        "embedded store, one process"
+    )
+    section.raw = raw
+    return section
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--records", type=int, default=RECORDS)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     args = parser.parse_args()
-
-    records = akinon_records(args.records)
-    text = "\n".join(json.dumps(record, default=str) for record in records)
-    lines = sum(len(record["invoiceitem_set"]) for record in records)
-    print(f"{args.records:,} Akinon records, {lines:,} lines, {len(text) / 1e6:.1f} MB")
-
-    rates = [bench_mapping(records) for _ in range(3)]
-    print(f"mapping + validation: {max(rates):>9,.0f} records/s (best of 3)")
-
-    for name, rate, report in asyncio.run(bench_end_to_end(text, args.batch_size)):
-        print(f"end to end, embedded: {rate:>9,.0f} records/s  {name}")
-        print(f"    {report.summary()}")
+    print(table([asyncio.run(run(records=args.records, batch_size=args.batch_size))]))
 
 
 if __name__ == "__main__":

@@ -49,9 +49,6 @@ class Loaders:
         self._invoices = invoices
         self._invoice_by_id: dict[Fields, InvoiceByIdLoader] = {}
         self._invoices_by_order_id: dict[Fields, InvoicesByOrderIdLoader] = {}
-        # Whole documents, for callers that do not project.
-        self.invoice_by_id = self.invoice_by_id_for(None)
-        self.invoices_by_order_id = self.invoices_by_order_id_for(None)
 
     def invoice_by_id_for(self, fields: Fields) -> InvoiceByIdLoader:
         if fields not in self._invoice_by_id:

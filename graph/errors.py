@@ -1,6 +1,6 @@
 """Errors a client can act on, each with a stable `extensions.code`."""
 
-from typing import Any
+from typing import Any, Literal
 
 from graphql import GraphQLError
 
@@ -21,6 +21,24 @@ class BadUserInput(ClientError):
 
     def __init__(self, argument: str, reason: str) -> None:
         super().__init__(f"Invalid argument '{argument}': {reason}", argument=argument)
+
+
+class SumOutOfRange(ClientError):
+    """A summary's sum does not fit the store's exact 64-bit arithmetic."""
+
+    code = "SUM_OUT_OF_RANGE"
+
+
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+"""The code of a failure nothing expected (a bug): logged with its id, answered without detail."""
+
+
+def internal_server_error(error_id: str, kind: Literal["error", "request"]) -> dict[str, Any]:
+    """The answer's error for a crash: no stack trace, an id to find the log line by."""
+    return {
+        "message": f"Internal server error ({kind} id {error_id}).",
+        "extensions": {"code": INTERNAL_SERVER_ERROR, f"{kind}Id": error_id},
+    }
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"

@@ -7,26 +7,19 @@ check is quadratic), then the nesting of the variables. A refused query gets one
 QUERY_TOO_COMPLEX, FORBIDDEN or THROTTLED; every response reports `extensions.cost`.
 """
 
-import math
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
-from strawberry.extensions import SchemaExtension
 
 from graph.cost import CostModel, QueryCost
 from graph.errors import BadUserInput, ClientError
 from graph.permissions import FORBIDDEN
 from graph.query_shape import ShapeMeter, TooDeep, lex, operations_to_run
-from graph.resolvers.events import DEFAULT_EVENTS_PAGE
-from graph.resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from graph.resolvers.pagination import DEFAULT_EVENTS_PAGE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from graph.throttle import CostBuckets
 from store.keys import ApiKey
-
-SUGGESTION = re.compile(r" Did you mean .*\?$")
-"""graphql-core's hint naming fields, types or arguments close to a misspelt one."""
 
 VALUE_NESTING = 32
 """How deep argument values and variables may nest (MongoDB stores at most 100 levels)."""
@@ -80,9 +73,6 @@ class RequestLimits:
     buckets: CostBuckets | None = None
     requested_cost: int = 0
     retry_after: float | None = None
-    document: DocumentNode | None = None
-    """The parsed document once its shape is checked; None if it never parsed (or was refused
-    before): the request log reads its operations here instead of parsing it again."""
 
     @property
     def maximum_cost(self) -> int:
@@ -130,7 +120,6 @@ class RequestLimits:
         variables: Mapping[str, Any] | None,
     ) -> GraphQLError | None:
         """Shape, introspection, cost and budget; sets `requested_cost` once it is known."""
-        self.document = document
         operations = operations_to_run(document, operation_name)
         limits = self.limits
         meter = ShapeMeter(document, limits.max_depth, max_fragment_nesting=limits.max_depth)
@@ -178,7 +167,8 @@ class RequestLimits:
                 "cost",
                 self.maximum_cost,
             )
-        return self._spend() or _check_variables(variables)
+        # Variables before the budget: a refused request must not spend it.
+        return _check_variables(variables) or self._spend()
 
     def _spend(self) -> GraphQLError | None:
         if self.buckets is None or self.api_key is None:
@@ -242,60 +232,4 @@ def _check_variables(variables: Mapping[str, Any] | None) -> GraphQLError | None
             stack += [(item, depth + 1) for item in value.values()]
         elif isinstance(value, list):
             stack += [(item, depth + 1) for item in value]
-    return None
-
-
-class QueryLimitsExtension(SchemaExtension):
-    """Applies the request's limits (Context.limits) around Strawberry's parse and validation.
-
-    Runs before ArgumentErrors (graph/schema.py), so a refused query is never validated.
-    """
-
-    _own: RequestLimits | None = None
-
-    def _limits(self) -> RequestLimits:
-        limits = getattr(self.execution_context.context, "limits", None)
-        if isinstance(limits, RequestLimits):
-            return limits
-        if self._own is None:  # run without our Context: the default limits
-            self._own = RequestLimits()
-        return self._own
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.query is not None and context.graphql_document is None:
-            refusal = self._limits().check_text(context.query)
-            if refusal is not None:
-                # Raised, not recorded: Strawberry would parse the document anyway.
-                raise refusal
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.graphql_document is not None and context.pre_execution_errors is None:
-            refusal = self._limits().check_document(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-            )
-            if refusal is not None:
-                # Recorded before ArgumentErrors runs: validation is skipped, nothing executes.
-                context.pre_execution_errors = [refusal]
-        yield
-        if not self._limits().introspection_allowed:
-            # "Did you mean ...?" would describe the schema to a key that may not explore it.
-            for error in context.pre_execution_errors or ():
-                error.message = SUGGESTION.sub("", error.message)
-
-    def get_results(self) -> dict[str, Any]:
-        return {"cost": self._limits().report()}
-
-
-def throttled_retry_after(body: Mapping[str, Any]) -> int | None:
-    """Whole seconds to send as Retry-After when the response refuses a THROTTLED query."""
-    for error in body.get("errors") or ():
-        extensions = error.get("extensions") or {}
-        if extensions.get("code") == Throttled.code:
-            return math.ceil(extensions.get("retryAfter") or 1)
     return None

@@ -13,15 +13,13 @@ from typing import Any
 from aiohttp import web
 from graphql import DocumentNode, OperationDefinitionNode
 
-from graph.errors import SERVICE_UNAVAILABLE
+from graph.errors import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
 
 ANONYMOUS = "anonymous"
 """The operation name of a document whose only operation has no name."""
 
 UNKNOWN = "unknown"
 """The operation name when the request never named a runnable operation."""
-
-INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 class Outcome(StrEnum):

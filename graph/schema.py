@@ -6,7 +6,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.argument_errors import ArgumentErrors
-from graph.limits import QueryLimitsExtension
+from graph.limits_extension import QueryLimitsExtension
 from graph.mutations.root import Mutation
 from graph.permissions import READ_PERMISSIONS
 from graph.resolvers.events import resolve_invoice_events

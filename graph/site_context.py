@@ -17,6 +17,8 @@ from store.keys import ApiKey
 HEADER = "x-site-context"
 CHANNEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 TEXT_FIELDS = ("account", "stage", "date")
+"""fabric's text attributes. `stage` and `date` do not change an answer here, but a client
+sending fabric's header sends them too: they are accepted, and refused only if not text."""
 EXAMPLE = '{"account": "<your account>", "channel": 12, "stage": "production"}'
 
 

@@ -13,7 +13,7 @@ from graphql import GraphQLError, parse, validate
 
 from graph.persisted import sha256_hex
 from graph.schema import schema
-from store.persisted_documents import PersistedDocuments, TrustedDocument, TrustReport
+from store.persisted_documents import TrustedDocument
 
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
 MANIFEST_VERSION = 1
@@ -70,8 +70,3 @@ def _checked_operation(operation: Any, where: str) -> TrustedDocument:
     if errors:
         raise ManifestError(f"{where}: not valid for this schema: {errors[0].message}")
     return TrustedDocument(sha256=actual, body=body, name=name, operation_type=kind)
-
-
-async def trust_manifest(path: Path, documents: PersistedDocuments) -> TrustReport:
-    """Read and check the manifest, then mark every operation in it trusted."""
-    return await documents.trust(read_manifest(path))

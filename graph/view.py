@@ -7,13 +7,15 @@ client accepts it (request errors answer 400 without `data`), else legacy `appli
 
 import hashlib
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, get_operation_ast
+from graphql import OperationType as GraphQLOperationType
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -24,18 +26,19 @@ from graph.errors import (
     RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
     ClientError,
+    internal_server_error,
     service_unavailable_message,
 )
 from graph.graphiql import GraphiQL
 from graph.http_problem import HTTPProblem
-from graph.limits import LimitPolicy, QueryLimits, RequestLimits, throttled_retry_after
+from graph.limits import LimitPolicy, QueryLimits, RequestLimits
 from graph.persisted import PersistedQueries, RequestedDocument
-from graph.request_record import Outcome, request_record
+from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
 from graph.site_context import HEADER as SITE_CONTEXT
 from graph.site_context import request_scope
 from store.client import StoreUnavailable
-from store.invoices import InvoiceStore, Scope
+from store.invoices import InvoiceStore
 from store.keys import ApiKey, ApiKeys
 
 __all__ = ["GraphQLView", "HTTPProblem", "json_response"]
@@ -126,6 +129,19 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(errors) and all(not error.path for error in errors)
 
 
+def store_failed(result: ExecutionResult) -> bool:
+    """True when the store could not answer some part of the request."""
+    return any(isinstance(error.original_error, StoreUnavailable) for error in result.errors or ())
+
+
+def wrote(result: ExecutionResult, document: DocumentNode | None, name: str | None) -> bool:
+    """True when a mutation ran: its data must reach the client, whatever else failed."""
+    if result.data is None or document is None:
+        return False
+    operation = get_operation_ast(document, name)
+    return operation is not None and operation.operation is GraphQLOperationType.MUTATION
+
+
 def unavailable(error: StoreUnavailable) -> HTTPProblem:
     """The answer when the store failed before execution (looking up a persisted document)."""
     return HTTPProblem(
@@ -186,28 +202,49 @@ class GraphQLView:
             params = await self._read_params(request)
             requested = await self._persisted().requested_document(params, api_key)
             limits = self._limits.for_key(api_key)
-            result = await self._execute(request, api_key, scope, limits, requested.text, params)
-            request_error = is_request_error(result)
-            if not request_error:
-                await self._persisted().register(requested, api_key)
+            context = Context.for_request(
+                api_key,
+                self._invoices().scoped(scope),
+                limits,
+                self._report_ingest,
+                params.get("operationName") or None,
+            )
+            result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:
             problem = refusal if isinstance(refusal, HTTPProblem) else unavailable(refusal)
             record.refused(problem.code)
             return problem_response(problem, media_type, self._limits.unpriced())
+        request_error = is_request_error(result)
+        if not request_error:
+            await self._register(requested, api_key)
         body = self._format_result(result, request_error)
         # The document as the limits checked it: the record never parses it again.
-        record.answered(limits.document, params.get("operationName"), body, request_error)
-        if record.outcome is Outcome.UNAVAILABLE and media_type == GRAPHQL_RESPONSE_JSON:
+        operation_name = params.get("operationName")
+        record.answered(context.document, operation_name, body, request_error)
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and store_failed(result)
+            and not wrote(result, context.document, operation_name)
+        ):
             # The store failed under the request: no partial data, and a status to retry on.
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             return json_response({"errors": body["errors"]}, 503, retry, media_type)
-        retry_after = throttled_retry_after(body)
-        if retry_after is not None:
-            return json_response(body, 429, {"Retry-After": str(retry_after)}, media_type)
+        if limits.retry_after is not None:
+            retry_after = str(math.ceil(limits.retry_after) or 1)
+            return json_response(body, 429, {"Retry-After": retry_after}, media_type)
         status = 400 if request_error and media_type == GRAPHQL_RESPONSE_JSON else 200
         if self._cacheable(request, requested, body):
             return self._cached_response(request, body, media_type)
         return json_response(body, status, media_type=media_type)
+
+    async def _register(self, requested: RequestedDocument, api_key: ApiKey) -> None:
+        """Best effort: the answer is computed, and a mutation behind it may have committed."""
+        try:
+            await self._persisted().register(requested, api_key)
+        except StoreUnavailable as failure:
+            log.warning(
+                "persisted query %s not registered: %s", requested.register_as, failure.reason
+            )
 
     @staticmethod
     def _wants_graphiql(request: web.Request) -> bool:
@@ -287,15 +324,11 @@ class GraphQLView:
     async def _execute(
         self,
         request: web.Request,
-        api_key: ApiKey,
-        scope: Scope,
+        context: Context,
         limits: RequestLimits,
         document: str,
         params: Params,
     ) -> ExecutionResult:
-        context = Context.for_request(
-            api_key, self._invoices().scoped(scope), limits, self._report_ingest
-        )
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -306,7 +339,7 @@ class GraphQLView:
                 document,
                 variable_values=params.get("variables"),
                 context_value=context,
-                operation_name=params.get("operationName") or None,
+                operation_name=context.operation_name,
                 allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError:
@@ -322,7 +355,10 @@ class GraphQLView:
                 if name
                 else "The document has no operation, or several: name one in 'operationName'."
             )
-            raise HTTPProblem(400, "BAD_REQUEST", message) from None
+            # A request error like any other (GraphQL over HTTP): the media type sets the status.
+            return ExecutionResult(
+                data=None, errors=[ClientError(message)], extensions={"cost": limits.report()}
+            )
 
     @staticmethod
     def _cacheable(
@@ -340,7 +376,8 @@ class GraphQLView:
             # private: the answer depends on the caller's key, so no shared cache may keep it.
             "Cache-Control": f"private, max-age={self._cache_max_age}",
             "ETag": f'"{digest[:32]}"',
-            "Vary": "Accept, Authorization",
+            # The channel of the site context narrows the invoices, so it changes the answer.
+            "Vary": f"Accept, Authorization, {SITE_CONTEXT}",
         }
         if etag_matches(request.headers.get("If-None-Match"), headers["ETag"]):
             return web.Response(status=304, headers=headers)
@@ -370,10 +407,7 @@ class GraphQLView:
         if original is not None and not isinstance(original, GraphQLError):
             error_id = uuid.uuid4().hex
             log.error("error %s at %s", error_id, error.path, exc_info=original)
-            formatted: dict[str, Any] = {
-                "message": f"Internal server error (error id {error_id}).",
-                "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
-            }
+            formatted: dict[str, Any] = internal_server_error(error_id, "error")
             if error.path:
                 formatted["path"] = error.path
             return formatted

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from graph.limits import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
 from graph.persisted import PersistedQueries
 from graph.schema import schema
 from graph.throttle import CostBuckets
-from graph.trusted_documents import trust_manifest
+from graph.trusted_documents import read_manifest
 from graph.view import GraphQLView, json_response
 from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
@@ -24,15 +24,18 @@ from invoicegraph.settings import DEMO_KEY, Settings
 from seeds.demo import generate_demo_invoices
 from seeds.ingest import UnreadableSource, ingest_file, ingest_records
 from seeds.sources import read_records
-from store.client import Database, open_database
+from store.client import Database, StoreUnavailable, open_database
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKeys, KeyCache, KeyRing, KeyStore
-from store.persisted_documents import PersistedDocuments
+from store.persisted_documents import PersistedDocuments, TrustedDocument
 
 log = logging.getLogger("invoicegraph")
 
 SEED_DATA = Path(__file__).resolve().parent.parent / "seeds" / "data"
+REFERENCE_FILES = ("fabric-example.json", "akinon-example-page.json")
+"""fabric's and Akinon's reference records: demo data of the demo account."""
+DEMO_ACCOUNT = "demo"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class Resources:
     database: Database | None = None
     invoices: InvoiceStore | None = None
     persisted: PersistedQueries | None = None
+    trusted: Sequence[TrustedDocument] | None = None
+    """The manifest's documents when the caller has read it already (the CLI checks it first)."""
 
 
 RESOURCES = web.AppKey("resources", Resources)
@@ -60,8 +65,8 @@ def parse_ingest_spec(spec: str, default_account: str) -> tuple[str, Path]:
 
 def build_keyring(settings: Settings) -> KeyRing:
     keys = KeyRing()
-    if settings.embedded and settings.demo_data:
-        keys.add(DEMO_KEY, "demo", ["read", "write", "ingest"], name="demo")
+    if settings.embedded and settings.loads_demo_data:
+        keys.add(DEMO_KEY, DEMO_ACCOUNT, ["read", "write", "ingest"], name="demo")
     for config in settings.api_keys:
         keys.add(config.key, config.account, config.scopes, config.name, config.introspection)
     return keys
@@ -92,18 +97,23 @@ def build_limits(settings: Settings) -> LimitPolicy:
 
 
 async def load_demo_data(invoices: InvoiceStore) -> int:
-    """The reference invoices and the generated ones, unless the demo account has invoices."""
-    demo = invoices.scoped(Scope("demo"))
-    if await demo.count() > 0:
-        return 0
-    stored = 0
-    for name in ("fabric-example.json", "akinon-example-page.json"):
-        report = await ingest_records(read_records(SEED_DATA / name), demo)
-        stored += report.stored
+    """The reference invoices and the generated ones, each into its account if still empty.
+
+    An account that holds invoices is left alone: a restart against the same MongoDB
+    neither duplicates the demo data nor mixes it into real data.
+    """
     generated = generate_demo_invoices()
-    for account in sorted({invoice.account for invoice in generated}):
+    stored = 0
+    for account in sorted({DEMO_ACCOUNT} | {invoice.account for invoice in generated}):
+        scoped = invoices.scoped(Scope(account))
+        if await scoped.count() > 0:
+            log.info("demo data not loaded into %s: it already holds invoices", account)
+            continue
+        if account == DEMO_ACCOUNT:
+            for name in REFERENCE_FILES:
+                stored += (await ingest_records(read_records(SEED_DATA / name), scoped)).stored
         mine = [invoice for invoice in generated if invoice.account == account]
-        stored += await invoices.scoped(Scope(account)).insert_many(mine)
+        stored += await scoped.insert_many(mine)
     return stored
 
 
@@ -119,40 +129,38 @@ async def ingest_startup_files(resources: Resources) -> None:
         for rejection in report.rejected:
             print(rejection.describe(str(path)), file=sys.stderr)
         log.info("ingested %s into %s: %s", path, account, report.summary())
-        resources.metrics.record_ingest(
-            {
-                "stored": report.stored,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "stale": report.stale,
-                "rejected": len(report.rejected),
-            }
-        )
+        resources.metrics.record_ingest(report.counts())
 
 
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
     resources = app[RESOURCES]
     settings = resources.settings
     database = open_database(settings.mongodb_uri, settings.database, settings.database_timeout_ms)
-    database.commands.listeners.append(resources.metrics.record_db_command)
-    resources.database = database
-    resources.invoices = InvoiceStore(database)
-    resources.keys = build_api_keys(settings, database)
-    if settings.demo_data:
-        # Before the indexes: the embedded store checks a unique index in one pass when
-        # it is created, but scans every document on every insert once it exists.
-        await load_demo_data(resources.invoices)
-    await ensure_indexes(database)
-    documents = PersistedDocuments(database)
-    persisted = resources.persisted = PersistedQueries(documents, settings.persisted_cache_size)
-    resources.metrics.watch_persisted_documents(lambda: (persisted.hits, persisted.misses))
-    if settings.trusted_documents:
-        report = await trust_manifest(Path(settings.trusted_documents), documents)
-        log.info("trusted %d documents (%d new)", report.trusted, report.new)
-    await ingest_startup_files(resources)
-    yield
-    await database.close()
-    log.info("database client closed")
+    try:
+        database.commands.listeners.append(resources.metrics.record_db_command)
+        resources.database = database
+        resources.invoices = InvoiceStore(database)
+        resources.keys = build_api_keys(settings, database)
+        if settings.loads_demo_data:
+            # Before the indexes: the embedded store checks a unique index in one pass when
+            # it is created, but scans every document on every insert once it exists.
+            await load_demo_data(resources.invoices)
+        await ensure_indexes(database)
+        documents = PersistedDocuments(database)
+        persisted = PersistedQueries(documents, settings.persisted_cache_size)
+        resources.persisted = persisted
+        resources.metrics.watch_persisted_documents(lambda: (persisted.hits, persisted.misses))
+        trusted = resources.trusted
+        if trusted is None and settings.trusted_documents:
+            trusted = read_manifest(Path(settings.trusted_documents))
+        if trusted is not None:
+            report = await documents.trust(trusted)
+            log.info("trusted %d documents (%d new)", report.trusted, report.new)
+        await ingest_startup_files(resources)
+        yield
+    finally:  # a failed start-up closes the client too
+        await database.close()
+        log.info("database client closed")
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -163,12 +171,17 @@ async def readyz(request: web.Request) -> web.Response:
     database = request.app[RESOURCES].database
     try:
         if database is None:
-            raise ConnectionError("the store is not open")
+            return json_response({"status": "unavailable", "reason": "starting"}, status=503)
         timeout = request.app[RESOURCES].settings.ready_timeout_seconds
         # The ping carries its own deadline; wait_for only guards against a driver that hangs.
         await asyncio.wait_for(database.ping(timeout), timeout + 1)
     except Exception as error:  # noqa: BLE001 - any failure means "not ready"
-        return json_response({"status": "unavailable", "reason": str(error)[:200]}, status=503)
+        log.warning("not ready: %r", error)
+        answer = {"status": "unavailable"}
+        # Our own reasons only: a driver's message may name hosts, users or databases.
+        if isinstance(error, StoreUnavailable):
+            answer["reason"] = error.reason
+        return json_response(answer, status=503)
     return json_response({"status": "ready"})
 
 
@@ -179,8 +192,11 @@ async def metrics(request: web.Request) -> web.Response:
     return response
 
 
-def create_app(settings: Settings) -> web.Application:
-    resources = Resources(settings=settings)
+def create_app(
+    settings: Settings, trusted: Sequence[TrustedDocument] | None = None
+) -> web.Application:
+    """The app; `trusted`: the trusted-documents manifest, if already read and checked."""
+    resources = Resources(settings=settings, trusted=trusted)
     observer = RequestObserver(resources.metrics)
     deadline = database_deadline(settings.database_timeout_ms / 1000)
     app = web.Application(

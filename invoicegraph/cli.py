@@ -131,16 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "keys":
         return asyncio.run(run_keys(args))
     settings = serve_settings(args)
+    trusted = None
     if settings.trusted_documents:
         # Check the manifest before listening, so a bad entry stops start-up with one line.
         try:
-            read_manifest(Path(settings.trusted_documents))
+            trusted = read_manifest(Path(settings.trusted_documents))
         except ManifestError as error:
             print(f"invoicegraph: {error}", file=sys.stderr)
             return EXIT_USAGE
     # The server logs JSON lines (one per request), which log collectors parse as they are.
     configure_json_logging()
-    app = create_app(settings)
+    app = create_app(settings, trusted)
     drain = settings.shutdown_timeout_seconds
     asyncio.run(serve_until_stopped(app, settings.host, settings.port, drain))
     return 0

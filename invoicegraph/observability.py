@@ -18,6 +18,7 @@ import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from graph.errors import internal_server_error
 from graph.request_record import REQUEST_RECORD, Outcome, RequestRecord
 from graph.view import json_response
 from invoicegraph.metrics import Metrics
@@ -55,11 +56,7 @@ def endpoint_of(request: web.Request) -> str:
 
 def internal_error(request_id: str) -> web.Response:
     """The answer to a failure nothing else caught: no stack trace, an id to find the log by."""
-    error = {
-        "message": f"Internal server error (request id {request_id}).",
-        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-    }
-    return json_response({"errors": [error]}, status=500)
+    return json_response({"errors": [internal_server_error(request_id, "request")]}, status=500)
 
 
 class RequestObserver:

@@ -5,7 +5,11 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.limits import QueryLimits
+
 DEMO_KEY = "demo-key"
+DEFAULT_LIMITS = QueryLimits()
+"""The query limits' defaults: graph/limits.py owns them, settings only override them."""
 
 
 class ApiKeyConfig(BaseModel):
@@ -37,7 +41,8 @@ class Settings(BaseSettings):
     ready_timeout_seconds: float = Field(default=2.0, gt=0)
     # On SIGTERM, requests in flight get this long to finish before they are cancelled.
     shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
-    demo_data: bool = True
+    # None: demo data for the embedded store only; a real MongoDB gets it only when asked.
+    demo_data: bool | None = None
     account: str = "demo"
     ingest: list[str] = Field(default_factory=list)
     trusted_documents: str | None = None
@@ -53,22 +58,27 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=60.0, gt=0)
     key_cache_size: int = Field(default=10_000, ge=1)
     # Query limits, checked before the database is touched (docs/security.md).
-    max_query_depth: int = Field(default=20, ge=1)
-    max_query_aliases: int = Field(default=30, ge=0)
-    max_query_tokens: int = Field(default=2000, ge=1)
-    max_query_length: int = Field(default=100_000, ge=1)
-    max_repeated_fields: int = Field(default=10, ge=0)
-    max_query_breadth: int = Field(default=100, ge=1)
-    max_query_cost: int = Field(default=10_000, ge=1)
+    max_query_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1)
+    max_query_aliases: int = Field(default=DEFAULT_LIMITS.max_aliases, ge=0)
+    max_query_tokens: int = Field(default=DEFAULT_LIMITS.max_tokens, ge=1)
+    max_query_length: int = Field(default=DEFAULT_LIMITS.max_length, ge=1)
+    max_repeated_fields: int = Field(default=DEFAULT_LIMITS.max_repeats, ge=0)
+    max_query_breadth: int = Field(default=DEFAULT_LIMITS.max_breadth, ge=1)
+    max_query_cost: int = Field(default=DEFAULT_LIMITS.max_cost, ge=1)
     # The cost of a list of objects that is not a connection assumes it holds this many.
-    query_cost_list_size: int = Field(default=1, ge=1)
+    query_cost_list_size: int = Field(default=DEFAULT_LIMITS.cost_model.list_size, ge=1)
     # A cost budget per key (leaky bucket): points regained per second; None turns it off.
     cost_restore_rate: float | None = Field(default=None, gt=0)
     # The most a key's bucket holds; None: max_query_cost.
     cost_bucket_size: int | None = Field(default=None, ge=1)
     # Schema introspection for keys with the read scope; turn it off in production.
-    introspection: bool = True
+    introspection: bool = DEFAULT_LIMITS.introspection
 
     @property
     def embedded(self) -> bool:
         return not self.mongodb_uri
+
+    @property
+    def loads_demo_data(self) -> bool:
+        """Whether start-up loads the demo data (into accounts that are still empty)."""
+        return self.embedded if self.demo_data is None else self.demo_data

@@ -1,16 +1,11 @@
 """fabric-shaped invoices from files or clients: validated into stored invoices."""
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from store.documents import Invoice, InvoiceBody, InvoiceSource
+from store.identifiers import new_invoice_id
 from store.instants import now_instant
-
-
-def new_invoice_id() -> str:
-    """A fresh 24-hex id in the style of fabric's (MongoDB ObjectId) invoice ids."""
-    return secrets.token_hex(12)
 
 
 def fabric_invoice(

@@ -130,6 +130,16 @@ class IngestReport:
         """Records with an outcome; equals `read` (the invariant tests check)."""
         return self.stored + self.updated + self.unchanged + self.stale + len(self.rejected)
 
+    def counts(self) -> dict[str, int]:
+        """Records per outcome, keyed by RecordStatus value (the labels of /metrics)."""
+        return {
+            RecordStatus.STORED.value: self.stored,
+            RecordStatus.UPDATED.value: self.updated,
+            RecordStatus.UNCHANGED.value: self.unchanged,
+            RecordStatus.STALE.value: self.stale,
+            RecordStatus.REJECTED.value: len(self.rejected),
+        }
+
     def summary(self) -> str:
         return (
             f"read {self.read} / stored {self.stored} / updated {self.updated} / "

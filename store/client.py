@@ -61,6 +61,15 @@ def key_filter(fields: Sequence[str], keys: Sequence[Sequence[Any]]) -> dict[str
     return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
+def _owners(fields: Sequence[str], keys: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """The accounts among `keys`, as a condition: a lookup by `_id` still names its tenant."""
+    if "account" not in fields:
+        return {}
+    position = list(fields).index("account")
+    accounts = sorted({key[position] for key in keys})
+    return {"account": accounts[0] if len(accounts) == 1 else {"$in": accounts}}
+
+
 class StoreUnavailable(Exception):
     """The database could not be reached, or did not answer in time: retrying later may work.
 
@@ -155,7 +164,7 @@ class Collection:
         if self._embedded is not None:
             ids = holders(self._embedded, fields, keys)
             if ids is not None:  # found by hash instead of a scan (store/embedded.py)
-                return await self.find({"_id": {"$in": ids}}, projection)
+                return await self.find({"_id": {"$in": ids}, **_owners(fields, keys)}, projection)
         return await self.find(key_filter(fields, keys), projection)
 
     async def find_one(

@@ -5,9 +5,10 @@ Every field but the identity is optional: fabric omits what does not apply, and 
 projected read fetches only what a client selected.
 """
 
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from store.enums import (
     InvoiceStatus,
@@ -21,7 +22,27 @@ from store.enums import (
 from store.instants import Instant
 from store.money import ExactDecimal, Money
 
-Attributes = dict[str, Any]
+
+def json_numbers(value: Any) -> Any:
+    """Free-form JSON with every Decimal as the JSON number it is (docs/ingest.md).
+
+    Files are parsed with exact Decimals, API bodies with floats: a Decimal that a float
+    holds exactly is stored as that float, so both paths store the same number; one a
+    float would round is kept exactly as its decimal text.
+    """
+    if isinstance(value, Decimal):
+        number = float(value)
+        if value.is_finite() and Decimal(repr(number)) == value:
+            return number
+        return str(value)
+    if isinstance(value, dict):
+        return {key: json_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_numbers(item) for item in value]
+    return value
+
+
+Attributes = Annotated[dict[str, Any], PlainSerializer(json_numbers, when_used="json")]
 
 
 class FabricModel(BaseModel):

@@ -20,7 +20,11 @@ from store.indexes import INVOICE_EVENTS
 from store.instants import Instant
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 
-EVENT_ORDER = (SortKey("time"), SortKey("invoiceId"), SortKey("version"))
+EVENT_ORDER = (
+    SortKey("time", value_type=str),
+    SortKey("invoiceId", value_type=str),
+    SortKey("version", value_type=int),
+)
 """The feed's total order; the last two keys are unique per account."""
 
 

@@ -6,8 +6,7 @@ an empty key cannot be addressed: such keys are refused wherever a client sends 
 
 from typing import Any
 
-from store.refusals import INVALID_INPUT, Refusal
-from store.totals import field_path
+from store.refusals import INVALID_INPUT, Refusal, field_path
 
 
 def is_safe_key(key: str) -> bool:

@@ -2,7 +2,7 @@
 
 fabric sends nanosecond timestamps ("2022-08-01T20:03:28.483971941Z"); BSON dates
 keep milliseconds only. A fixed-width UTC string ("...28.483971941Z") keeps every
-digit and sorts chronologically as plain text on every backend (docs/money.md).
+digit and sorts chronologically as plain text on every backend (docs/money-and-time.md).
 """
 
 import re
@@ -32,8 +32,7 @@ def parse_instant(value: object) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp has no timezone")
-        moment = value.astimezone(UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
+        return _utc_text(_to_utc(value, value), f"{value.microsecond:06d}000")
     if not isinstance(value, str):
         raise ValueError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
     match = _ISO.match(value.strip())
@@ -51,10 +50,26 @@ def parse_instant(value: object) -> str:
     elif ":" not in offset:
         offset = offset[:3] + ":" + offset[3:]
     try:
-        moment = datetime.fromisoformat(f"{date}T{time}{offset}").astimezone(UTC)
+        local = datetime.fromisoformat(f"{date}T{time}{offset}")
     except ValueError as error:
         raise ValueError(f"{value!r} is not a valid timestamp: {error}") from None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + (fraction or "").ljust(9, "0") + "Z"
+    return _utc_text(_to_utc(local, value), (fraction or "").ljust(9, "0"))
+
+
+def _to_utc(moment: datetime, value: object) -> datetime:
+    """The same instant in UTC; years outside 1..9999 in UTC are refused, not overflowed."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value!r} is outside the years 1 to 9999 in UTC") from None
+
+
+def _utc_text(moment: datetime, fraction: str) -> str:
+    """Fixed-width text: strftime's %Y does not zero-pad years below 1000 on every libc."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{fraction}Z"
+    )
 
 
 def display_instant(canonical: str) -> str:

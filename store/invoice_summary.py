@@ -12,9 +12,13 @@ from typing import Any, TypeVar
 
 from store.enums import InvoiceStatus, InvoiceType
 from store.invoices import ScopedInvoices
-from store.money import from_units
+from store.money import UNITS_LIMIT, from_units
 
 EnumT = TypeVar("EnumT", bound=Enum)
+
+
+class SumOutOfRange(ValueError):
+    """A group's sum left the 64-bit range that MongoDB adds exactly."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,26 @@ async def summarize_invoices(
             invoiceType=_optional(InvoiceType, row["_id"].get("invoiceType")),
             currency=row["_id"].get("currency"),
             count=row["count"],
-            invoice_total_units=row["invoiceTotal"],
-            total_tax_units=row["totalTaxAmount"],
+            invoice_total_units=_exact_sum(row["invoiceTotal"], "invoiceTotal"),
+            total_tax_units=_exact_sum(row["totalTaxAmount"], "totalTaxAmount"),
         )
         for row in rows
     ]
     return InvoiceSummary(sorted(groups, key=_order))
+
+
+def _exact_sum(units: object, field: str) -> int:
+    """The summed companions, refused once they overflow 64 bits.
+
+    MongoDB turns an overflowing long $sum into an inexact double; the values stay exact
+    integers on mongomock, so both are refused at the same bound.
+    """
+    if type(units) is not int or abs(units) >= UNITS_LIMIT:
+        raise SumOutOfRange(
+            f"the {field} of a group is out of range: sums must stay below "
+            f"{from_units(UNITS_LIMIT)}; filter to fewer invoices"
+        )
+    return units
 
 
 def _optional(kind: type[EnumT], value: str | None) -> EnumT | None:

@@ -8,16 +8,14 @@ matches nothing and the change starts over from a fresh read (a bounded number o
 times), or, under `expected_version`, is refused with the current version.
 """
 
-import secrets
 from typing import Any
-
-import orjson
 
 from store.changes import Change, ChangeType, Planner
 from store.documents import AuditLog, Invoice, UpdatedField
 from store.enums import StatusCode
 from store.events import InvoiceEvent
 from store.field_names import unsafe_key_problems
+from store.identifiers import new_audit_id
 from store.instants import now_instant
 from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
 from store.lifecycle import INITIAL_INVOICE_STATUS, INVOICE_STATUS_TRANSITIONS
@@ -30,24 +28,13 @@ from store.refusals import (
     Refusal,
     refuse,
 )
+from store.source_changes import audit_text
 from store.totals import totals_problems
 
 MAX_ATTEMPTS = 10
 """Fresh reads a change without expected_version gets while other writers keep winning."""
 
 AUDIT_SOURCE = "API"
-
-
-def new_audit_id() -> str:
-    """A 24-hex id, like fabric's audit ids; the event of the change carries the same."""
-    return secrets.token_hex(12)
-
-
-def original_value(value: Any) -> str | None:
-    """A previous value as audit text: text as is, anything else as JSON text."""
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode()
 
 
 class InvoiceWriter:
@@ -69,7 +56,7 @@ class InvoiceWriter:
             auditTimestamp=at,
             source=AUDIT_SOURCE,
             updatedFields=[
-                UpdatedField(fieldName=name, fieldOriginalValue=original_value(value))
+                UpdatedField(fieldName=name, fieldOriginalValue=audit_text(value))
                 for name, value in previous.items()
             ],
         )

@@ -24,7 +24,7 @@ from store.source_upsert import (
 )
 
 UNIT_FIELDS = ("invoiceTotal", "totalTaxAmount")
-"""Money fields that also get an integer companion under `_units` (docs/money.md)."""
+"""Money fields that also get an integer companion under `_units` (docs/money-and-time.md)."""
 
 ALWAYS_FETCHED = REQUIRED_FIELDS
 """Fields every projection carries: a stored invoice is invalid without them."""
@@ -128,8 +128,6 @@ class ScopedInvoices:
     def __init__(
         self, collection: Any, scope: Scope, events: EventStore, include_deleted: bool = False
     ) -> None:
-        if not scope.account:
-            raise ValueError("a scope needs an account")
         self._collection = collection
         self._events = events
         self.scope = scope
@@ -296,12 +294,13 @@ class ScopedInvoices:
         """
         for invoice in invoices:
             self._check_owner(invoice)
-            if self.scope.channel is not None and invoice.channelId != self.scope.channel:
-                raise ValueError(
-                    f"invoice {invoice.invoiceId} is outside channel {self.scope.channel}"
-                )
         upsert = SourceUpsert(
-            self._collection, self.scope.account, actor, self.events, CHANGE_CLOCK
+            self._collection,
+            self.scope.account,
+            actor,
+            self.events,
+            CHANGE_CLOCK,
+            channel=self.scope.channel,
         )
         documents = [to_document(invoice) for invoice in invoices]
         if self.scope.channel is None or not documents:

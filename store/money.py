@@ -12,6 +12,12 @@ MAX_FRACTION_DIGITS = 6
 # Amounts that are filtered, sorted or summed also get an integer companion in
 # millionths ("units"); integers compare and add exactly on every backend.
 UNITS_PER_ONE = 10**MAX_FRACTION_DIGITS
+# Any number the API accepts must fit in memory when printed in full ("1e999999999"
+# would not): at most 18 digits before the point and 30 after it.
+MAX_INTEGER_DIGITS = 18
+MAX_DECIMAL_PLACES = 30
+# Companions are stored as 64-bit integers (MongoDB's long).
+UNITS_LIMIT = 2**63
 
 
 def parse_decimal(value: object) -> Decimal:
@@ -33,6 +39,12 @@ def parse_decimal(value: object) -> Decimal:
         raise ValueError(f"expected a decimal number, got {type(value).__name__}")
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite decimal number")
+    if number and number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(
+            f"{value!r} is out of range: at most {MAX_INTEGER_DIGITS} digits before the point"
+        )
+    if -number.as_tuple().exponent > MAX_DECIMAL_PLACES:  # type: ignore[operator]
+        raise ValueError(f"{value!r} is out of range: at most {MAX_DECIMAL_PLACES} decimal places")
     return number
 
 
@@ -41,6 +53,10 @@ def parse_money(value: object) -> Decimal:
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS:
         raise ValueError(f"{value!r} has more than {MAX_FRACTION_DIGITS} decimal places")
+    if abs(to_units(amount)) >= UNITS_LIMIT:
+        raise ValueError(
+            f"{value!r} is out of range: amounts must stay below {from_units(UNITS_LIMIT)}"
+        )
     return amount
 
 

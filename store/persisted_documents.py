@@ -8,11 +8,10 @@ accounts that made it, so a hash lookup never tells one account what another one
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from store.client import Database, Document, DuplicateKeyError
 from store.indexes import PERSISTED_DOCUMENTS
-from store.instants import parse_instant
+from store.instants import now_instant
 
 
 @dataclass(frozen=True)
@@ -46,10 +45,6 @@ class TrustReport:
     new: int
 
 
-def _now() -> str:
-    return parse_instant(datetime.now(UTC))
-
-
 def _from_record(record: Document) -> PersistedDocument:
     return PersistedDocument(
         sha256=record["sha256"],
@@ -74,7 +69,7 @@ class PersistedDocuments:
     async def register(self, sha256: str, body: str, account: str) -> None:
         """Record that `account` registered this text (APQ); never changes whether it is trusted."""
         update = {
-            "$setOnInsert": {"body": body, "trusted": False, "registeredAt": _now()},
+            "$setOnInsert": {"body": body, "trusted": False, "registeredAt": now_instant()},
             "$addToSet": {"accounts": account},
         }
         try:
@@ -90,7 +85,7 @@ class PersistedDocuments:
         Not one bulk write: the embedded backend's bulk updates fail on PyMongo's UpdateOne,
         and a manifest is operator-sized, read once at start-up.
         """
-        now = _now()
+        now = now_instant()
         new = 0
         for document in documents:
             _, upserted_id = await self._collection.update_one(

@@ -1,6 +1,6 @@
 """Why a change to an invoice was refused, in codes a client can act on."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 NOT_FOUND = "NOT_FOUND"
@@ -8,6 +8,14 @@ INVALID_TRANSITION = "INVALID_TRANSITION"
 VERSION_CONFLICT = "VERSION_CONFLICT"
 INVALID_INPUT = "INVALID_INPUT"
 DUPLICATE = "DUPLICATE"
+
+
+def field_path(location: Sequence[str | int]) -> str:
+    """An input path as clients write it: ('orders', 0, 'items') -> 'orders[0].items'."""
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
+    return path
 
 
 @dataclass(frozen=True)

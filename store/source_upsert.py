@@ -8,6 +8,7 @@ unordered bulk write:
 - not stored yet: STORED, as given (version 1);
 - `source.modifiedAt` older than the stored one: STALE, ignored;
 - the same `source.modifiedAt`, or nothing differs: UNCHANGED (no version, no audit entry);
+- a deleted invoice that would change: CONFLICT, not written (deleted means final);
 - otherwise UPDATED: version + 1 and a SOURCE_UPDATE audit entry naming each changed field
   with its previous value; invoiceId, auditLogs and the API's lifecycle fields are kept.
 
@@ -16,7 +17,6 @@ the unique index, so concurrent writers never produce a second document or lose 
 change: a write that lost a race is compared again with what won (docs/ingest.md).
 """
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -28,7 +28,9 @@ from bson.errors import InvalidDocument
 from store.changes import ChangeType
 from store.client import BulkWriteError, Collection, Document, InsertOne, UpdateMany
 from store.documents import AuditLog, UpdatedField
+from store.enums import InvoiceStatus
 from store.events import InvoiceEvent, ScopedEvents
+from store.identifiers import new_audit_id
 from store.instants import now_instant
 from store.source_changes import audit_text, changed_fields, merged
 
@@ -45,6 +47,8 @@ MAX_ROUNDS = 5
 """Times a record is compared again after losing a race to another writer."""
 
 DUPLICATE_KEY = 11000
+
+DELETED = InvoiceStatus.DELETED.value
 
 
 class SourceOutcome(Enum):
@@ -114,10 +118,15 @@ class SourceUpsert:
         actor: str,
         events: ScopedEvents | None = None,
         clock: str | None = None,
+        channel: str | None = None,
     ) -> None:
-        """`events` records an event per update; `clock` names the invoices' change clock."""
+        """`events` records an event per update; `clock` names the invoices' change clock.
+
+        `channel`, when the caller is scoped to one, narrows every update like the account.
+        """
         self._collection = collection
         self.account = account
+        self._owner = {"account": account} | ({"channelId": channel} if channel else {})
         self.actor = actor
         self._events = events
         self._clock = clock
@@ -227,8 +236,15 @@ class SourceUpsert:
         changes = changed_fields(current, candidate)
         if not changes:
             return same
+        if current.get("invoiceStatus") == DELETED:
+            # A deleted invoice no longer changes at all (docs/lifecycle.md), not even here.
+            return SourceWrite(
+                SourceOutcome.CONFLICT,
+                current["invoiceId"],
+                reason=f"invoice {current['invoiceId']} was deleted: it takes no source updates",
+            )
         audit = AuditLog(
-            auditId=secrets.token_hex(12),
+            auditId=new_audit_id(),
             auditType=SOURCE_UPDATE,
             employeeId=self.actor,
             auditTimestamp=at,
@@ -276,7 +292,7 @@ class SourceUpsert:
         """One bulk write; returns the plans that lost a race and those that clash."""
         if not plans:
             return [], []
-        operations = [_operation(plan, self._clock) for plan in plans]
+        operations = [_operation(plan, self._clock, self._owner) for plan in plans]
         try:
             result = await self._collection.bulk_write(operations)
             errors: list[dict[str, Any]] = []
@@ -305,19 +321,23 @@ class SourceUpsert:
         return lost + lost_dup, clashes + clashing
 
     async def _unapplied(self, updates: Sequence[_Plan]) -> list[_Plan]:
-        """The updates another writer overtook: their last audit entry is not stored."""
+        """The updates another writer overtook: their audit entry is not stored.
+
+        Membership, not position: a writer landing after ours appends its own entry.
+        """
         keys = [source_key(plan.stored) for plan in updates if plan.stored]
         found = await self._collection.find_by_keys(
             SOURCE_KEY, keys, {"account": 1, "source": 1, "auditLogs.auditId": 1}
         )
-        last_audit = {
-            source_key(document): ((document.get("auditLogs") or [{}])[-1]).get("auditId")
+        audit_ids = {
+            source_key(document): {entry.get("auditId") for entry in document.get("auditLogs", [])}
             for document in found
         }
         return [
             plan
             for plan in updates
-            if plan.stored and last_audit.get(source_key(plan.stored)) != plan.updates[-1].audit_id
+            if plan.stored
+            and plan.updates[-1].audit_id not in audit_ids.get(source_key(plan.stored), set())
         ]
 
     async def _explain_duplicates(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
@@ -377,7 +397,7 @@ def _unstorable(document: Document) -> str | None:
     return None
 
 
-def _operation(plan: _Plan, clock: str | None) -> InsertOne | UpdateMany:
+def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> InsertOne | UpdateMany:
     """The write that takes the stored document (if any) to the plan's current one."""
     current = plan.current or {}
     if plan.stored is None:
@@ -395,7 +415,8 @@ def _operation(plan: _Plan, clock: str | None) -> InsertOne | UpdateMany:
         update["$unset"] = unsets
     # Only while the invoice is as it was read: otherwise the next round compares again.
     # `_id` pins one document: UpdateMany is the UpdateOne both backends take in bulk.
-    return UpdateMany({"_id": stored["_id"], "version": stored["version"]}, update)
+    # The owner (account, channel) is repeated as defence in depth: never another tenant's.
+    return UpdateMany({"_id": stored["_id"], **owner, "version": stored["version"]}, update)
 
 
 def _source_of(document: Mapping[str, Any]) -> tuple[str, str, str] | None:

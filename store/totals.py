@@ -4,20 +4,11 @@ Amounts are exact decimals, so "agree" means equal to the last digit given: a ce
 off (or less) is a mismatch, reported with both sides and the difference.
 """
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from store.documents import InvoiceBody
 from store.money import decimal_text
-from store.refusals import INVALID_INPUT, Refusal
-
-
-def field_path(location: Sequence[str | int]) -> str:
-    """An input path as clients write it: ('orders', 0, 'items') -> 'orders[0].items'."""
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else part)
-    return path
+from store.refusals import INVALID_INPUT, Refusal, field_path
 
 
 def _mismatch(path: str, stated: Decimal, what: str, computed: Decimal) -> Refusal:

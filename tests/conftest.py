@@ -77,7 +77,7 @@ def serve(aiohttp_client: Any) -> ServeFactory:
         overrides.setdefault("demo_data", False)
         overrides.setdefault("api_keys", TEST_KEYS)
         settings = Settings(mongodb_uri=None, **overrides)
-        if not settings.demo_data and "demo-key" not in [k.key for k in settings.api_keys]:
+        if not settings.loads_demo_data and "demo-key" not in [k.key for k in settings.api_keys]:
             settings = settings.model_copy(
                 update={
                     "api_keys": [

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from tests.processes import LOOPBACK
+from bench.processes import LOOPBACK
 
 
 class FaultyLink:

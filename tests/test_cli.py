@@ -1,29 +1,19 @@
 """The `invoicegraph` command as a user runs it: a real process on a real port."""
 
-import json
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from bench.processes import ChildProcess, running_invoicegraph
 from tests.conftest import without_cost
+from tests.remote_client import RemoteGraphQL
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTABLE = Path(sys.executable).parent / "invoicegraph"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_schema_command_matches_committed_schema() -> None:
@@ -59,17 +49,6 @@ def test_schema_describes_every_type_and_field() -> None:
     assert missing == []
 
 
-def post(port: int, query: str, key: str = "demo-key") -> dict[str, object]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": query}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        result: dict[str, object] = json.load(response)
-        return result
-
-
 @pytest.fixture
 def broken_file(tmp_path: Path) -> Path:
     path = tmp_path / "broken.jsonl"
@@ -85,48 +64,28 @@ def broken_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server(broken_file: Path) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MONGODB_URI"}
-    process = subprocess.Popen(
-        [EXECUTABLE, "serve", "--port", str(port), "--ingest", f"acme={broken_file}"],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
-        else:
-            pytest.fail("the server did not become ready within 20 s")
-        yield port, process
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)  # also closes the stderr pipe
+async def server(broken_file: Path, tmp_path: Path) -> AsyncIterator[ChildProcess]:
+    """`invoicegraph serve` ingesting the broken file, ready (the shared 120 s readiness wait)."""
+    async with running_invoicegraph(
+        tmp_path / "server.log", "--ingest", f"acme={broken_file}"
+    ) as started:
+        yield started
 
 
-def test_serve_answers_reference_invoice_with_demo_data(
-    server: tuple[int, subprocess.Popen[str]],
-) -> None:
-    port, _ = server
-    body = post(port, '{ invoice(invoiceId: "62ff5c0bec0aed3c86202c32") { invoiceNumber } }')
-    assert without_cost(body) == {"data": {"invoice": {"invoiceNumber": "23940791"}}}
-    body = post(port, "{ invoices(first: 1) { totalCount } }")
-    assert body["data"]["invoices"]["totalCount"] >= 500  # type: ignore[index]
+async def test_serve_answers_reference_invoice_with_demo_data(server: ChildProcess) -> None:
+    async with aiohttp.ClientSession() as session:
+        client = RemoteGraphQL(session, server.url, "demo-key")
+        answer = await client.post(
+            '{ invoice(invoiceId: "62ff5c0bec0aed3c86202c32") { invoiceNumber } }'
+        )
+        assert without_cost(answer.body) == {"data": {"invoice": {"invoiceNumber": "23940791"}}}
+        answer = await client.post("{ invoices(first: 1) { totalCount } }")
+        assert answer.body["data"]["invoices"]["totalCount"] >= 500
 
 
-def test_serve_reports_each_rejected_record_and_starts(
-    server: tuple[int, subprocess.Popen[str]],
-) -> None:
-    port, process = server
-    process.terminate()
-    _, stderr = process.communicate(timeout=10)
+async def test_serve_reports_each_rejected_record_and_starts(server: ChildProcess) -> None:
+    await server.stop()
+    stderr = server.output.read_text()
     rejected = [line for line in stderr.splitlines() if ") rejected" in line]
     assert len(rejected) == 3, rejected
     assert "record 1 (invoice X-7)" in rejected[0]

@@ -16,8 +16,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bench.processes import ChildProcess, eventually, running_invoicegraph
 from tests.faulty_link import faulty_link
-from tests.processes import ChildProcess, eventually, running_invoicegraph
 from tests.remote_client import GRAPHQL_RESPONSE_JSON, JSON, Answer, RemoteGraphQL
 from tests.wire_database import mongodb_uri, seed_invoices, start_nx27017
 

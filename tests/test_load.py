@@ -12,10 +12,10 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.load_generator import drive, graphql_call
-from tests.processes import running_invoicegraph
+from bench.load_generator import drive, graphql_call
+from bench.processes import running_invoicegraph
+from bench.workload import INVOICE_IDS, MixedWorkload
 from tests.remote_client import RemoteGraphQL
-from tests.workload import INVOICE_IDS, MixedWorkload
 
 CONCURRENCY = 32
 LOAD_SECONDS = float(os.environ.get("INVOICEGRAPH_LOAD_SECONDS", "60"))

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from graphql.language.parser import Parser
 from prometheus_client.parser import text_string_to_metric_families
+from pymongo.errors import NetworkTimeout, OperationFailure
 
 from graph.persisted import PersistedQueries
 from invoicegraph.app import RESOURCES
 from invoicegraph.observability import JsonLogFormatter
 from seeds.demo import generate_demo_invoices
+from store.client import Database, StoreUnavailable
 from store.invoices import Scope
 from tests.conftest import GraphQLClient, ServeFactory
 
@@ -346,3 +348,38 @@ async def test_log_names_the_operation_of_a_document_parsed_once(
 
     assert [line["operation"] for line in request_lines(caplog)] == ["First", "Broken"]
     assert len(parses) == 2
+
+
+async def test_readiness_failure_shows_no_driver_message(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def refused(*_: Any) -> None:
+        raise OperationFailure("not authorized on secret-db as user s3cret", code=13)
+
+    client = await serve()
+    monkeypatch.setattr(Database, "ping", refused)
+    caplog.set_level(logging.WARNING, logger="invoicegraph")
+
+    response = await client.http.get("/readyz")
+
+    assert response.status == 503
+    assert await response.json() == {"status": "unavailable"}
+    assert "s3cret" in caplog.text  # the operator still learns why
+
+
+async def test_readiness_failure_of_the_store_says_why(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def stalled(*_: Any) -> None:
+        raise StoreUnavailable("ping", NetworkTimeout("timed out at 10.0.0.7:27017"))
+
+    client = await serve()
+    monkeypatch.setattr(Database, "ping", stalled)
+
+    response = await client.http.get("/readyz")
+
+    assert response.status == 503
+    assert await response.json() == {
+        "status": "unavailable",
+        "reason": "the database did not answer in time",
+    }

@@ -10,11 +10,11 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bench.processes import LOOPBACK, ChildProcess, free_port, spawn, wait_until_listening
 from seeds.demo import generate_demo_invoices
 from store.client import open_database
 from store.enums import InvoiceStatus
 from store.invoices import InvoiceStore, Scope
-from tests.processes import LOOPBACK, ChildProcess, free_port, spawn, wait_until_listening
 
 
 async def start_nx27017(directory: Path, port: int | None = None) -> ChildProcess:

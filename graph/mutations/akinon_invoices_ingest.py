@@ -1,6 +1,5 @@
 """akinonInvoicesIngest: partners push Akinon invoice records; each lands by its Akinon id."""
 
-from collections.abc import Iterable
 from enum import Enum
 from typing import Annotated
 
@@ -10,7 +9,7 @@ from graph.context import Info
 from graph.mutations.results import MutationError
 from graph.types.scalars import JSON
 from seeds.akinon import map_akinon_invoice
-from seeds.ingest import BATCH_SIZE, RecordResult, RecordStatus, ingest_batch
+from seeds.ingest import BATCH_SIZE, IngestReport, RecordResult, RecordStatus, ingest_batch
 from seeds.sources import to_source_record
 
 MAX_RECORDS = BATCH_SIZE
@@ -21,8 +20,8 @@ strawberry.enum(
     name="IngestRecordStatus",
     description=(
         "What happened to a pushed record: STORED (a new invoice, version 1), UPDATED (a "
-        "newer modified_date changed the invoice: version + 1 and a SOURCE_UPDATE audit "
-        "entry), UNCHANGED (the same record again), STALE (older than the stored one, "
+        "newer source modification time changed the invoice: version + 1 and a SOURCE_UPDATE "
+        "audit entry), UNCHANGED (the same record again), STALE (older than the stored one, "
         "ignored), REJECTED (invalid or clashing; `reason` says why, nothing stored)."
     ),
 )
@@ -58,8 +57,8 @@ class AkinonInvoiceIngestResult:
     )
     field: str | None = strawberry.field(
         description=(
-            "The Akinon field at fault when rejected (e.g. invoiceitem_set[0].total_amount), "
-            "when one is."
+            "The path of the source record's field at fault when rejected, as the source "
+            "names it; null when no single field is."
         )
     )
 
@@ -102,24 +101,18 @@ def _result(result: RecordResult) -> AkinonInvoiceIngestResult:
     )
 
 
-def _counts(statuses: Iterable[RecordStatus]) -> dict[RecordStatus, int]:
-    counts = dict.fromkeys(RecordStatus, 0)
-    for status in statuses:
-        counts[status] += 1
-    return counts
-
-
 def _payload(
-    results: list[AkinonInvoiceIngestResult], errors: list[AkinonInvoicesIngestError]
+    results: list[AkinonInvoiceIngestResult],
+    errors: list[AkinonInvoicesIngestError],
+    counts: dict[str, int],
 ) -> AkinonInvoicesIngestPayload:
-    counts = _counts(result.status for result in results)
     return AkinonInvoicesIngestPayload(
         results=results,
-        stored=counts[RecordStatus.STORED],
-        updated=counts[RecordStatus.UPDATED],
-        unchanged=counts[RecordStatus.UNCHANGED],
-        stale=counts[RecordStatus.STALE],
-        rejected=counts[RecordStatus.REJECTED],
+        stored=counts[RecordStatus.STORED.value],
+        updated=counts[RecordStatus.UPDATED.value],
+        unchanged=counts[RecordStatus.UNCHANGED.value],
+        stale=counts[RecordStatus.STALE.value],
+        rejected=counts[RecordStatus.REJECTED.value],
         errors=errors,
     )
 
@@ -134,7 +127,7 @@ async def resolve_akinon_invoices_ingest(
             field="records",
             currentVersion=None,
         )
-        return _payload([], [error])
+        return _payload([], [error], IngestReport().counts())
     sources = [to_source_record(position, record) for position, record in enumerate(records, 1)]
     results = await ingest_batch(
         sources, info.context.invoices, actor=info.context.api_key.name, mapper=map_akinon_invoice
@@ -143,6 +136,8 @@ async def resolve_akinon_invoices_ingest(
         # Ingest writes past the request's writer: drop what the loaders hold (stale, absent).
         if result.status in (RecordStatus.STORED, RecordStatus.UPDATED) and result.invoice_id:
             info.context.loaders.forget(result.invoice_id)
-    counts = _counts(result.status for result in results)
-    info.context.report_ingest({status.value: count for status, count in counts.items()})
-    return _payload([_result(result) for result in results], [])
+    report = IngestReport()
+    for result in results:
+        report.add(result)
+    info.context.report_ingest(report.counts())
+    return _payload([_result(result) for result in results], [], report.counts())

@@ -12,8 +12,7 @@ from graph.mutations.results import MutationError, errors_of
 from graph.types.inputs import InvoiceCreateInput
 from graph.types.invoice import Invoice, as_invoice
 from seeds.fabric import fabric_invoice
-from store.refusals import INVALID_INPUT, ChangeRefused, Refusal
-from store.totals import field_path
+from store.refusals import INVALID_INPUT, ChangeRefused, Refusal, field_path
 
 SOURCE_SYSTEM = "invoicegraph"
 """The source of invoices created through the API (their source key is their invoiceId)."""

@@ -67,7 +67,7 @@ class Mutation:
         permission_classes=INGEST_PERMISSIONS,
         description=(
             "Push Akinon OMS invoice records. Each is mapped losslessly and stored, updated "
-            "(newer modified_date), left unchanged or ignored as stale by its Akinon id; an "
-            "invalid record is rejected with its reason while the others land."
+            "(a newer source modification time), left unchanged or ignored as stale by its "
+            "Akinon id; an invalid record is rejected with its reason while the others land."
         ),
     )

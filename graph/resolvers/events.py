@@ -5,14 +5,17 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
-from graph.errors import BadUserInput
-from graph.resolvers.pagination import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from graph.resolvers.pagination import (
+    DEFAULT_EVENTS_PAGE,
+    MAX_PAGE_SIZE,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
 from graph.types.events import InvoiceEvent, InvoiceEventConnection, InvoiceEventEdge
 from graph.types.invoice import PageInfo
 from graph.types.scalars import DateTime
 from store.events import EVENT_ORDER
-
-DEFAULT_EVENTS_PAGE = 50
 
 
 async def resolve_invoice_events(
@@ -30,9 +33,7 @@ async def resolve_invoice_events(
         ),
     ] = None,
 ) -> InvoiceEventConnection:
-    size = DEFAULT_EVENTS_PAGE if first is None else first
-    if not 0 <= size <= MAX_PAGE_SIZE:
-        raise BadUserInput("first", f"must be between 0 and {MAX_PAGE_SIZE}")
+    size = page_size("first", first, DEFAULT_EVENTS_PAGE)
     start = decode_cursor("after", after, EVENT_ORDER) if after else None
     rows = await info.context.events.page(start, size + 1)
     has_more = len(rows) > size

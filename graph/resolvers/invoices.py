@@ -9,8 +9,9 @@ import strawberry
 
 from graph.context import Info
 from graph.projection import invoice_fields, selected_names
+from graph.resolvers.filtering import filtered
 from graph.resolvers.pagination import decode_cursor, encode_cursor, page_window
-from graph.types.filters import InvoiceFilter, filter_conditions
+from graph.types.filters import InvoiceFilter
 from graph.types.invoice import (
     Invoice,
     InvoiceConnection,
@@ -21,7 +22,6 @@ from graph.types.invoice import (
     invoice_id_from_global_id,
 )
 from graph.types.sorting import InvoiceSort, sort_keys
-from store.invoice_filters import asks_for_deleted, invoice_criteria
 
 
 async def resolve_invoice(
@@ -76,11 +76,7 @@ async def resolve_invoices(
         ),
     ] = None,
 ) -> InvoiceConnection:
-    conditions = filter_conditions(filter)
-    invoices = info.context.invoices
-    if asks_for_deleted(conditions):
-        invoices = invoices.including_deleted()
-    criteria = invoice_criteria(conditions)
+    invoices, criteria = filtered(info.context.invoices, filter)
     keys = sort_keys(sort)
     size, cursor, backwards = page_window(first, after, last, before)
     start = decode_cursor("before" if backwards else "after", cursor, keys) if cursor else None

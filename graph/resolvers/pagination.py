@@ -11,6 +11,17 @@ from store.keyset import SortKey, values_fit
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+DEFAULT_EVENTS_PAGE = 50
+
+
+def page_size(argument: str, value: int | None, default: int) -> int:
+    """The page size an argument asks for: `default` when absent, 0 to MAX_PAGE_SIZE."""
+    size = default if value is None else value
+    if size < 0:
+        raise BadUserInput(argument, "must not be negative")
+    if size > MAX_PAGE_SIZE:
+        raise BadUserInput(argument, f"at most {MAX_PAGE_SIZE} per page")
+    return size
 
 
 def sort_signature(keys: Sequence[SortKey]) -> str:
@@ -52,12 +63,8 @@ def page_window(
     if first is not None and before is not None:
         raise BadUserInput("before", "walk backwards with last/before, forwards with first/after")
     backwards = last is not None or (before is not None and first is None)
-    size = last if backwards else first
-    name = "last" if backwards else "first"
-    if size is None:
-        size = DEFAULT_PAGE_SIZE
-    if size < 0:
-        raise BadUserInput(name, "must not be negative")
-    if size > MAX_PAGE_SIZE:
-        raise BadUserInput(name, f"at most {MAX_PAGE_SIZE} invoices per page")
+    if backwards:
+        size = page_size("last", last, DEFAULT_PAGE_SIZE)
+    else:
+        size = page_size("first", first, DEFAULT_PAGE_SIZE)
     return size, (before if backwards else after), backwards

@@ -5,9 +5,11 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
-from graph.types.filters import InvoiceFilter, filter_conditions
+from graph.errors import SumOutOfRange
+from graph.resolvers.filtering import filtered
+from graph.types.filters import InvoiceFilter
 from graph.types.summary import InvoiceSummary
-from store.invoice_filters import asks_for_deleted, invoice_criteria
+from store import invoice_summary
 from store.invoice_summary import summarize_invoices
 
 
@@ -18,9 +20,9 @@ async def resolve_invoice_summary(
         strawberry.argument(description="Only the invoices matching every condition given."),
     ] = None,
 ) -> InvoiceSummary:
-    conditions = filter_conditions(filter)
-    invoices = info.context.invoices
-    if asks_for_deleted(conditions):
-        invoices = invoices.including_deleted()
-    summary = await summarize_invoices(invoices, invoice_criteria(conditions))
+    invoices, criteria = filtered(info.context.invoices, filter)
+    try:
+        summary = await summarize_invoices(invoices, criteria)
+    except invoice_summary.SumOutOfRange as error:
+        raise SumOutOfRange(f"Cannot sum the invoices: {error}") from None
     return InvoiceSummary(summary=summary)

@@ -1,12 +1,9 @@
 """The invoice event feed: one event per change, and its paginated connection."""
 
-from typing import Any
-
 import strawberry
 
-from graph.context import Info
-from graph.projection import invoice_fields
-from graph.types.invoice import Invoice, PageInfo, as_invoice
+from graph.resolvers.event_invoice import resolve_event_invoice
+from graph.types.invoice import Invoice, PageInfo
 from graph.types.scalars import DateTime
 from store.changes import ChangeType
 
@@ -20,12 +17,6 @@ strawberry.enum(
         "at ingest). Audit entries name it in auditType."
     ),
 )
-
-
-async def _event_invoice(root: strawberry.Parent[Any], info: Info) -> Invoice | None:
-    loader = info.context.loaders.invoice_by_id_for(invoice_fields(info))
-    found = await loader.load(root.invoiceId)
-    return as_invoice(found) if found else None
 
 
 @strawberry.type(description="One change to one invoice, in the order changes were made.")
@@ -47,7 +38,7 @@ class InvoiceEvent:
     )
     actor: str = strawberry.field(description="Name of the API key that made the change.")
     invoice: Invoice | None = strawberry.field(
-        resolver=_event_invoice,
+        resolver=resolve_event_invoice,
         description="The invoice as it is now; null once it is deleted.",
     )
 

@@ -6,8 +6,8 @@ from typing import Any, cast
 
 import strawberry
 
-from graph.context import Info
 from graph.permissions import READ_PERMISSIONS
+from graph.resolvers.related import resolve_related_invoices
 from graph.types.enums import InvoiceStatus, InvoiceType, StatusCode
 from graph.types.orders import InvoiceOrder
 from graph.types.parties import (
@@ -52,13 +52,6 @@ class InvoiceSource:
     modifiedAt: DateTime | None = strawberry.field(
         description="When the source record was last modified."
     )
-
-
-async def _related_invoices(root: strawberry.Parent[Any], info: Info) -> list["Invoice"]:
-    from graph.resolvers.related import resolve_related_invoices
-
-    related: list[Invoice] = await resolve_related_invoices(root, info)
-    return related
 
 
 @strawberry.type(description="An invoice, in fabric's invoice model, owned by one account.")
@@ -125,7 +118,7 @@ class Invoice(Node):
         description="The source-system record the invoice came from."
     )
     relatedInvoices: list["Invoice"] = strawberry.field(
-        resolver=_related_invoices,
+        resolver=resolve_related_invoices,
         permission_classes=READ_PERMISSIONS,  # it reads other invoices, even in a payload
         description=(
             "The caller's other invoices that share an order with this one "

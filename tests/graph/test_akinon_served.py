@@ -5,10 +5,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.selections import full_selection
 from seeds.akinon import recover_akinon_record
 from store.documents import Invoice
 from tests.conftest import ServeFactory
-from tests.selections import full_selection
 
 PAGE = Path(__file__).resolve().parents[2] / "seeds" / "data" / "akinon-example-page.json"
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench.selections import full_selection
 from store.instants import parse_instant
 from tests.conftest import ServeFactory
-from tests.selections import full_selection
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "data" / "fabric-example.json"

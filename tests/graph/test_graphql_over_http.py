@@ -90,6 +90,37 @@ async def test_request_error_is_400_without_data_for_graphql_response_json(
     assert legacy == body
 
 
+TWO_OPERATIONS = "query First { __typename } query Second { __typename }"
+
+
+@pytest.mark.parametrize(
+    ("query", "operation_name", "message"),
+    [
+        (TYPENAME, "Nope", "no operation named 'Nope'"),
+        (TWO_OPERATIONS, "Third", "no operation named 'Third'"),
+        (TWO_OPERATIONS, None, "several operations"),
+    ],
+)
+async def test_operation_not_chosen_is_a_request_error(
+    serve: ServeFactory, query: str, operation_name: str | None, message: str
+) -> None:
+    client = await serve()
+    answers = {}
+    for accept in (GRAPHQL_RESPONSE_JSON, "application/json"):
+        headers = {**client.headers(), "Accept": accept}
+        body = {"query": query, "operationName": operation_name}
+        response = await client.http.post("/graphql", json=body, headers=headers)
+        answers[accept] = (response.status, await response.json(content_type=None))
+
+    status, body = answers[GRAPHQL_RESPONSE_JSON]
+    assert status == 400
+    assert "data" not in body
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert message in error["message"]
+    assert answers["application/json"] == (200, body)
+
+
 async def test_field_error_is_200_with_data_for_graphql_response_json(
     serve: ServeFactory,
 ) -> None:

@@ -16,11 +16,11 @@ from graphql import (
     GraphQLType,
 )
 
+from bench.selections import full_selection
 from graph.schema import schema
 from store.instants import parse_instant
 from store.invoices import Scope
 from tests.conftest import GraphQLClient, ServeFactory
-from tests.selections import full_selection
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "seeds" / "data" / "fabric-example.json"
 
@@ -267,6 +267,13 @@ PAYLOAD_REFUSALS = [
         id="sub-micro-money",
     ),
     pytest.param(
+        with_changes(orders__0__items__0__itemUnitPrice="9300000000000"),
+        "INVALID_INPUT",
+        "orders[0].items[0].itemUnitPrice",
+        "out of range",
+        id="money-beyond-int64-units",
+    ),
+    pytest.param(
         with_changes(orders__0__items__0__attributes={"erp": {"batch.no": 7}}),
         "INVALID_INPUT",
         "orders[0].items[0].attributes.erp",
@@ -306,6 +313,7 @@ SCHEMA_REFUSALS = [
     pytest.param(with_changes(orders__0__orderType="FAX"), "FAX", id="unknown-order-type"),
     pytest.param(with_changes(invoiceDate="2024-01-01T10:00:00"), "timezone", id="naive-date"),
     pytest.param(with_changes(invoiceTotal=600.0), "string", id="float-money"),
+    pytest.param(with_changes(invoiceTotal="1e999999999"), "out of range", id="huge-exponent"),
     pytest.param(with_changes(sku="X"), "sku", id="unknown-field"),
 ]
 

@@ -36,7 +36,7 @@ async def test_persisted_get_has_private_cache_control_and_etag(serve: ServeFact
     assert response.status == 200
     assert response.headers["Cache-Control"] == "private, max-age=60"
     assert response.headers["ETag"].startswith('"')
-    assert response.headers["Vary"] == "Accept, Authorization"
+    assert response.headers["Vary"] == "Accept, Authorization, x-site-context"
     assert without_cost(await response.json()) == {"data": {"invoices": {"totalCount": 0}}}
 
 

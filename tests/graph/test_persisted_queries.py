@@ -4,7 +4,12 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
+from pymongo.errors import AutoReconnect
+
 from invoicegraph.app import RESOURCES
+from store.client import StoreUnavailable
+from store.invoices import ScopedInvoices
 from store.persisted_documents import PersistedDocuments
 from tests.conftest import GraphQLClient, ServeFactory, without_cost
 
@@ -202,3 +207,72 @@ async def test_persisted_mutation_over_get_is_405(serve: ServeFactory) -> None:
     )
     assert response.status == 405
     assert response.headers["Allow"] == "POST"
+
+
+CREATE_INVOICE = """
+mutation Create($input: InvoiceCreateInput!) {
+  invoiceCreate(input: $input) { invoice { invoiceId } }
+}
+"""
+NEW_INVOICE = {
+    "invoiceId": "apq-created",
+    "invoiceNumber": "APQ-1",
+    "invoiceTotal": "10.00",
+    "orders": [
+        {"orderId": "o1", "invoiceOrderTotal": "10.00", "items": [{"invoiceLineTotal": "10.00"}]}
+    ],
+}
+
+
+async def test_registration_failure_keeps_the_answer_of_a_committed_mutation(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def store_down(*_: Any) -> None:
+        raise StoreUnavailable("insert", AutoReconnect("connection reset"))
+
+    client = await serve()
+    monkeypatch.setattr(PersistedDocuments, "register", store_down)
+    body = {
+        "query": CREATE_INVOICE,
+        "variables": {"input": NEW_INVOICE},
+        "extensions": apq(sha256(CREATE_INVOICE)),
+    }
+    headers = {**client.headers(), "Accept": "application/graphql-response+json"}
+
+    response = await client.http.post("/graphql", json=body, headers=headers)
+
+    assert response.status == 200
+    answer = await response.json()
+    assert answer["data"] == {"invoiceCreate": {"invoice": {"invoiceId": "apq-created"}}}
+    assert "errors" not in answer
+    found = await client.data('{ invoice(invoiceId: "apq-created") { invoiceId } }')
+    assert found == {"invoice": {"invoiceId": "apq-created"}}
+
+
+CREATE_WITH_RELATED = """
+mutation CreateWithRelated($input: InvoiceCreateInput!) {
+  invoiceCreate(input: $input) { invoice { invoiceId relatedInvoices { invoiceId } } }
+}
+"""
+
+
+async def test_store_failure_after_a_write_keeps_the_mutation_data(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def store_down(*_: Any, **__: Any) -> None:
+        raise StoreUnavailable("find", AutoReconnect("connection reset"))
+
+    client = await serve()
+    monkeypatch.setattr(ScopedInvoices, "find_by_order_ids", store_down)
+    body = {"query": CREATE_WITH_RELATED, "variables": {"input": NEW_INVOICE}}
+    headers = {**client.headers(), "Accept": "application/graphql-response+json"}
+
+    response = await client.http.post("/graphql", json=body, headers=headers)
+
+    # The invoice is stored: the client must learn so, not be told to retry (503).
+    assert response.status == 200
+    answer = await response.json()
+    assert answer["data"] == {"invoiceCreate": {"invoice": None}}
+    assert [error["extensions"]["code"] for error in answer["errors"]] == ["SERVICE_UNAVAILABLE"]
+    found = await client.data('{ invoice(invoiceId: "apq-created") { invoiceId } }')
+    assert found == {"invoice": {"invoiceId": "apq-created"}}

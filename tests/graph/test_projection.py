@@ -7,12 +7,12 @@ from typing import Any
 import bson
 import pytest
 
+from bench.selections import full_selection
 from seeds.demo import generate_demo_invoices
 from store.client import Collection, Document
 from store.indexes import INVOICES
 from store.invoices import Scope
 from tests.conftest import GraphQLClient, ServeFactory
-from tests.selections import full_selection
 
 FRAGMENTS = """
 query Page($withCustomer: Boolean!, $skipTotal: Boolean!) {

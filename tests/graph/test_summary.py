@@ -7,7 +7,7 @@ from typing import Any
 
 from seeds.demo import generate_demo_invoices
 from store.documents import Invoice
-from store.enums import InvoiceStatus
+from store.enums import InvoiceStatus, InvoiceType
 from store.invoices import Scope
 from tests.conftest import GraphQLClient, ServeFactory
 
@@ -117,3 +117,32 @@ async def test_summary_of_nothing_is_empty(serve: ServeFactory) -> None:
     client = await serve()
     summary = (await client.data(SUMMARY))["invoiceSummary"]
     assert summary == {"count": 0, "groups": [], "byStatus": [], "byType": [], "byCurrency": []}
+
+
+async def test_summary_refuses_a_sum_beyond_64_bits(serve: ServeFactory) -> None:
+    client = await serve()
+    largest = Decimal("9223372036854.775807")  # 2**63 - 1 millionths, the largest amount
+    invoices = [
+        invoice.model_copy(
+            update={
+                "invoiceTotal": largest,
+                "totalTaxAmount": None,
+                "invoiceStatus": InvoiceStatus.ISSUED,
+                "invoiceType": InvoiceType.SHIPPING,
+                "currency": "TRY",
+            }
+        )
+        for invoice in generate_demo_invoices(per_account=2)
+        if invoice.account == "demo"
+    ]
+    await client.invoices.scoped(Scope("demo")).insert_many(invoices)
+
+    status, body = await client.post(SUMMARY)
+
+    assert status == 200
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "SUM_OUT_OF_RANGE"
+    assert error["message"] == (
+        "Cannot sum the invoices: the invoiceTotal of a group is out of range: "
+        "sums must stay below 9223372036854.775808; filter to fewer invoices"
+    )

@@ -294,3 +294,20 @@ async def test_deeply_nested_variables_are_refused(serve: ServeFactory) -> None:
     error = await refused(client, query, {"attributes": value})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["message"] == "Invalid argument 'variables': values nest more than 32 levels"
+
+
+async def test_refused_variables_spend_nothing_of_the_budget(serve: ServeFactory) -> None:
+    # A bucket of 10 refilled at a point per 1000 seconds; the page below costs 7.
+    client = await serve(cost_restore_rate=0.001, cost_bucket_size=10)
+    value: Any = "leaf"
+    for _ in range(40):
+        value = {"a": value}
+    query = "query($filter: InvoiceFilter) { invoices(first: 1, filter: $filter) { totalCount } }"
+    for _ in range(3):
+        error = await refused(client, query, {"filter": value})
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+    status, body = await client.post("{ invoices(first: 5) { edges { node { id } } } }")
+
+    assert status == 200
+    assert "errors" not in body

@@ -102,3 +102,24 @@ async def test_no_schema_hints_without_introspection(serve: ServeFactory) -> Non
     [error] = body["errors"]
     assert error["message"] == "Cannot query field 'invoces' on type 'Query'."
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+FILTERED_BY_VARIABLE = """
+query Filtered($filter: InvoiceFilter) { invoices(filter: $filter) { totalCount } }
+"""
+
+
+async def test_no_schema_hints_in_variable_errors_without_introspection(
+    serve: ServeFactory,
+) -> None:
+    quiet = ApiKeyConfig(key="quiet-key", account="acme", scopes=["read"], introspection=False)
+    client = await serve(api_keys=[*SERVE_KEYS, quiet])
+    typo = {"filter": {"invoiceStatu": {"eq": "DRAFT"}}}
+
+    status, body = await send(client, Caller("quiet-key"), FILTERED_BY_VARIABLE, typo)
+
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "unknown field 'invoiceStatu'" in error["message"]
+    assert "Did you mean" not in error["message"]
+    assert "invoiceStatus" not in error["message"]

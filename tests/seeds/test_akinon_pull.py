@@ -1,6 +1,7 @@
 """The live pull against a fake Akinon OMS: real HTTP on loopback, failures, death and resume."""
 
 import asyncio
+import contextlib
 import copy
 import json
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +24,7 @@ EXAMPLE_PAGE = Path(__file__).parents[2] / "seeds" / "data" / "akinon-example-pa
 BASE = json.loads(EXAMPLE_PAGE.read_text(), parse_float=Decimal)["results"][0]
 TOKEN = "s3cret-token"
 ACCOUNT = "acme"
+OVERLAP_TIMEOUT = 10.0
 
 
 def akinon(record_id: int) -> dict[str, Any]:
@@ -42,6 +44,10 @@ class FakeAkinon:
     """Page number -> statuses to answer (in order) before the page itself."""
     die_after: int | None = None
     """Stop the whole server once this many pages have been served."""
+    hold_until_overlap: bool = False
+    """Hold requests past page 1 (which a client reads alone to learn the count) until two
+    are in flight at once: overlap by events, not by time."""
+    overlapped: asyncio.Event = field(default_factory=asyncio.Event)
     served: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -82,8 +88,15 @@ class FakeAkinon:
         self.requests.append((number, request.headers.get("Authorization")))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        if self.in_flight >= 2:
+            self.overlapped.set()
         try:
-            await asyncio.sleep(0.005)  # let concurrent requests overlap
+            if self.hold_until_overlap and number > 1:
+                # Safety timeout: a client that never overlaps fails the test's assertion.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.overlapped.wait(), OVERLAP_TIMEOUT)
+            else:
+                await asyncio.sleep(0.005)  # let concurrent requests overlap
         finally:
             self.in_flight -= 1
         scripted = self.failures.get(number)
@@ -182,7 +195,7 @@ async def test_pull_dies_mid_run_and_resumes_storing_every_record_once(
 async def test_pull_fetches_predictable_pages_concurrently(
     invoices: ScopedInvoices, tmp_path: Path
 ) -> None:
-    server = FakeAkinon([akinon(i) for i in range(1, 61)], page_size=4)
+    server = FakeAkinon([akinon(i) for i in range(1, 61)], page_size=4, hold_until_overlap=True)
     url = await server.start()
     run = Run(invoices)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+import pytest_asyncio
 from mongomock.collection import Collection as MockCollection
 
 from seeds.demo import generate_demo_invoices
@@ -69,9 +70,13 @@ def demo_documents() -> list[dict[str, Any]]:
     return [to_document(invoice) for invoice in generate_demo_invoices(ACCOUNTS)]
 
 
-@pytest.fixture
+# Every test here only reads: they share one store, seeded once, on the module's loop.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def demo_store(demo_documents: list[dict[str, Any]]) -> AsyncIterator[Database]:
-    """The embedded store holding the demo documents."""
+    """The embedded store holding the demo documents (read-only for every test)."""
     db = open_database(None, "aggregate_test")
     await ensure_indexes(db)
     await db.collection(INVOICES).insert_many(demo_documents)

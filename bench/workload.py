@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tests.selections import full_selection
+from bench.selections import full_selection
 
 LOOKUP = """
 query Lookup($id: ID!) {

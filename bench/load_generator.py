@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from tests.workload import Request
+from bench.workload import Request
 
 Call = Callable[[aiohttp.ClientSession], Awaitable[str | None]]
 """Sends one request; returns what was wrong with the answer, or None when it was right."""

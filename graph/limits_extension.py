@@ -1,0 +1,83 @@
+"""The Strawberry extension that applies a request's limits (graph/limits.py).
+
+It also refuses a document whose operation the request leaves unchosen, and keeps schema
+hints out of the errors of keys that may not introspect.
+"""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from graph.context import Context
+from graph.errors import ClientError
+from graph.limits import RequestLimits
+from graph.query_shape import operations_to_run
+
+SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+"""graphql-core's hint naming fields, types or arguments close to a misspelt one."""
+
+
+class QueryLimitsExtension(SchemaExtension):
+    """Applies the request's limits (Context.limits) around Strawberry's parse and validation.
+
+    Runs before ArgumentErrors (graph/schema.py), so a refused query is never validated.
+    """
+
+    _own: RequestLimits | None = None
+
+    def _context(self) -> Context | None:
+        context = self.execution_context.context
+        return context if isinstance(context, Context) else None
+
+    def _limits(self) -> RequestLimits:
+        context = self._context()
+        if context is not None and context.limits is not None:
+            return context.limits
+        if self._own is None:  # run without our Context: the default limits
+            self._own = RequestLimits()
+        return self._own
+
+    def on_parse(self) -> Iterator[None]:
+        execution = self.execution_context
+        if execution.query is not None and execution.graphql_document is None:
+            refusal = self._limits().check_text(execution.query)
+            if refusal is not None:
+                # Raised, not recorded: Strawberry would parse the document anyway.
+                raise refusal
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if document is not None and execution.pre_execution_errors is None:
+            context = self._context()
+            # Strawberry's operation_name falls back to the first operation: ours is as sent.
+            requested = context.operation_name if context else execution.operation_name
+            if context is not None:
+                context.document = document
+            refusal = _unchosen_operation(document, requested) or self._limits().check_document(
+                execution.schema._schema, document, requested, execution.variables
+            )
+            if refusal is not None:
+                # Recorded before ArgumentErrors runs: validation is skipped, nothing executes.
+                execution.pre_execution_errors = [refusal]
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        limits = self._limits()
+        if not limits.introspection_allowed:
+            # Every error of the answer is here by now (validation, variables, execution).
+            # "Did you mean ...?" would describe the schema to a key that may not explore it.
+            for error in self.execution_context.pre_execution_errors or ():
+                error.message = SUGGESTION.sub("", error.message)
+        return {"cost": limits.report()}
+
+
+def _unchosen_operation(document: DocumentNode, operation_name: str | None) -> GraphQLError | None:
+    """Several operations and no operationName: a request error (Strawberry would run the first)."""
+    if operation_name or len(operations_to_run(document, None)) < 2:
+        return None
+    return ClientError("The document has several operations: name one in 'operationName'.")

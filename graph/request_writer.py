@@ -1,0 +1,33 @@
+"""The request's InvoiceWriter, which keeps the request's DataLoaders current."""
+
+from graph.dataloaders import Loaders
+from store.changes import Planner
+from store.documents import Invoice
+from store.invoice_writer import InvoiceWriter
+from store.invoices import ScopedInvoices
+
+
+class RequestWriter(InvoiceWriter):
+    """The request's writer: what it creates or changes leaves the request's loaders.
+
+    Mutation fields run one after another; a later field then reads the invoice anew
+    instead of the copy an earlier field loaded.
+    """
+
+    def __init__(self, invoices: ScopedInvoices, actor: str, loaders: Loaders) -> None:
+        super().__init__(invoices, actor)
+        self._loaders = loaders
+
+    async def create(self, invoice: Invoice) -> Invoice:
+        try:
+            return await super().create(invoice)
+        finally:  # a loader may hold "no such invoice", or its order without it
+            self._loaders.forget(invoice.invoiceId)
+
+    async def apply(
+        self, invoice_id: str, planner: Planner, expected_version: int | None = None
+    ) -> Invoice:
+        try:
+            return await super().apply(invoice_id, planner, expected_version)
+        finally:  # even a failed change may have written (its event failed after the update)
+            self._loaders.forget(invoice_id)

@@ -1,0 +1,36 @@
+"""Canonical instants: fixed-width UTC text for every year from 1 to 9999."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from store.instants import instant_to_datetime, parse_instant
+
+
+@pytest.mark.parametrize(
+    ("value", "canonical"),
+    [
+        ("0999-06-01T00:00:00+00:00", "0999-06-01T00:00:00.000000000Z"),
+        ("0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00.000000000Z"),
+        ("0050-03-01T00:00:00.5-02:00", "0050-03-01T02:00:00.500000000Z"),
+        ("9999-12-31T23:59:59.999999999Z", "9999-12-31T23:59:59.999999999Z"),
+        (datetime(999, 6, 1, tzinfo=UTC), "0999-06-01T00:00:00.000000000Z"),
+    ],
+)
+def test_parse_instant_pads_years_below_1000(value: object, canonical: str) -> None:
+    assert parse_instant(value) == canonical
+    assert parse_instant(canonical) == canonical
+    assert instant_to_datetime(canonical).year == int(canonical[:4])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:30:00-01:00",
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+    ],
+)
+def test_parse_instant_refuses_years_outside_utc_range(value: object) -> None:
+    with pytest.raises(ValueError, match="outside the years 1 to 9999 in UTC"):
+        parse_instant(value)
