@@ -373,14 +373,15 @@ def _decimal(level: Mapping[str, Any], key: str, path: str) -> Decimal | None:
     value = level.get(key)
     if value is None:
         return None
-    where = f"{path}.{key}" if path else key
-    if isinstance(value, float):
-        # A JSON body parsed into floats has already rounded the amount: refuse, not guess.
-        raise AkinonRecordError(where, f"{value!r} is a binary float: send amounts as strings")
     try:
-        return _decimal_text(value) if type(value) is str else parse_decimal(value)
+        if type(value) is str:
+            return _decimal_text(value)
+        if isinstance(value, float):
+            # A JSON body parsed into floats has already rounded the amount: refuse, not guess.
+            raise ValueError(f"{value!r} is a binary float: send amounts as strings")
+        return parse_decimal(value)
     except ValueError as error:
-        raise AkinonRecordError(where, str(error)) from None
+        raise AkinonRecordError(f"{path}.{key}" if path else key, str(error)) from None
 
 
 @lru_cache(maxsize=8192)

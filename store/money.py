@@ -1,6 +1,6 @@
 """Exact money: `Decimal` in Python, its exact decimal text in MongoDB.
 
-See docs/money.md for why amounts are stored as text with integer companions.
+See docs/money-and-time.md for why amounts are stored as text with integer companions.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -22,9 +22,28 @@ UNITS_LIMIT = 2**63
 
 def parse_decimal(value: object) -> Decimal:
     """Read a decimal from text, an int, a Decimal or a float (via its shortest repr)."""
-    if isinstance(value, bool):
+    return _parse(value)[0]
+
+
+def parse_money(value: object) -> Decimal:
+    amount, exponent = _parse(value)
+    if -exponent > MAX_FRACTION_DIGITS:
+        raise ValueError(f"{value!r} has more than {MAX_FRACTION_DIGITS} decimal places")
+    # Below 10**12 the companion stays under 10**18 < 2**63: only larger amounts need units.
+    if amount.adjusted() >= 12 and abs(to_units(amount)) >= UNITS_LIMIT:
+        raise ValueError(
+            f"{value!r} is out of range: amounts must stay below {from_units(UNITS_LIMIT)}"
+        )
+    return amount
+
+
+def _parse(value: object) -> tuple[Decimal, int]:
+    """The decimal and its exponent, refused when not finite or out of range."""
+    if type(value) is Decimal:  # the common case: already parsed by a mapper
+        number = value
+    elif isinstance(value, bool):
         raise ValueError("expected a decimal number, got a boolean")
-    if isinstance(value, Decimal):
+    elif isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
         number = Decimal(value)
@@ -39,25 +58,14 @@ def parse_decimal(value: object) -> Decimal:
         raise ValueError(f"expected a decimal number, got {type(value).__name__}")
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite decimal number")
+    exponent: int = number.as_tuple().exponent  # type: ignore[assignment]  # finite: an int
     if number and number.adjusted() >= MAX_INTEGER_DIGITS:
         raise ValueError(
             f"{value!r} is out of range: at most {MAX_INTEGER_DIGITS} digits before the point"
         )
-    if -number.as_tuple().exponent > MAX_DECIMAL_PLACES:  # type: ignore[operator]
+    if -exponent > MAX_DECIMAL_PLACES:
         raise ValueError(f"{value!r} is out of range: at most {MAX_DECIMAL_PLACES} decimal places")
-    return number
-
-
-def parse_money(value: object) -> Decimal:
-    amount = parse_decimal(value)
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > MAX_FRACTION_DIGITS:
-        raise ValueError(f"{value!r} has more than {MAX_FRACTION_DIGITS} decimal places")
-    if abs(to_units(amount)) >= UNITS_LIMIT:
-        raise ValueError(
-            f"{value!r} is out of range: amounts must stay below {from_units(UNITS_LIMIT)}"
-        )
-    return amount
+    return number, exponent
 
 
 def decimal_text(amount: Decimal) -> str:
