@@ -16,8 +16,7 @@ from invoicegraph.keys_command import add_keys_arguments, run_keys
 from invoicegraph.observability import configure_json_logging
 from invoicegraph.settings import Settings
 from invoicegraph.shutdown import serve_until_stopped
-from store.client import open_database
-from store.indexes import ensure_indexes
+from store.indexes import indexed_database
 from store.persisted_documents import PersistedDocuments
 
 EXIT_USAGE = 2
@@ -108,12 +107,8 @@ async def run_trusted_documents_add(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    database = open_database(uri, settings.database)
-    try:
-        await ensure_indexes(database)
+    async with indexed_database(uri, settings.database) as database:
         report = await PersistedDocuments(database).trust(documents)
-    finally:
-        await database.close()
     print(f"trusted {report.trusted} documents from {args.manifest} ({report.new} new)")
     return 0
 

@@ -24,8 +24,7 @@ from seeds.ingest import (
     ingest_records,
     load_records,
 )
-from store.client import open_database
-from store.indexes import ensure_indexes
+from store.indexes import indexed_database
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
 
 EXIT_REJECTED = 3
@@ -145,24 +144,22 @@ async def run_ingest_job(job: IngestJob, out: TextIO = sys.stdout, err: TextIO =
             "gone when this command ends (a dry run that validates the records)",
             file=err,
         )
-    database = open_database(job.mongodb_uri, job.database)
     progress = progress_for(err, job.quiet)
     rejects = job.rejects.open("wb") if job.rejects else None
     report = IngestReport()
     complete = True
     try:
-        await ensure_indexes(database)
-        invoices = InvoiceStore(database).scoped(Scope(job.account))
-        reporter = Reporter(progress, rejects)
-        for path in job.paths:
-            complete &= await _ingest_path(path, invoices, job, reporter, report)
-        if job.akinon_url:
-            complete &= await _pull(job, invoices, reporter, report)
+        async with indexed_database(job.mongodb_uri, job.database) as database:
+            invoices = InvoiceStore(database).scoped(Scope(job.account))
+            reporter = Reporter(progress, rejects)
+            for path in job.paths:
+                complete &= await _ingest_path(path, invoices, job, reporter, report)
+            if job.akinon_url:
+                complete &= await _pull(job, invoices, reporter, report)
     finally:
         progress.close()
         if rejects is not None:
             rejects.close()
-        await database.close()
     print(report.summary(), file=out)
     if not complete:
         return EXIT_INCOMPLETE

@@ -5,8 +5,7 @@ import sys
 from typing import Any
 
 from invoicegraph.settings import Settings
-from store.client import open_database
-from store.indexes import ensure_indexes
+from store.indexes import indexed_database
 from store.keys import SCOPES, DuplicateKeyName, KeyStore, StoredKey
 
 EXIT_USAGE = 2
@@ -71,12 +70,8 @@ async def run_keys(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    database = open_database(uri, settings.database)
-    try:
-        await ensure_indexes(database)
+    async with indexed_database(uri, settings.database) as database:
         return await _act(args, KeyStore(database))
-    finally:
-        await database.close()
 
 
 async def _act(args: argparse.Namespace, keys: KeyStore) -> int:

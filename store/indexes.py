@@ -1,6 +1,9 @@
 """Every index the application relies on, in one place, created at start-up."""
 
-from store.client import ASCENDING, DESCENDING, Database, IndexModel
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from store.client import ASCENDING, DESCENDING, Database, IndexModel, open_database
 
 INVOICES = "invoices"
 PERSISTED_DOCUMENTS = "persisted_documents"
@@ -106,3 +109,14 @@ INDEXES: dict[str, list[IndexModel]] = {
 async def ensure_indexes(database: Database) -> None:
     for collection, indexes in INDEXES.items():
         await database.collection(collection).create_indexes(indexes)
+
+
+@asynccontextmanager
+async def indexed_database(uri: str | None, name: str) -> AsyncIterator[Database]:
+    """A database with every index in place, closed on exit: for one-off commands."""
+    database = open_database(uri, name)
+    try:
+        await ensure_indexes(database)
+        yield database
+    finally:
+        await database.close()
