@@ -26,6 +26,8 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from graph.document_cache import CachedDocument
+
 
 class ArgumentErrors(SchemaExtension):
     """Runs validation itself, then renames the errors that sit in argument values."""
@@ -34,9 +36,17 @@ class ArgumentErrors(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
+            # A document that validated once validates again: the schema does not change.
+            cached = getattr(context.context, "cached", None)
+            if isinstance(cached, CachedDocument) and cached.validated:
+                context.pre_execution_errors = []
+                yield
+                return
             errors = validate_document(
                 context.schema._schema, document, tuple(context.validation_rules)
             )
+            if isinstance(cached, CachedDocument) and not errors:
+                cached.validated = True
             # Even an empty list tells Strawberry that validation has run.
             context.pre_execution_errors = (
                 [_literal_error(error, ArgumentPaths.of(document)) for error in errors]

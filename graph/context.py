@@ -2,17 +2,22 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import strawberry
 from graphql import DocumentNode
 
 from graph.dataloaders import Loaders
+from graph.document_cache import CachedDocument, DocumentCache
 from graph.limits import RequestLimits
 from graph.request_writer import RequestWriter
 from store.events import ScopedEvents
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.keys import ApiKey
+
+if TYPE_CHECKING:  # the compiled executor reads this context
+    from graph.compiled.executor import CompiledExecutions
 
 IngestReporter = Callable[[Mapping[str, int]], None]
 """Told the records one request ingested, counted by outcome (a seeds.ingest RecordStatus
@@ -39,6 +44,12 @@ class Context:
     document: DocumentNode | None = None
     """The parsed document once its shape is checked; None if it never parsed (or was refused
     before): the request log reads its operations here instead of parsing it again."""
+    documents: DocumentCache | None = None
+    """The process's parsed documents by text (graph/document_cache.py); None: parse each."""
+    cached: CachedDocument | None = None
+    """This request's entry in `documents`, once its text has passed the text limits."""
+    executions: "CompiledExecutions | None" = None
+    """Compiled execution (graph/compiled/); None: the executor runs every operation."""
 
     @property
     def events(self) -> ScopedEvents:
@@ -52,6 +63,8 @@ class Context:
         limits: RequestLimits | None = None,
         report_ingest: IngestReporter = unreported,
         operation_name: str | None = None,
+        documents: DocumentCache | None = None,
+        executions: "CompiledExecutions | None" = None,
     ) -> "Context":
         loaders = Loaders(invoices)
         return cls(
@@ -63,6 +76,8 @@ class Context:
             limits=limits,
             report_ingest=report_ingest,
             operation_name=operation_name,
+            documents=documents,
+            executions=executions,
         )
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
 from graph.cost import CostModel, QueryCost
+from graph.document_cache import CachedDocument
 from graph.errors import BadUserInput, ClientError
 from graph.permissions import FORBIDDEN
-from graph.query_shape import ShapeMeter, TooDeep, lex, operations_to_run
+from graph.query_shape import Shape, ShapeMeter, TooDeep, lex, operations_to_run
 from graph.resolvers.pagination import DEFAULT_EVENTS_PAGE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from graph.throttle import CostBuckets
 from store.keys import ApiKey
@@ -118,18 +119,30 @@ class RequestLimits:
         document: DocumentNode,
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
+        cached: CachedDocument | None = None,
     ) -> GraphQLError | None:
-        """Shape, introspection, cost and budget; sets `requested_cost` once it is known."""
+        """Shape, introspection, cost and budget; sets `requested_cost` once it is known.
+
+        The shape depends on the document alone: a `cached` document is measured once.
+        """
         operations = operations_to_run(document, operation_name)
         limits = self.limits
-        meter = ShapeMeter(document, limits.max_depth, max_fragment_nesting=limits.max_depth)
-        try:
-            shapes = [meter.operation(operation) for operation in operations]
-        except TooDeep as deep:
+
+        def measure() -> list[Shape] | TooDeep:
+            meter = ShapeMeter(document, limits.max_depth, max_fragment_nesting=limits.max_depth)
+            try:
+                return [meter.operation(operation) for operation in operations]
+            except TooDeep as deep:
+                return deep
+
+        shapes = (
+            measure() if cached is None else cached.remember(("shape", operation_name), measure)
+        )
+        if isinstance(shapes, TooDeep):
             return _too_complex(
-                f"The query nests {deep.what} deeper than {deep.maximum} levels, the maximum.",
+                f"The query nests {shapes.what} deeper than {shapes.maximum} levels, the maximum.",
                 "depth",
-                deep.maximum,
+                shapes.maximum,
             )
         for shape in shapes:
             if shape.aliases > limits.max_aliases:

@@ -42,12 +42,26 @@ class QueryLimitsExtension(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         execution = self.execution_context
-        if execution.query is not None and execution.graphql_document is None:
-            refusal = self._limits().check_text(execution.query)
-            if refusal is not None:
-                # Raised, not recorded: Strawberry would parse the document anyway.
-                raise refusal
+        context = self._context()
+        cache = context.documents if context is not None else None
+        text = execution.query
+        if text is not None and execution.graphql_document is None:
+            cached = cache.get(text) if cache is not None else None
+            if cached is not None and context is not None:
+                # Seen before: it passed the text limits and parsed; Strawberry skips parsing.
+                context.cached = cached
+                execution.graphql_document = cached.document
+            else:
+                refusal = self._limits().check_text(text)
+                if refusal is not None:
+                    # Raised, not recorded: Strawberry would parse the document anyway.
+                    raise refusal
         yield
+        document = execution.graphql_document
+        if cache is None or context is None or text is None or document is None:
+            return
+        if context.cached is None:
+            context.cached = cache.add(text, document)
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
@@ -59,7 +73,11 @@ class QueryLimitsExtension(SchemaExtension):
             if context is not None:
                 context.document = document
             refusal = _unchosen_operation(document, requested) or self._limits().check_document(
-                execution.schema._schema, document, requested, execution.variables
+                execution.schema._schema,
+                document,
+                requested,
+                execution.variables,
+                context.cached if context is not None else None,
             )
             if refusal is not None:
                 # Recorded before ArgumentErrors runs: validation is skipped, nothing executes.

@@ -54,17 +54,26 @@ def invoice_fields(info: "Info", *through: str) -> Fields:
     `through` names the fields between the current field and the invoices, e.g.
     `("edges", "node")` for a connection.
     """
-    selection = _Selection(info)
-    nodes, object_type = selection.descend(*through)
-    invoice_type = selection.schema.get_type(INVOICE_TYPE)
-    assert isinstance(invoice_type, GraphQLObjectType)
-    paths = selection.paths(nodes, invoice_type, documents.Invoice, prefix="")
-    return None if paths is None else frozenset(paths)
+    return _Selection.of(info).invoice_fields(*through)
+
+
+def invoice_fields_of(
+    schema: GraphQLSchema,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+    nodes: Sequence[FieldNode],
+    return_type: GraphQLType,
+    *through: str,
+) -> Fields:
+    """`invoice_fields` for a field known by its nodes and type rather than by a resolver's
+    info (the compiled plans, graph/compiled/)."""
+    selection = _Selection(schema, fragments, variables, nodes, return_type)
+    return selection.invoice_fields(*through)
 
 
 def selected_names(info: "Info") -> set[str]:
     """The names of the fields selected directly on the current field's value."""
-    selection = _Selection(info)
+    selection = _Selection.of(info)
     nodes, object_type = selection.descend()
     return {node.name.value for node in selection.fields(nodes, object_type)}
 
@@ -72,13 +81,33 @@ def selected_names(info: "Info") -> set[str]:
 class _Selection:
     """The selection set of one resolver's field, with what it takes to expand it."""
 
-    def __init__(self, info: "Info") -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+        nodes: Sequence[FieldNode],
+        return_type: GraphQLType,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.nodes = list(nodes)
+        self.object_type = get_named_type(return_type)
+
+    @classmethod
+    def of(cls, info: "Info") -> "_Selection":
         raw = info._raw_info
-        self.schema: GraphQLSchema = raw.schema
-        self.fragments: dict[str, FragmentDefinitionNode] = raw.fragments
-        self.variables: dict[str, Any] = info.variable_values
-        self.nodes: list[FieldNode] = list(raw.field_nodes)
-        self.object_type: GraphQLType = get_named_type(raw.return_type)
+        return cls(
+            raw.schema, raw.fragments, info.variable_values, raw.field_nodes, raw.return_type
+        )
+
+    def invoice_fields(self, *through: str) -> Fields:
+        nodes, _ = self.descend(*through)
+        invoice_type = self.schema.get_type(INVOICE_TYPE)
+        assert isinstance(invoice_type, GraphQLObjectType)
+        paths = self.paths(nodes, invoice_type, documents.Invoice, prefix="")
+        return None if paths is None else frozenset(paths)
 
     def descend(self, *through: str) -> tuple[list[FieldNode], GraphQLType]:
         """The field nodes and type reached by following `through` from the current field."""
@@ -174,9 +203,24 @@ class _Selection:
                 paths.add(path)
                 continue
             inner = self.paths(group, inner_type, inner_model, path + ".")
-            # Nothing mappable inside (only __typename, or an unknown field): all of it.
-            paths.update(inner or {path})
+            if not inner or _covers(inner, inner_model, path + "."):
+                # All of it: nothing mappable inside (only __typename, or an unknown field),
+                # or every field of it (one path projects faster than each of its leaves).
+                paths.add(path)
+                continue
+            paths.update(inner)
+            # The model refuses an object without its required fields: fetch them too.
+            paths.update(f"{path}.{name}" for name in _required_fields(inner_model))
         return paths
+
+
+def _covers(paths: set[str], model: type[BaseModel], prefix: str) -> bool:
+    """True when `paths` hold every field of `model` whole."""
+    return all(prefix + name in paths for name in model.model_fields)
+
+
+def _required_fields(model: type[BaseModel]) -> list[str]:
+    return [name for name, info in model.model_fields.items() if info.is_required()]
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:

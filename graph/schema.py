@@ -6,6 +6,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from graph.argument_errors import ArgumentErrors
+from graph.compiled.executor import CompiledExecution
 from graph.limits_extension import QueryLimitsExtension
 from graph.mutations.root import Mutation
 from graph.permissions import READ_PERMISSIONS
@@ -78,7 +79,8 @@ schema = InvoiceGraphSchema(
     mutation=Mutation,
     types=[Invoice],
     # QueryLimitsExtension first: it refuses a query before ArgumentErrors validates it.
-    extensions=[QueryLimitsExtension, ArgumentErrors],
+    # CompiledExecution last: it answers from a plan only what all the others let through.
+    extensions=[QueryLimitsExtension, ArgumentErrors, CompiledExecution],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
 

@@ -21,7 +21,9 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graph.compiled.executor import CompiledExecutions
 from graph.context import Context, IngestReporter, unreported
+from graph.document_cache import DocumentCache
 from graph.errors import (
     RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
@@ -172,6 +174,7 @@ class GraphQLView:
         cache_max_age: int = 60,
         limits: LimitPolicy | None = None,
         report_ingest: IngestReporter = unreported,
+        compiled: bool = True,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -181,6 +184,8 @@ class GraphQLView:
         self._persisted = persisted
         self._graphiql = graphiql
         self._cache_max_age = cache_max_age
+        self.documents = DocumentCache()
+        self.executions = CompiledExecutions(enabled=compiled)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -208,6 +213,8 @@ class GraphQLView:
                 limits,
                 self._report_ingest,
                 params.get("operationName") or None,
+                self.documents,
+                self.executions,
             )
             result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:

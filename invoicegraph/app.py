@@ -53,6 +53,8 @@ class Resources:
 
 
 RESOURCES = web.AppKey("resources", Resources)
+GRAPHQL_VIEW = web.AppKey("graphql_view", GraphQLView)
+"""The /graphql endpoint (tests switch its compiled execution on and off)."""
 
 
 def parse_ingest_spec(spec: str, default_account: str) -> tuple[str, Path]:
@@ -227,7 +229,10 @@ def create_app(
         cache_max_age=settings.persisted_query_max_age,
         limits=build_limits(settings),
         report_ingest=resources.metrics.record_ingest,
+        compiled=settings.compiled_execution,
     )
+    resources.metrics.watch_executions(view.executions, view.documents)
+    app[GRAPHQL_VIEW] = view
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)
     app.router.add_get(ASSETS_PATH + "/{name}", graphiql.asset)

@@ -6,6 +6,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from graph.compiled.executor import CompiledExecutions
+from graph.document_cache import DocumentCache
 from graph.request_record import RequestRecord
 
 OTHER = "other"
@@ -44,6 +46,39 @@ class PersistedDocumentLookups(Collector):
         family.add_metric(["hit"], hits)
         family.add_metric(["miss"], misses)
         yield family
+
+
+class GraphQLExecutions(Collector):
+    """Operations answered by compiled plans and by the executor, read at each scrape."""
+
+    def __init__(self, executions: CompiledExecutions, documents: DocumentCache) -> None:
+        self._executions = executions
+        self._documents = documents
+
+    def collect(self) -> Iterator[Metric]:
+        executions = CounterMetricFamily(
+            "invoicegraph_graphql_executions",
+            "GraphQL operations run since start, by path: a compiled plan, or the executor "
+            "(not compilable, or compiled but fallen back; docs/performance.md).",
+            labels=["path"],
+        )
+        executions.add_metric(["compiled"], self._executions.compiled)
+        executions.add_metric(["executor"], self._executions.executed)
+        yield executions
+        fallbacks = CounterMetricFamily(
+            "invoicegraph_graphql_plan_fallbacks",
+            "Operations whose compiled plan gave way to the executor at run time.",
+        )
+        fallbacks.add_metric([], self._executions.fallbacks)
+        yield fallbacks
+        documents = CounterMetricFamily(
+            "invoicegraph_graphql_document_cache",
+            "Lookups of parsed and validated documents by text, by result.",
+            labels=["result"],
+        )
+        documents.add_metric(["hit"], self._documents.hits)
+        documents.add_metric(["miss"], self._documents.misses)
+        yield documents
 
 
 class Metrics:
@@ -122,6 +157,10 @@ class Metrics:
         """Count one ingest's records by outcome (stored, updated, unchanged, stale, rejected)."""
         for outcome, count in outcomes.items():
             self.ingest_records.labels(outcome).inc(count)
+
+    def watch_executions(self, executions: CompiledExecutions, documents: DocumentCache) -> None:
+        """Export compiled versus executor runs and the document cache's hits and misses."""
+        self.registry.register(GraphQLExecutions(executions, documents))
 
     def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Export the persisted-document cache's hits and misses, read from `counts`."""

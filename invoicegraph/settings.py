@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     cost_bucket_size: int | None = Field(default=None, ge=1)
     # Schema introspection for keys with the read scope; turn it off in production.
     introspection: bool = DEFAULT_LIMITS.introspection
+    # Queries run through compiled plans where they can (docs/performance.md); false: the
+    # ordinary executor runs every operation.
+    compiled_execution: bool = True
 
     @property
     def embedded(self) -> bool:

@@ -142,8 +142,17 @@ class Collection:
         projection: Mapping[str, Any] | None = None,
         sort: SortSpec | None = None,
         limit: int = 0,
+        shared: bool = False,
     ) -> list[Document]:
-        cursor = self._raw.find(filter, projection)
+        """The matching documents, sorted, at most `limit` (0: all).
+
+        `shared=True`: the caller neither changes the documents nor keeps them across an
+        `await`, so the embedded store may hand out its stored values instead of copies
+        (store/embedded_find.py); a real server's documents are fresh anyway.
+        """
+        # Only the embedded backend's (accelerated) find takes `shared`.
+        sharing = {"shared": True} if shared and self._embedded is not None else {}
+        cursor = self._raw.find(filter, projection, **sharing)
         if sort:
             cursor = cursor.sort(list(sort))
         if limit:

@@ -2,12 +2,13 @@
 
 mongomock checks every unique index by scanning every document on every write, and finds
 or updates even a single `_id` by scanning: ingesting n invoices costs O(n^2) (5,000 took
-110 s). Its `aggregate` deep-copies the whole collection before the first `$match`.
-`accelerate` replaces these paths of one mongomock collection with ones that give the same
-answers: hash lookups, and aggregates that filter before they copy
-(store/embedded_aggregate.py); anything they cannot handle (array or object keys, sparse
-or partial indexes, operators other than `$in` on `_id`, pipelines not opening with
-`$match`) still goes the original way.
+110 s). Its `aggregate` deep-copies the whole collection before the first `$match`, its
+`find` every match before skip and limit. `accelerate` replaces these paths of one mongomock
+collection with ones that give the same answers: hash lookups, aggregates that filter
+before they copy (store/embedded_aggregate.py), finds that copy only what skip and limit
+keep, or nothing at all (store/embedded_find.py); anything they cannot handle (array or
+object keys, sparse or partial indexes, operators other than `$in` on `_id`, pipelines not
+opening with `$match`, projection operators) still goes the original way.
 """
 
 import weakref
@@ -19,6 +20,7 @@ from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 
 from store.embedded_aggregate import matching_first
+from store.embedded_find import window_first
 
 Key = tuple[Hashable, ...]
 _MARK = "_accelerated_by_invoicegraph"
@@ -125,7 +127,8 @@ def holders(
 
 
 def accelerate(collection: Any) -> None:
-    """Give one mongomock collection hashed unique checks, `_id` lookups, lean aggregates."""
+    """Give one mongomock collection hashed unique checks, `_id` lookups, lean aggregates
+    and finds."""
     if getattr(collection, _MARK, False):
         return
     scan_uniques: Callable[[Any], None] = collection._ensure_uniques
@@ -157,6 +160,7 @@ def accelerate(collection: Any) -> None:
     collection._ensure_uniques = ensure_uniques
     collection._iter_documents = iter_documents
     collection.aggregate = matching_first(collection)
+    collection.find = window_first(collection)
     setattr(collection, _MARK, True)
 
 

@@ -101,7 +101,9 @@ def mongo_projection(fields: Iterable[str] | None) -> dict[str, int] | None:
         return {"_id": 0, "_units": 0}
     projection: dict[str, int] = {"_id": 0}
     for path in sorted(set(fields) | ALWAYS_FETCHED):
-        if not any(path.startswith(kept + ".") for kept in projection):
+        parts = path.split(".")
+        # Sorted, so any kept path this one is inside came first.
+        if not any(".".join(parts[:depth]) in projection for depth in range(1, len(parts))):
             projection[path] = 1
     return projection
 
@@ -161,20 +163,39 @@ class ScopedInvoices:
     async def get_by_number(
         self, invoice_number: str, fields: Iterable[str] | None = None
     ) -> Invoice | None:
-        document = await self._collection.find_one(
+        document = await self.get_by_number_document(invoice_number, fields)
+        return from_document(document) if document else None
+
+    async def get_by_number_document(
+        self, invoice_number: str, fields: Iterable[str] | None = None
+    ) -> Document | None:
+        """The stored document `get_by_number` validates."""
+        document: Document | None = await self._collection.find_one(
             self.where({"invoiceNumber": invoice_number}), mongo_projection(fields)
         )
-        return from_document(document) if document else None
+        return document
 
     async def get_many(
         self, invoice_ids: Sequence[str], fields: Iterable[str] | None = None
     ) -> list[Invoice | None]:
         """One command for many ids; results in the order of `invoice_ids`."""
-        documents = await self._collection.find(
-            self.where({"invoiceId": {"$in": list(invoice_ids)}}), mongo_projection(fields)
-        )
+        documents = await self.get_many_documents(invoice_ids, fields)
         by_id = {document["invoiceId"]: from_document(document) for document in documents}
         return [by_id.get(invoice_id) for invoice_id in invoice_ids]
+
+    async def get_many_documents(
+        self, invoice_ids: Sequence[str], fields: Iterable[str] | None = None, shared: bool = False
+    ) -> list[Document]:
+        """The stored documents `get_many` validates, in no particular order.
+
+        `shared=True`: the caller only reads them before its next `await` (Collection.find).
+        """
+        documents: list[Document] = await self._collection.find(
+            self.where({"invoiceId": {"$in": list(invoice_ids)}}),
+            mongo_projection(fields),
+            shared=shared,
+        )
+        return documents
 
     async def find_by_order_ids(
         self, order_ids: Sequence[str], fields: Iterable[str] | None = None
@@ -216,19 +237,37 @@ class ScopedInvoices:
 
         `keys` must end with a key unique per account (`invoiceId`) so that the order is total.
         """
+        documents = await self.find_page_documents(criteria, keys, after, limit, backwards, fields)
+        return [(from_document(document), key_values(document, keys)) for document in documents]
+
+    async def find_page_documents(
+        self,
+        criteria: Mapping[str, Any] | None,
+        keys: Sequence[SortKey],
+        after: Sequence[Any] | None,
+        limit: int,
+        backwards: bool = False,
+        fields: Iterable[str] | None = None,
+        shared: bool = False,
+    ) -> list[Document]:
+        """The stored documents `find_page` validates, each with the paths of `keys`.
+
+        `shared=True`: the caller only reads them before its next `await` (Collection.find).
+        """
         conditions = [dict(criteria)] if criteria else []
         if after is not None:
             conditions.append(after_condition(keys, after, backwards))
         projection = None
         if fields is not None:
             projection = mongo_projection([*fields, *(key.path for key in keys)])
-        documents = await self._collection.find(
+        documents: list[Document] = await self._collection.find(
             self.where({"$and": conditions} if conditions else None),
             projection,
             sort=mongo_sort(keys, backwards),
             limit=limit,
+            shared=shared,
         )
-        return [(from_document(document), key_values(document, keys)) for document in documents]
+        return documents
 
     async def find_raw(
         self,
@@ -236,10 +275,15 @@ class ScopedInvoices:
         projection: Mapping[str, Any],
         sort: Sequence[tuple[str, int]] | None = None,
         limit: int = 0,
+        shared: bool = False,
     ) -> list[Document]:
-        """Documents as stored, `_units` included (for summaries and exact money keys)."""
+        """Documents as stored, `_units` included (for summaries and exact money keys).
+
+        `shared=True` for a caller that only reads them before its next `await`: the
+        embedded store then skips copying (Collection.find).
+        """
         documents: list[Document] = await self._collection.find(
-            self.where(criteria), projection, sort=sort, limit=limit
+            self.where(criteria), projection, sort=sort, limit=limit, shared=shared
         )
         return documents
 

@@ -9,8 +9,7 @@ import strawberry
 
 from graph.context import Info
 from graph.projection import invoice_fields, selected_names
-from graph.resolvers.filtering import filtered
-from graph.resolvers.pagination import decode_cursor, encode_cursor, page_window
+from graph.resolvers.listing import Listing
 from graph.types.filters import InvoiceFilter
 from graph.types.invoice import (
     Invoice,
@@ -21,7 +20,8 @@ from graph.types.invoice import (
     as_invoice,
     invoice_id_from_global_id,
 )
-from graph.types.sorting import InvoiceSort, sort_keys
+from graph.types.sorting import InvoiceSort
+from store.invoices import from_document
 
 
 async def resolve_invoice(
@@ -76,32 +76,21 @@ async def resolve_invoices(
         ),
     ] = None,
 ) -> InvoiceConnection:
-    invoices, criteria = filtered(info.context.invoices, filter)
-    keys = sort_keys(sort)
-    size, cursor, backwards = page_window(first, after, last, before)
-    start = decode_cursor("before" if backwards else "after", cursor, keys) if cursor else None
-
-    async def count_matching() -> int:
-        return await invoices.count(criteria)
-
+    listing = Listing.of(info.context.invoices, first, after, last, before, filter, sort)
+    count_matching = listing.count_matching()
     if not selected_names(info) & {"edges", "pageInfo"}:
         # Only totalCount was asked for: no page to read.
         return InvoiceConnection(edges=[], pageInfo=EMPTY_PAGE, count_matching=count_matching)
-    fields = invoice_fields(info, "edges", "node")
-    rows = await invoices.find_page(criteria, keys, start, size + 1, backwards, fields)
-    has_more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
+    page = await listing.documents(invoice_fields(info, "edges", "node"), shared=False)
     edges = [
-        InvoiceEdge(cursor=encode_cursor(keys, values), node=as_invoice(invoice))
-        for invoice, values in rows
+        InvoiceEdge(cursor=cursor, node=as_invoice(from_document(row)))
+        for row, cursor in zip(page.rows, page.cursors, strict=True)
     ]
     page_info = PageInfo(
-        hasNextPage=has_more if not backwards else cursor is not None,
-        hasPreviousPage=has_more if backwards else cursor is not None,
-        startCursor=edges[0].cursor if edges else None,
-        endCursor=edges[-1].cursor if edges else None,
+        hasNextPage=page.has_next,
+        hasPreviousPage=page.has_previous,
+        startCursor=page.cursors[0] if page.cursors else None,
+        endCursor=page.cursors[-1] if page.cursors else None,
     )
     return InvoiceConnection(edges=edges, pageInfo=page_info, count_matching=count_matching)
 

@@ -1,0 +1,133 @@
+"""Runs queries through their compiled plans, and hands everything else to the executor.
+
+`CompiledExecution` is the schema extension (last in graph/schema.py): when the request's
+document is cached (graph/document_cache.py) and its operation compiles, it sets the
+result before Strawberry's executor would run, so the executor never does. The limits,
+the validation and the cost report have run as for any request; only execution differs.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLField, get_operation_ast
+from graphql.execution.values import VariableValues, get_variable_values
+from strawberry.extensions import SchemaExtension
+from strawberry.schema import Schema
+from strawberry.types.arguments import convert_arguments
+
+from graph.compiled.leaves import CannotCompile, Fallback
+from graph.compiled.objects import strawberry_definition
+from graph.compiled.plan import Compilation, OperationPlan, Run, directive_variables
+from graph.context import Context
+from graph.document_cache import CachedDocument
+from store.client import PyMongoError, StoreUnavailable
+
+log = logging.getLogger("invoicegraph.compiled")
+
+
+@dataclass
+class NotCompiled:
+    """Remembered in place of a plan: why the operation is the executor's."""
+
+    reason: str
+
+
+class CompiledExecutions:
+    """The process's switch for compiled execution, and its counts (/metrics)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.compiled = 0
+        self.executed = 0
+        """Operations the ordinary executor ran: not compilable, or fallen back."""
+        self.fallbacks = 0
+        """Of those, operations whose plan gave way at run time."""
+
+    async def run(self, execution: Any, context: Context) -> GraphQLExecutionResult | None:
+        """The result of the request's operation through its plan; None: execute it."""
+        result = await self._compiled(execution, context) if self.enabled else None
+        if result is None:
+            self.executed += 1
+        else:
+            self.compiled += 1
+        return result
+
+    async def _compiled(self, execution: Any, context: Context) -> GraphQLExecutionResult | None:
+        cached = context.cached
+        document = execution.graphql_document
+        if cached is None or document is None or cached.document is not document:
+            return None
+        operation = get_operation_ast(document, execution.operation_name)
+        if operation is None:
+            return None
+        schema: Schema = execution.schema
+        variables = get_variable_values(
+            schema._schema, operation.variable_definitions or (), execution.variables or {}
+        )
+        if not isinstance(variables, VariableValues):
+            return None  # the executor reports the variables' errors
+        plan = _plan(cached, schema, execution.operation_name, operation, variables)
+        if isinstance(plan, NotCompiled):
+            return None
+
+        def convert(values: dict[str, Any], definition: GraphQLField) -> dict[str, Any]:
+            arguments = strawberry_definition(definition).arguments
+            converter = schema.schema_converter
+            return convert_arguments(values, arguments, converter.scalar_registry, schema.config)
+
+        try:
+            data = await plan.run(Run(context, variables, convert))
+        except Fallback:
+            self.fallbacks += 1
+            return None
+        except (StoreUnavailable, PyMongoError):
+            # The executor runs it again and reports the failure where it happened.
+            self.fallbacks += 1
+            return None
+        except Exception:
+            # A plan must never change an answer: the executor's stands, and the log tells.
+            log.warning("compiled plan failed; the executor answers", exc_info=True)
+            self.fallbacks += 1
+            return None
+        return GraphQLExecutionResult(data=data, errors=None)
+
+
+def _plan(
+    cached: CachedDocument,
+    schema: Schema,
+    operation_name: str | None,
+    operation: Any,
+    variables: VariableValues,
+) -> OperationPlan | NotCompiled:
+    """The plan of this operation for these directive values, compiled on first use."""
+    names = cached.remember("directive variables", lambda: directive_variables(cached.document))
+    if "" in names:
+        return NotCompiled("a directive argument that is neither a variable nor a boolean")
+    setting = tuple(variables.coerced.get(name) for name in names)
+
+    def compile_plan() -> OperationPlan | NotCompiled:
+        try:
+            return Compilation(schema._schema, cached.document, operation, variables).plan()
+        except CannotCompile as reason:
+            return NotCompiled(str(reason))
+
+    plan: OperationPlan | NotCompiled = cached.remember(
+        ("plan", operation_name, setting), compile_plan
+    )
+    return plan
+
+
+class CompiledExecution(SchemaExtension):
+    """Answers a query from its compiled plan when it has one (CompiledExecutions)."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if isinstance(context, Context) and context.executions is not None:
+            result = await context.executions.run(execution, context)
+            if result is not None:
+                execution.result = result
+        yield

@@ -1,0 +1,208 @@
+"""Stored leaf values to response values, as validation then serialization would make them.
+
+The executor's path validates a stored document with its model (store/documents.py), then
+GraphQL serializes each leaf. A converter does both for one value: the canonical form our
+writers store takes a fast path; any other form goes through the model's own validator
+and the schema's own serializer; a value either would refuse raises `Fallback`, and the
+executor answers the request instead.
+"""
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any
+
+from annotated_types import Ge, MinLen
+from graphql import (
+    GraphQLBoolean,
+    GraphQLEnumType,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLNamedType,
+    GraphQLScalarType,
+    GraphQLString,
+)
+from pydantic import PlainSerializer, TypeAdapter
+
+from store.documents import Attributes
+from store.instants import Instant, display_instant
+from store.money import ExactDecimal, Money
+
+Convert = Callable[[Any], Any]
+"""A stored value (never None) -> its response value; raises Fallback."""
+
+INT32 = range(-(2**31), 2**31)
+"""GraphQL's Int: 32-bit signed."""
+
+# What decimal_text prints: no exponent, no leading zeros. Up to 12 integer digits the
+# amount is inside every bound parse_money checks, so the text is its own answer.
+CANONICAL_MONEY = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,6})?")
+CANONICAL_EXACT = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,30})?")
+# What parse_instant stores, on days every month has (29-31 go through the validator).
+CANONICAL_INSTANT = re.compile(
+    r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{9}Z"
+)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A converter, and the values that are their own answer, as an expression.
+
+    `own` reads the value as `v` (and the `names` it needs): an object plan inlines it, so
+    the common value costs a test instead of a call (graph/compiled/objects.py).
+    """
+
+    convert: Convert
+    own: str | None = None
+    names: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, value: Any) -> Any:
+        return self.convert(value)
+
+
+class Fallback(Exception):
+    """This answer cannot be built exactly here: the executor must run the operation."""
+
+
+class CannotCompile(Exception):
+    """The operation selects something plans do not build: the executor runs it, always."""
+
+
+def _refuse() -> Any:
+    raise Fallback
+
+
+def string(min_length: int = 0) -> Leaf:
+    def convert(value: Any) -> str:
+        if type(value) is str and len(value) >= min_length:
+            return value
+        return _refuse()
+
+    own = "type(v) is str" + (f" and len(v) >= {min_length}" if min_length else "")
+    return Leaf(convert, own)
+
+
+def integer(minimum: int | None) -> Leaf:
+    lowest = INT32.start if minimum is None else max(minimum, INT32.start)
+
+    def convert(value: Any) -> int:
+        if type(value) is int and lowest <= value < INT32.stop:
+            return value
+        return _refuse()
+
+    return Leaf(convert, f"type(v) is int and {lowest} <= v < {INT32.stop}")
+
+
+def _floating(value: Any) -> float:
+    if type(value) is float and math.isfinite(value):
+        return value
+    return _refuse()
+
+
+floating = Leaf(_floating)
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is bool:
+        return value
+    return _refuse()
+
+
+boolean = Leaf(_boolean, "type(v) is bool")
+
+
+def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) -> Leaf:
+    """Money or an exact decimal: its stored text, when that is what serializing prints."""
+    validate = TypeAdapter(kind).validate_python
+    match = canonical.fullmatch
+
+    def convert(value: Any) -> Any:
+        if type(value) is str and match(value):
+            return value
+        try:
+            return scalar.serialize(validate(value))
+        except ValueError:
+            return _refuse()
+
+    return Leaf(convert, "type(v) is str and match(v)", {"match": match})
+
+
+def instant(scalar: GraphQLScalarType) -> Leaf:
+    """The stored canonical text as the DateTime scalar prints it (trailing zeros cut)."""
+    validate = TypeAdapter(Instant).validate_python
+    match = CANONICAL_INSTANT.fullmatch
+
+    def convert(value: Any) -> Any:
+        if type(value) is str and match(value):
+            return display_instant(value)
+        try:
+            return scalar.serialize(validate(value))
+        except ValueError:
+            return _refuse()
+
+    return Leaf(convert)
+
+
+def enumeration(kind: type[Enum], graphql_type: GraphQLEnumType) -> Leaf:
+    """A stored enum value -> the name the schema serializes its member as."""
+    names = {member.value: graphql_type.serialize(member) for member in kind}
+
+    def convert(value: Any) -> Any:
+        if type(value) is str and value in names:
+            return names[value]
+        return _refuse()
+
+    return Leaf(convert)
+
+
+def _json_value(value: Any) -> Any:
+    """Free-form JSON as stored, copied: a shared read must not leak into the answer."""
+    if type(value) is not dict or not all(type(key) is str for key in value):
+        return _refuse()
+    return _copy(value)
+
+
+json_value = Leaf(_json_value)
+
+
+def _copy(value: Any) -> Any:
+    if type(value) is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) for item in value]
+    return value
+
+
+def leaf(annotation: Any, metadata: list[Any], graphql_type: GraphQLNamedType) -> Leaf:
+    """The converter of a model leaf field served as `graphql_type`; CannotCompile if unknown."""
+    constraints = [item for item in metadata if not isinstance(item, PlainSerializer)]
+    full = Annotated[annotation, *metadata] if metadata else annotation
+    scalar = graphql_type if isinstance(graphql_type, GraphQLScalarType) else None
+    if scalar is not None and scalar.name == "Decimal":
+        if full == Money:
+            return decimal(Money, CANONICAL_MONEY, scalar)
+        if full == ExactDecimal:
+            return decimal(ExactDecimal, CANONICAL_EXACT, scalar)
+    if scalar is not None and scalar.name == "DateTime" and full == Instant:
+        return instant(scalar)
+    if scalar is not None and scalar.name == "JSON" and full == Attributes:
+        return json_value
+    is_enum = isinstance(annotation, type) and issubclass(annotation, Enum)
+    if is_enum and isinstance(graphql_type, GraphQLEnumType) and not constraints:
+        return enumeration(annotation, graphql_type)
+    lengths = [item.min_length for item in constraints if isinstance(item, MinLen)]
+    is_string = annotation is str and graphql_type in (GraphQLString, GraphQLID)
+    if is_string and len(lengths) == len(constraints):
+        return string(max(lengths, default=0))
+    minima = [item.ge for item in constraints if isinstance(item, Ge) and type(item.ge) is int]
+    if annotation is int and graphql_type is GraphQLInt and len(minima) == len(constraints):
+        return integer(max(minima, default=None))
+    if annotation is float and graphql_type is GraphQLFloat and not constraints:
+        return floating
+    if annotation is bool and graphql_type is GraphQLBoolean and not constraints:
+        return boolean
+    raise CannotCompile(f"no converter for {annotation!r} {metadata!r} as {graphql_type}")

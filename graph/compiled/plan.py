@@ -1,0 +1,425 @@
+"""Operation plans: a query compiled once into its reads and its response builders.
+
+A plan knows, for one operation and one setting of its `@include`/`@skip` variables,
+which root fields it reads (invoice, invoiceByNumber, node, invoices), the projection of
+each (graph/projection.py, as the resolvers compute it), and the object plans that turn
+the fetched documents into the response (graph/compiled/objects.py). Fields are collected
+with graphql-core's own collector, so keys, order and merging are the executor's.
+
+Running a plan: coerce the variables and arguments as the executor would, check the
+scopes, read, build. Anything the executor would answer differently (an error, a guard,
+a value the model refuses) raises Fallback before the answer is used.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    get_named_type,
+    visit,
+)
+from graphql.execution.collect_fields import (
+    FieldDetails,
+    FragmentDetails,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.language import Visitor
+
+from graph.compiled.leaves import CannotCompile, Fallback
+from graph.compiled.objects import ObjectPlan, build_object_plan, strawberry_definition
+from graph.context import Context
+from graph.errors import ClientError
+from graph.permissions import ScopeRequired
+from graph.projection import Fields, invoice_fields_of
+from graph.resolvers.listing import Listing
+from graph.types.invoice import invoice_id_from_global_id
+from store import documents
+from store.client import Document
+
+INTERNAL_PREFIX = "_"
+"""Top-level keys the store keeps beside the fabric fields (`_units`, `_changedAt`)."""
+
+
+@dataclass
+class Run:
+    """One execution of a plan: the request's context and its coerced values."""
+
+    context: Context
+    variables: VariableValues
+    convert: Callable[[dict[str, Any], GraphQLField], dict[str, Any]]
+    """graphql-core argument values -> the Python values the resolver would receive."""
+
+
+class Root:
+    """One root field of the operation."""
+
+    key: str
+
+    async def run(self, run: Run) -> Any:
+        raise NotImplementedError
+
+
+@dataclass
+class Typename(Root):
+    key: str
+    name: str
+
+    async def run(self, run: Run) -> Any:
+        return self.name
+
+
+@dataclass
+class Guarded:
+    """A root field's definition, arguments and scope, checked as the executor would."""
+
+    definition: GraphQLField
+    node: FieldNode
+    scopes: tuple[str, ...]
+
+    def arguments(self, run: Run) -> dict[str, Any]:
+        for scope in self.scopes:
+            if not run.context.api_key.grants(scope):
+                raise Fallback  # the executor answers FORBIDDEN
+        try:
+            values = get_argument_values(self.definition, self.node, run.variables)
+        except GraphQLError:
+            raise Fallback from None
+        return run.convert(values, self.definition)
+
+
+@dataclass
+class Lookup(Root):
+    """`invoice(invoiceId)` or `node(id)`: one invoice by id, or null."""
+
+    key: str
+    guarded: Guarded
+    fields: Fields
+    invoice: ObjectPlan
+    by_global_id: bool
+
+    def invoice_id(self, run: Run) -> str | None:
+        arguments = self.guarded.arguments(run)
+        if self.by_global_id:
+            return invoice_id_from_global_id(arguments["id"])
+        invoice_id: str = arguments["invoiceId"]
+        return invoice_id
+
+    async def run(self, run: Run) -> Any:
+        raise AssertionError("lookups are loaded together by OperationPlan.run")
+
+
+@dataclass
+class ByNumber(Root):
+    key: str
+    guarded: Guarded
+    fields: Fields
+    invoice: ObjectPlan
+
+    async def run(self, run: Run) -> Any:
+        number: str = self.guarded.arguments(run)["invoiceNumber"]
+        found = await run.context.invoices.get_by_number_document(number, self.fields)
+        return None if found is None else self.invoice(found)
+
+
+@dataclass
+class Connection(Root):
+    """`invoices(...)`: a page of invoices as a Relay connection."""
+
+    key: str
+    guarded: Guarded
+    fields: Fields
+    reads_page: bool
+    build: Callable[["PageRows", Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
+
+    async def run(self, run: Run) -> Any:
+        try:
+            listing = Listing.of(run.context.invoices, **self.guarded.arguments(run))
+        except ClientError:
+            raise Fallback from None  # the executor reports the bad argument
+        rows = PageRows([], [], False, False)
+        if self.reads_page:
+            page = await listing.documents(self.fields, shared=True)
+            # Shared documents: built into the answer before anything else is awaited.
+            rows = PageRows(page.rows, page.cursors, page.has_next, page.has_previous)
+        return await self.build(rows, listing.count_matching())
+
+
+@dataclass
+class PageRows:
+    rows: list[Document]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+
+
+@dataclass
+class OperationPlan:
+    roots: list[Root] = field(default_factory=list)
+
+    async def run(self, run: Run) -> dict[str, Any]:
+        lookups = [root for root in self.roots if isinstance(root, Lookup)]
+        found = await _load_lookups(lookups, run)
+        data: dict[str, Any] = {}
+        for root in self.roots:
+            if isinstance(root, Lookup):
+                document = found[id(root)]
+                data[root.key] = None if document is None else root.invoice(document)
+            else:
+                data[root.key] = await root.run(run)
+        return data
+
+
+async def _load_lookups(lookups: list[Lookup], run: Run) -> dict[int, Document | None]:
+    """Every lookup's document: one command per projection, as the DataLoaders batch them."""
+    wanted: dict[Fields, list[str]] = {}
+    ids: dict[int, str | None] = {}
+    for lookup in lookups:
+        invoice_id = lookup.invoice_id(run)
+        ids[id(lookup)] = invoice_id
+        if invoice_id is not None:
+            wanted.setdefault(lookup.fields, [])
+            if invoice_id not in wanted[lookup.fields]:
+                wanted[lookup.fields].append(invoice_id)
+    loaded: dict[Fields, dict[str, Document]] = {}
+    for fields, invoice_ids in wanted.items():
+        found = await run.context.invoices.get_many_documents(invoice_ids, fields)
+        loaded[fields] = {document["invoiceId"]: document for document in found}
+    return {
+        id(lookup): None if ids[id(lookup)] is None else loaded[lookup.fields].get(ids[id(lookup)])  # type: ignore[arg-type]
+        for lookup in lookups
+    }
+
+
+class Compilation:
+    """What compiling one operation of a document needs: the schema and the collector."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> None:
+        self.schema = schema
+        self.operation = operation
+        self.variables = variables
+        self.definitions = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.fragments = {name: FragmentDetails(d) for name, d in self.definitions.items()}
+
+    def collect(self, object_type: GraphQLObjectType, nodes: list[FieldNode]) -> dict[str, Any]:
+        details = [FieldDetails(node, None) for node in nodes]
+        collected = collect_subfields(
+            self.schema, self.fragments, self.variables, self.operation, object_type, details
+        )
+        return {key: [d.node for d in group] for key, group in collected.grouped_field_set.items()}
+
+    def plan(self) -> OperationPlan:
+        if self.operation.operation is not OperationType.QUERY:
+            raise CannotCompile("only queries are compiled")
+        query_type = self.schema.query_type
+        assert query_type is not None
+        collected = collect_fields(
+            self.schema, self.fragments, self.variables, query_type, self.operation
+        )
+        plan = OperationPlan()
+        for key, group in collected.grouped_field_set.items():
+            nodes = [d.node for d in group]
+            plan.roots.append(self._root(key, nodes, query_type))
+        return plan
+
+    def _root(self, key: str, nodes: list[FieldNode], query_type: GraphQLObjectType) -> Root:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return Typename(key, query_type.name)
+        builder = ROOTS.get(name)
+        if builder is None:
+            raise CannotCompile(f"Query.{name} is not compiled")
+        definition = query_type.fields[name]
+        return builder(self, key, nodes, Guarded(definition, nodes[0], _scopes(definition)))
+
+    def invoice_fields(self, nodes: list[FieldNode], field_type: Any, *through: str) -> Fields:
+        return invoice_fields_of(
+            self.schema,
+            self.definitions,
+            self.variables.coerced,
+            nodes,
+            field_type,
+            *through,
+        )
+
+    def invoice_plan(self, nodes: list[FieldNode]) -> ObjectPlan:
+        invoice_type = self.schema.get_type("Invoice")
+        assert isinstance(invoice_type, GraphQLObjectType)
+        return build_object_plan(
+            invoice_type, documents.Invoice, nodes, self.collect, INTERNAL_PREFIX
+        )
+
+
+def _scopes(definition: GraphQLField) -> tuple[str, ...]:
+    scopes = []
+    for permission in strawberry_definition(definition).permission_classes:
+        if not issubclass(permission, ScopeRequired):
+            raise CannotCompile(f"permission {permission.__name__} is not compiled")
+        scopes.append(permission.scope)
+    return tuple(scopes)
+
+
+def _lookup(by_global_id: bool) -> Callable[..., Root]:
+    def build(compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded) -> Root:
+        field_type = guarded.definition.type
+        fields = compilation.invoice_fields(nodes, field_type)
+        return Lookup(key, guarded, fields, compilation.invoice_plan(nodes), by_global_id)
+
+    return build
+
+
+def _by_number(
+    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
+) -> Root:
+    fields = compilation.invoice_fields(nodes, guarded.definition.type)
+    return ByNumber(key, guarded, fields, compilation.invoice_plan(nodes))
+
+
+def _connection(
+    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
+) -> Root:
+    connection_type = get_named_type(guarded.definition.type)
+    assert isinstance(connection_type, GraphQLObjectType)
+    selected = compilation.collect(connection_type, nodes)
+    names = {group[0].name.value for group in selected.values()}
+    reads_page = bool(names & {"edges", "pageInfo"})
+    fields = compilation.invoice_fields(nodes, guarded.definition.type, "edges", "node")
+    build = _connection_builder(compilation, connection_type, selected)
+    return Connection(key, guarded, fields, reads_page, build)
+
+
+def _connection_builder(
+    compilation: Compilation,
+    connection_type: GraphQLObjectType,
+    selected: dict[str, list[FieldNode]],
+) -> Callable[[PageRows, Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]:
+    """The connection object: edges and pageInfo from the page, totalCount from a count."""
+    parts: list[tuple[str, str, Any]] = []
+    for key, nodes in selected.items():
+        name = nodes[0].name.value
+        if name == "__typename":
+            parts.append((key, name, connection_type.name))
+        elif name == "edges":
+            parts.append((key, name, _edges_builder(compilation, connection_type, nodes)))
+        elif name == "pageInfo":
+            parts.append((key, name, _page_info_builder(compilation, connection_type, nodes)))
+        elif name == "totalCount":
+            parts.append((key, name, None))
+        else:
+            raise CannotCompile(f"{connection_type.name}.{name} is not compiled")
+
+    async def build(page: PageRows, count: Callable[[], Awaitable[int]]) -> dict[str, Any]:
+        built: dict[str, Any] = {}
+        for key, name, part in parts:
+            built[key] = part if name == "__typename" else None if part is None else part(page)
+        # The page is in the answer: now the count may be awaited.
+        for key, name, _ in parts:
+            if name == "totalCount":
+                built[key] = await count()
+        return built
+
+    return build
+
+
+def _edges_builder(
+    compilation: Compilation, connection_type: GraphQLObjectType, nodes: list[FieldNode]
+) -> Callable[[PageRows], list[dict[str, Any]]]:
+    edge_type = get_named_type(connection_type.fields["edges"].type)
+    assert isinstance(edge_type, GraphQLObjectType)
+    parts: list[tuple[str, str, Any]] = []
+    for key, group in compilation.collect(edge_type, nodes).items():
+        name = group[0].name.value
+        if name == "__typename":
+            parts.append((key, name, edge_type.name))
+        elif name == "cursor":
+            parts.append((key, name, None))
+        elif name == "node":
+            parts.append((key, name, compilation.invoice_plan(group)))
+        else:
+            raise CannotCompile(f"{edge_type.name}.{name} is not compiled")
+
+    def build(page: PageRows) -> list[dict[str, Any]]:
+        edges = []
+        for row, cursor in zip(page.rows, page.cursors, strict=True):
+            edge: dict[str, Any] = {}
+            for key, name, part in parts:
+                if name == "node":
+                    edge[key] = part(row)
+                elif name == "cursor":
+                    edge[key] = cursor
+                else:
+                    edge[key] = part
+            edges.append(edge)
+        return edges
+
+    return build
+
+
+def _page_info_builder(
+    compilation: Compilation, connection_type: GraphQLObjectType, nodes: list[FieldNode]
+) -> Callable[[PageRows], dict[str, Any]]:
+    info_type = get_named_type(connection_type.fields["pageInfo"].type)
+    assert isinstance(info_type, GraphQLObjectType)
+    values: dict[str, Callable[[PageRows], Any]] = {
+        "hasNextPage": lambda page: page.has_next,
+        "hasPreviousPage": lambda page: page.has_previous,
+        "startCursor": lambda page: page.cursors[0] if page.cursors else None,
+        "endCursor": lambda page: page.cursors[-1] if page.cursors else None,
+        "__typename": lambda page: info_type.name,
+    }
+    parts = []
+    for key, group in compilation.collect(info_type, nodes).items():
+        name = group[0].name.value
+        if name not in values:
+            raise CannotCompile(f"{info_type.name}.{name} is not compiled")
+        parts.append((key, values[name]))
+    return lambda page: {key: value(page) for key, value in parts}
+
+
+ROOTS: dict[str, Callable[[Compilation, str, list[FieldNode], Guarded], Root]] = {
+    "invoice": _lookup(by_global_id=False),
+    "node": _lookup(by_global_id=True),
+    "invoiceByNumber": _by_number,
+    "invoices": _connection,
+}
+"""The root fields plans compile, by name; any other makes the operation the executor's."""
+
+
+def directive_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables `@include`/`@skip` read: a plan holds for one setting of them."""
+    found: list[str] = []
+
+    class Directives(Visitor):
+        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+            if node.name.value not in ("include", "skip"):
+                return
+            for argument in node.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    found.append(argument.value.name.value)
+                elif not isinstance(argument.value, BooleanValueNode):
+                    found.append("")  # validation refuses this; never compiled
+
+    visit(document, Directives())
+    return tuple(sorted(set(found)))

@@ -1,0 +1,78 @@
+"""Documents seen before, by their text: parsed, measured and validated once.
+
+A partner's persisted documents arrive thousands of times. Lexing, parsing, measuring
+and validating the same text gives the same answer every time (the schema and the limits
+are fixed for the process), so the cache keeps the parsed document and what was learnt
+about it; only the parts that depend on the caller or the variables (introspection
+rights, cost, budget) run again on every request. Only documents that passed are kept.
+
+Bounded by the characters of the texts it holds, least recently used out first.
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from graphql import DocumentNode
+
+T = TypeVar("T")
+
+DEFAULT_MAX_CHARACTERS = 4_000_000
+"""About 800 documents of the size of a full invoice page, with their parsed trees."""
+
+
+@dataclass
+class CachedDocument:
+    """One document text, parsed, with what every request of it would compute again."""
+
+    document: DocumentNode
+    validated: bool = False
+    """Standard validation found no error."""
+    derived: dict[Any, Any] = field(default_factory=dict)
+    """Facts computed once from the document alone (shapes, execution plans), by key."""
+
+    def remember(self, key: Any, compute: Callable[[], T]) -> T:
+        """`compute()` the first time `key` is asked for, the same answer afterwards."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        value: T = self.derived[key]
+        return value
+
+
+class DocumentCache:
+    """Parsed documents by text, at most `max_characters` of text in all."""
+
+    def __init__(self, max_characters: int = DEFAULT_MAX_CHARACTERS) -> None:
+        self.max_characters = max_characters
+        self._entries: OrderedDict[str, CachedDocument] = OrderedDict()
+        self._characters = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, text: str) -> CachedDocument | None:
+        entry = self._entries.get(text)
+        if entry is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries.move_to_end(text)
+        return entry
+
+    def add(self, text: str, document: DocumentNode) -> CachedDocument:
+        """Keep a document that parsed and passed the text limits."""
+        entry = self._entries.get(text)
+        if entry is not None:
+            return entry
+        entry = CachedDocument(document)
+        if len(text) > self.max_characters:
+            return entry  # too large to keep: used for this request only
+        self._entries[text] = entry
+        self._characters += len(text)
+        while self._characters > self.max_characters:
+            evicted, _ = self._entries.popitem(last=False)
+            self._characters -= len(evicted)
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)

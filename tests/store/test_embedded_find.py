@@ -1,0 +1,318 @@
+"""The embedded store's find: copies only what skip and limit keep, answers as mongomock does.
+
+store/embedded.py gives each collection a find that filters and sorts the stored documents
+first and copies only the window (store/embedded_find.py), or copies nothing for a shared
+read. Generated documents, filters, sorts and projections run on it and on a plain,
+unaccelerated mongomock collection holding the same documents: the answers must be equal,
+key for key.
+"""
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import mongomock
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from mongomock.collection import Collection as MockCollection
+
+from seeds.demo import generate_demo_invoices
+from store.client import Database, open_database
+from store.indexes import INVOICES
+from store.invoices import InvoiceStore, Scope, to_document
+
+FIELDS = ("a", "b", "c")
+PATHS = ("a", "b", "c", "a.b", "a.c", "b.a", "b.c", "a.b.c")
+NEWEST_FIRST = [("invoiceDate", -1), ("invoiceId", -1)]
+"""The listing the brief measures: newest invoices first, ties broken by invoiceId."""
+
+Found = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A find that raised: compared by the exception's type."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """One find: filter, projection, sort, skip and limit."""
+
+    filter: dict[str, Any]
+    projection: Any
+    sort: list[tuple[str, int]]
+    skip: int
+    limit: int
+
+
+# Documents: nested objects and arrays over a few field names, so that paths collide.
+LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(-3, 3, allow_nan=False).filter(lambda number: not number.is_integer()),
+    st.sampled_from(["", "x", "y", "z"]),
+    # Hypothesis takes naive bounds; mongomock stores naive UTC and the read makes it aware.
+    st.datetimes(datetime(2020, 1, 1), datetime(2020, 1, 3)).map(  # noqa: DTZ001
+        lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    ),
+)
+VALUES = st.recursive(
+    LEAVES,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.lists(st.dictionaries(st.sampled_from(FIELDS), children, max_size=3), max_size=3),
+        st.dictionaries(st.sampled_from(FIELDS), children, max_size=3),
+    ),
+    max_leaves=8,
+)
+DOCUMENTS = st.lists(st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=3), max_size=12)
+
+# Filters: the operators the project sends (store/invoice_filters.py, store/keyset.py).
+COMPARED = st.one_of(LEAVES, st.lists(LEAVES, max_size=2))
+CONDITIONS = st.one_of(
+    COMPARED,
+    st.sampled_from(["$eq", "$ne", "$lt", "$lte", "$gt", "$gte"]).flatmap(
+        lambda operator: COMPARED.map(lambda value: {operator: value})
+    ),
+    st.sampled_from(["$in", "$nin"]).flatmap(
+        lambda operator: st.lists(LEAVES, max_size=3).map(lambda values: {operator: values})
+    ),
+)
+CLAUSES = st.dictionaries(st.sampled_from(PATHS), CONDITIONS, min_size=1, max_size=2)
+FILTERS = st.one_of(
+    st.just({}),
+    st.just({}),
+    CLAUSES,
+    st.lists(CLAUSES, min_size=1, max_size=3).map(lambda clauses: {"$and": clauses}),
+    st.lists(CLAUSES, min_size=1, max_size=3).map(lambda clauses: {"$or": clauses}),
+)
+PINNED_IDS = st.one_of(
+    st.integers(0, 12).map(lambda number: {"_id": f"d{number:02}"}),
+    st.lists(st.integers(0, 12), max_size=5).map(
+        lambda numbers: {"_id": {"$in": [f"d{number:02}" for number in numbers]}}
+    ),
+)
+"""Filters the accelerated store answers by `_id` lookups instead of a scan."""
+
+SORTS = st.lists(
+    st.tuples(st.sampled_from([*PATHS, "_id"]), st.sampled_from([1, -1])),
+    max_size=2,
+    unique_by=lambda key: key[0],
+)
+ODD_PROJECTIONS = [{"_id": 0}, {"_id": 1}, {"a": 1, "b": 0}, {"a": {"$slice": 1}}, ["a"], {}]
+"""Projections without paths, mixed ones, operators, lists: some keep mongomock's own path."""
+
+
+@st.composite
+def projections(draw: st.DrawFn) -> Any:
+    """None, an odd projection, or mostly the inclusion or exclusion of (dotted) paths."""
+    shape = draw(st.sampled_from(["none", "odd", "paths", "paths", "paths"]))
+    if shape == "none":
+        return None
+    if shape == "odd":
+        return copy.deepcopy(draw(st.sampled_from(ODD_PROJECTIONS)))
+    flags = draw(st.sampled_from([(1, True), (0, False)]))
+    paths = draw(st.lists(st.sampled_from(PATHS), min_size=1, max_size=3, unique=True))
+    projection: dict[str, Any] = {path: draw(st.sampled_from(flags)) for path in paths}
+    id_flag = draw(st.sampled_from([None, 0, 1]))
+    if id_flag is not None:
+        projection["_id"] = id_flag
+    return projection
+
+
+@st.composite
+def queries(draw: st.DrawFn) -> Query:
+    pinned = draw(st.booleans())
+    criteria = draw(PINNED_IDS if pinned else FILTERS)
+    sort = draw(SORTS)
+    if pinned and "_id" not in dict(sort):
+        # Found by `_id`, documents come in the ids' order, not the store's: a sort that
+        # ends on the unique `_id` makes the order the same for both.
+        sort.append(("_id", 1))
+    skip = draw(st.sampled_from([0, 0, 1, 3]))
+    limit = draw(st.sampled_from([0, 0, 1, 2, 5]))
+    return Query(criteria, draw(projections()), sort, skip, limit)
+
+
+def stored(documents: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"_id": f"d{number:02}", **document} for number, document in enumerate(documents)]
+
+
+def accelerated(documents: Sequence[Mapping[str, Any]]) -> Any:
+    """The embedded store's mongomock collection, as store/client.py opens it, holding these."""
+    collection = open_database(None, "find_test").collection("documents")._embedded
+    if documents:
+        collection.insert_many(copy.deepcopy(list(documents)))
+    return collection
+
+
+def unaccelerated(documents: Sequence[Mapping[str, Any]]) -> Any:
+    """A plain mongomock collection, with the embedded store's options, holding these."""
+    collection = mongomock.MongoClient(tz_aware=True)["find_test"]["documents"]
+    if documents:
+        collection.insert_many(copy.deepcopy(list(documents)))
+    return collection
+
+
+def run(collection: Any, query: Query, **options: Any) -> Found | Failure:
+    """The documents the query finds, driven as store/client.py drives the cursor."""
+    try:
+        cursor = collection.find(query.filter, copy.deepcopy(query.projection), **options)
+        if query.sort:
+            cursor = cursor.sort(query.sort)
+        documents: Found = list(cursor.skip(query.skip).limit(query.limit))
+    except Exception as error:  # compared with what mongomock raises
+        return Failure(type(error).__name__)
+    return documents
+
+
+def window_reference(collection: Any, query: Query) -> Found | Failure:
+    """What mongomock answers when it projects only the documents inside skip and limit."""
+    window = run(collection, Query(query.filter, None, query.sort, query.skip, query.limit))
+    assert not isinstance(window, Failure)
+    found: Found = []
+    for document in window:
+        one = run(collection, Query({"_id": document["_id"]}, query.projection, [], 0, 0))
+        if isinstance(one, Failure):
+            return one
+        found.extend(one)
+    return found
+
+
+def as_sent(result: Found | Failure) -> bytes:
+    """A result as bytes that keep key order and types: equal bytes mean equal answers."""
+    return orjson.dumps(result if isinstance(result, list) else repr(result), default=str)
+
+
+def emptied(value: Any) -> None:
+    """Empty every list and dict inside `value`, in place."""
+    if isinstance(value, dict):
+        for item in value.values():
+            emptied(item)
+        value.clear()
+    elif isinstance(value, list):
+        for item in value:
+            emptied(item)
+        value.clear()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENTS.map(stored), queries())
+def test_find_answers_as_unaccelerated_mongomock(
+    documents: list[dict[str, Any]], query: Query
+) -> None:
+    reference = unaccelerated(documents)
+    expected = run(reference, query)
+    if expected == Failure("AttributeError"):
+        # mongomock's projection fails on an array of non-documents along a projected path,
+        # for every match it copies; the window-first find copies only the window.
+        expected = window_reference(reference, query)
+    collection = accelerated(documents)
+
+    copied = run(collection, query)
+    shared = run(collection, query, shared=True)
+
+    assert as_sent(copied) == as_sent(expected)
+    assert shared == copied
+    assert as_sent(shared) == as_sent(copied)
+    if isinstance(copied, list) and isinstance(shared, list):
+        emptied(copied)
+        for document in shared:  # a shared document's own container is new
+            document.clear()
+        assert as_sent(run(collection, query)) == as_sent(expected)
+
+
+def counting_copies(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Every document mongomock copies out of its store from now on."""
+    copies: list[dict[str, Any]] = []
+    copy_fields: Callable[..., dict[str, Any]] = MockCollection._copy_only_fields
+
+    def counted(self: Any, document: Any, fields: Any, container: Any) -> dict[str, Any]:
+        copied = copy_fields(self, document, fields, container)
+        copies.append(copied)
+        return copied
+
+    monkeypatch.setattr(MockCollection, "_copy_only_fields", counted)
+    return copies
+
+
+@pytest.mark.parametrize(("shared", "copied"), [(False, 25), (True, 0)])
+def test_find_with_limit_copies_only_the_limit(
+    monkeypatch: pytest.MonkeyPatch, shared: bool, copied: int
+) -> None:
+    documents = stored(
+        [{"a": number % 7, "b": {"c": [number, {"a": "x"}]}} for number in range(300)]
+    )
+    query = Query({"a": {"$ne": 3}}, {"_id": 0, "b.c": 1}, [("a", -1), ("_id", 1)], 10, 25)
+    collection, reference = accelerated(documents), unaccelerated(documents)
+    copies = counting_copies(monkeypatch)
+
+    found = run(collection, query, shared=shared)
+
+    assert isinstance(found, list)
+    assert len(found) == 25
+    assert len(copies) == copied
+    copies.clear()
+    assert found == run(reference, query)
+    assert len(copies) == sum(document["a"] != 3 for document in documents)  # every match
+
+
+@pytest.fixture(scope="module")
+def demo_documents() -> list[dict[str, Any]]:
+    """Two accounts of demo invoices, with `_id`s (generated once per module)."""
+    invoices = generate_demo_invoices(("demo", "acme"), per_account=300)
+    return [{"_id": f"i{n:04}", **to_document(invoice)} for n, invoice in enumerate(invoices)]
+
+
+@pytest.mark.parametrize(
+    ("criteria", "projection", "sort", "limit"),
+    [
+        (None, {"_id": 0}, NEWEST_FIRST, 100),
+        (None, {"_id": 0, "_units": 0, "orders.items": 0}, NEWEST_FIRST, 30),
+        ({"orders.items.sku": {"$ne": "none"}}, {"_id": 0, "orders.items.sku": 1}, None, 0),
+        ({"invoiceType": {"$in": ["RETURN"]}}, {"invoiceId": 1, "_units.invoiceTotal": 1}, None, 5),
+    ],
+)
+async def test_find_raw_shared_reads_what_a_copying_read_reads(
+    demo_documents: list[dict[str, Any]],
+    criteria: dict[str, Any] | None,
+    projection: dict[str, Any],
+    sort: list[tuple[str, int]] | None,
+    limit: int,
+) -> None:
+    database = open_database(None, "find_raw_test")
+    await database.collection(INVOICES).insert_many(demo_documents)
+    invoices = InvoiceStore(database).scoped(Scope("demo"))
+    reference = unaccelerated(demo_documents)
+    scoped = Query(invoices.where(criteria), projection, sort or [], 0, limit)
+
+    copied = await invoices.find_raw(criteria, projection, sort=sort, limit=limit)
+    shared = await invoices.find_raw(criteria, projection, sort=sort, limit=limit, shared=True)
+
+    assert copied
+    assert as_sent(copied) == as_sent(run(reference, scoped))
+    assert as_sent(shared) == as_sent(copied)
+    await database.drop()
+
+
+async def test_find_shared_counts_as_one_find(database: Database) -> None:
+    invoices = InvoiceStore(database).scoped(Scope("demo"))
+    await database.collection(INVOICES).insert_many(
+        [to_document(i) for i in generate_demo_invoices(("demo",), per_account=20)]
+    )
+    before = dict(database.commands.by_name)
+
+    copied = await invoices.find_raw(None, {"_id": 0}, sort=NEWEST_FIRST, limit=10)
+    shared = await invoices.find_raw(None, {"_id": 0}, sort=NEWEST_FIRST, limit=10, shared=True)
+
+    assert len(copied) == 10
+    assert shared == copied
+    assert database.commands.by_name["find"] == before.get("find", 0) + 2
+    assert database.commands.total == sum(before.values()) + 2
