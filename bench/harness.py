@@ -55,11 +55,12 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def served() -> AsyncIterator[Served]:
+async def served(compiled: bool = True) -> AsyncIterator[Served]:
     """The embedded store, empty, with one key of ACCOUNT that reads and writes."""
     settings = Settings(
         mongodb_uri=None,
         demo_data=False,
+        compiled_execution=compiled,
         api_keys=[ApiKeyConfig(key=KEY, account=ACCOUNT, scopes=["read", "write"], name="bench")],
     )
     app = create_app(settings)
@@ -73,8 +74,8 @@ def demo_documents(count: int) -> list[dict[str, Any]]:
 
 
 @contextlib.asynccontextmanager
-async def served_with(count: int) -> AsyncIterator[Served]:
+async def served_with(count: int, compiled: bool = True) -> AsyncIterator[Served]:
     """`served()` holding `count` generated invoices of ACCOUNT."""
-    async with served() as app:
+    async with served(compiled) as app:
         await app.database.collection(INVOICES).insert_many(demo_documents(count))
         yield app

@@ -37,17 +37,35 @@ async def measure(url: str, seconds: float) -> tuple[LoadReport, LoadReport]:
 
 async def run(quick: bool = False) -> Section:
     section = Section(f"HTTP: small query vs bare /healthz, {CONCURRENCY} connections")
+    seconds = 3.0 if quick else SECONDS
     with tempfile.TemporaryDirectory() as directory:
         async with running_invoicegraph(Path(directory) / "server.log") as server:
-            healthz, query = await measure(server.url, 3.0 if quick else SECONDS)
+            healthz, query = await measure(server.url, seconds)
+        # The same load on a server whose executor runs every operation (no compiled plans).
+        executor_only = {"INVOICEGRAPH_COMPILED_EXECUTION": "false"}
+        log = Path(directory) / "executor.log"
+        async with running_invoicegraph(log, env=executor_only) as server:
+            executor_healthz, executor_query = await measure(server.url, seconds)
     section.add("requests/s: small query / healthz", query.throughput / healthz.throughput, "x")
+    section.add(
+        "requests/s of the small query, compiled / executor-only server (each over its healthz)",
+        (query.throughput / healthz.throughput)
+        / (executor_query.throughput / executor_healthz.throughput),
+        "x",
+    )
     section.add(
         "p50 latency: small query / healthz", query.percentile(50) / healthz.percentile(50), "x"
     )
     section.add(
         "p99 latency: small query / healthz", query.percentile(99) / healthz.percentile(99), "x"
     )
-    section.add("errors (both runs)", healthz.error_count + query.error_count)
+    section.add(
+        "errors (all runs)",
+        healthz.error_count
+        + query.error_count
+        + executor_healthz.error_count
+        + executor_query.error_count,
+    )
     section.notes.append(
         "server: one `invoicegraph serve` process, embedded store with the demo data; "
         "generator: aiohttp in the benchmark's process"
@@ -60,7 +78,12 @@ async def run(quick: bool = False) -> Section:
             "p99_ms": report.percentile(99) * 1000,
             "errors": report.errors,
         }
-        for name, report in (("healthz", healthz), ("small_query", query))
+        for name, report in (
+            ("healthz", healthz),
+            ("small_query", query),
+            ("executor_healthz", executor_healthz),
+            ("executor_small_query", executor_query),
+        )
     }
     return section
 

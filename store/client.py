@@ -148,7 +148,8 @@ class Collection:
 
         `shared=True`: the caller neither changes the documents nor keeps them across an
         `await`, so the embedded store may hand out its stored values instead of copies
-        (store/embedded_find.py); a real server's documents are fresh anyway.
+        (store/embedded_find.py), datetimes naive as stored; a real server's documents are
+        fresh anyway. The one caller (graph/compiled/) refuses datetimes in invoices.
         """
         # Only the embedded backend's (accelerated) find takes `shared`.
         sharing = {"shared": True} if shared and self._embedded is not None else {}

@@ -6,9 +6,11 @@ or updates even a single `_id` by scanning: ingesting n invoices costs O(n^2) (5
 `find` every match before skip and limit. `accelerate` replaces these paths of one mongomock
 collection with ones that give the same answers: hash lookups, aggregates that filter
 before they copy (store/embedded_aggregate.py), finds that copy only what skip and limit
-keep, or nothing at all (store/embedded_find.py); anything they cannot handle (array or
-object keys, sparse or partial indexes, operators other than `$in` on `_id`, pipelines not
-opening with `$match`, projection operators) still goes the original way.
+keep, or nothing at all (store/embedded_find.py), scans that decide plain top-level
+conditions without mongomock's matcher (store/embedded_filter.py); anything they cannot
+handle (array or object keys, sparse or partial indexes, operators other than `$in` on
+`_id`, pipelines not opening with `$match`, projection operators) still goes the original
+way.
 """
 
 import weakref
@@ -20,6 +22,7 @@ from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 
 from store.embedded_aggregate import matching_first
+from store.embedded_filter import matching_documents
 from store.embedded_find import window_first
 
 Key = tuple[Hashable, ...]
@@ -149,8 +152,11 @@ def accelerate(collection: Any) -> None:
     def iter_documents(filter: Any) -> Iterator[Any]:
         ids = _pinned_ids(filter)
         store = collection._store
-        if ids is None or store.is_empty:
-            return scan_documents(filter)
+        if store.is_empty:
+            return scan_documents(filter)  # which checks the filter against an empty document
+        if ids is None:
+            # mongomock's scan, with plain top-level conditions decided without its matcher.
+            return matching_documents(filter, list(store.documents))
         found = (_stored(store, document_id) for document_id in dict.fromkeys(ids))
         # The documents found by `_id` match its condition; only the rest needs checking
         # (checking `$in` again would cost O(ids) per document).

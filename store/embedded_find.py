@@ -15,12 +15,7 @@ from typing import Any
 from mongomock import OperationFailure, filtering, helpers
 from mongomock.collection import Cursor, _combine_projection_spec
 
-from store.embedded_sharing import (
-    Document,
-    SharingProjection,
-    aware_when_needed,
-    sharing_projection,
-)
+from store.embedded_sharing import Document, SharingProjection, sharing_projection
 
 
 class WindowFirstCursor(Cursor):
@@ -58,8 +53,9 @@ class WindowFirstCursor(Cursor):
         stored = self._ordered_window()
         tz_aware = self.collection.codec_options.tz_aware
         if self.shared:
+            # As stored: the tz-aware pass would walk every value (Collection.find says so).
             share = sharing_projection(self._projection)
-            return [aware_when_needed(self._shared(share, d), tz_aware) for d in stored]
+            return [self._shared(share, d) for d in stored]
         copies = [self.collection._copy_only_fields(d, self._projection, dict) for d in stored]
         if tz_aware:
             return [helpers.make_datetime_timezone_aware_in_document(copy) for copy in copies]

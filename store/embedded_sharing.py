@@ -4,14 +4,13 @@ A caller that only serializes what it reads, before its next `await`, needs no c
 stored documents: `sharing_projection` builds new containers along the projected paths
 and hands out the stored values inside them (store/embedded_find.py uses it for
 `find(..., shared=True)`). Where mongomock's copy would differ, for shapes it handles its
-own way or values its tz-aware pass changes, mongomock's functions still do the work.
+own way, mongomock's functions still do the work. Values are as stored: a datetime stays
+naive (the tz-aware pass of a copying read would walk every value).
 """
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
-from mongomock import helpers
 from mongomock.collection import _combine_projection_spec
 
 Document = dict[str, Any]
@@ -67,32 +66,3 @@ def _pick(document: Mapping[str, Any], spec: Mapping[str, Any], include: bool) -
         elif include == (below is not None):
             picked[key] = value
     return picked
-
-
-def aware_when_needed(document: Document, tz_aware: bool) -> Document:
-    """What mongomock's tz-aware pass makes of `document`, rebuilt only when it changes it."""
-    if tz_aware and _changed_by_awareness(document):
-        aware: Document = helpers.make_datetime_timezone_aware_in_document(document)
-        return aware
-    return document
-
-
-_UNCHANGED_LEAVES = frozenset({str, int, float, bool, type(None)})
-
-
-def _changed_by_awareness(document: Document) -> bool:
-    """Whether the tz-aware pass would change a value: datetimes get UTC, tuples become lists."""
-    pending: list[Any] = [document]
-    while pending:
-        value = pending.pop()
-        kind = type(value)
-        # Exact types first: this walk visits every stored value a shared read hands out.
-        if kind in _UNCHANGED_LEAVES:
-            continue
-        if kind is dict or (kind is not list and isinstance(value, dict)):
-            pending.extend(value.values())
-        elif kind is list or isinstance(value, list):
-            pending.extend(value)
-        elif isinstance(value, datetime | tuple):
-            return True
-    return False

@@ -8,6 +8,7 @@ required fields, the values of fetched fields nobody selected), so that a docume
 executor's path would refuse makes the plan fall back instead of answering differently.
 """
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,8 +185,9 @@ def _annotated(annotation: Any, metadata: list[Any]) -> Any:
     return Annotated[annotation, *metadata]
 
 
-def required_fields(model: type[BaseModel]) -> list[str]:
-    return [name for name, info in model.model_fields.items() if info.is_required()]
+@functools.cache
+def required_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name, info in model.model_fields.items() if info.is_required())
 
 
 def build_object_plan(

@@ -1,0 +1,139 @@
+"""Compiled execution as an operator sees it: the switch, the counts in /metrics, the
+database commands of compiled reads, and the document cache (graph/compiled/)."""
+
+import re
+
+from graphql import parse
+
+from graph.document_cache import DocumentCache
+from invoicegraph.app import RESOURCES
+from store.indexes import INVOICES
+from tests.conftest import GraphQLClient, ServeFactory
+
+PAGE = "{ invoices(first: 3) { totalCount edges { cursor node { invoiceNumber } } } }"
+TWO_LOOKUPS = """
+query Two($a: ID!, $b: ID!) {
+  a: invoice(invoiceId: $a) { invoiceNumber invoiceTotal }
+  b: invoice(invoiceId: $b) { invoiceNumber invoiceTotal }
+}
+"""
+SUMMARY = "{ invoiceSummary { count } }"
+SOURCE_ONLY = "{ invoices(first: 2) { edges { node { source { modifiedAt } } } } }"
+BY_ID = "query One($id: ID!) { invoice(invoiceId: $id) { invoiceNumber } }"
+
+
+async def executions(client: GraphQLClient) -> dict[str, float]:
+    response = await client.http.get("/metrics")
+    text = await response.text()
+    found = {
+        match.group(1): float(match.group(2))
+        for match in re.finditer(
+            r'^invoicegraph_graphql_executions_total\{path="(\w+)"\} (\S+)$', text, re.M
+        )
+    }
+    fallbacks = re.search(r"^invoicegraph_graphql_plan_fallbacks_total (\S+)$", text, re.M)
+    assert fallbacks is not None
+    found["fallbacks"] = float(fallbacks.group(1))
+    return found
+
+
+async def newest_ids(client: GraphQLClient, count: int) -> list[str]:
+    data = await client.data(
+        f"{{ invoices(first: {count}) {{ edges {{ node {{ invoiceId }} }} }} }}"
+    )
+    return [edge["node"]["invoiceId"] for edge in data["invoices"]["edges"]]
+
+
+async def test_queries_are_compiled_and_counted(serve: ServeFactory) -> None:
+    client = await serve(demo_data=True)
+    before = await executions(client)
+
+    await client.data(PAGE)
+    await client.data(PAGE)
+    await client.data(SUMMARY)
+
+    after = await executions(client)
+    assert after["compiled"] - before["compiled"] == 2
+    assert after["executor"] - before["executor"] == 1  # summaries are the executor's
+    assert after["fallbacks"] == before["fallbacks"]
+
+
+async def test_switched_off_the_executor_answers_everything(serve: ServeFactory) -> None:
+    compiled = await serve(demo_data=True)
+    executor = await serve(demo_data=True, compiled_execution=False)
+
+    assert await compiled.post(PAGE) == await executor.post(PAGE)
+    counts = await executions(executor)
+    assert counts["compiled"] == 0
+    assert counts["executor"] >= 1
+
+
+async def test_compiled_lookups_batch_into_one_command(serve: ServeFactory) -> None:
+    client = await serve(demo_data=True)
+    first, second = await newest_ids(client, 2)
+    await client.data(TWO_LOOKUPS, {"a": first, "b": second})  # compiles the plan
+    before_commands, before = client.commands, await executions(client)
+
+    data = await client.data(TWO_LOOKUPS, {"a": first, "b": second})
+
+    assert client.commands - before_commands == 1  # as the DataLoader batches them
+    assert (await executions(client))["compiled"] - before["compiled"] == 1
+    assert data["a"]["invoiceNumber"] != data["b"]["invoiceNumber"]
+
+
+async def test_a_page_with_its_count_costs_two_commands(serve: ServeFactory) -> None:
+    client = await serve(demo_data=True)
+    await client.data(PAGE)
+    before = client.commands
+
+    await client.data(PAGE)
+
+    assert client.commands - before == 2
+
+
+async def test_a_nested_object_is_fetched_with_its_required_fields(serve: ServeFactory) -> None:
+    """`source { modifiedAt }` alone still fetches `source.system` and `source.id`, which the
+    document model requires (it used to fail validation on the executor's path)."""
+    for compiled in (True, False):
+        client = await serve(demo_data=True, compiled_execution=compiled)
+        data = await client.data(SOURCE_ONLY)
+        assert len(data["invoices"]["edges"]) == 2
+
+
+async def test_a_document_the_model_refuses_falls_back_to_the_executor(
+    serve: ServeFactory,
+) -> None:
+    client = await serve(demo_data=True)
+    [invoice_id] = await newest_ids(client, 1)
+    collection = client.http.app[RESOURCES].database.collection(INVOICES)
+    [document] = await collection.find({"invoiceId": invoice_id}, {"_id": 0})
+    damaged = {**document, "invoiceId": "damaged", "invoiceNumber": "D1", "version": "two"}
+    damaged.pop("source", None)
+    await collection.insert_one(damaged)
+    await client.post(BY_ID, {"id": invoice_id})  # the plan, compiled on clean data
+    before = await executions(client)
+
+    status, body = await client.post(BY_ID, {"id": "damaged"})
+
+    assert status == 200
+    assert body["data"] == {"invoice": None}
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    after = await executions(client)
+    assert after["fallbacks"] - before["fallbacks"] == 1
+    assert after["executor"] - before["executor"] == 1
+
+
+def test_the_document_cache_keeps_the_most_recent_texts_within_its_size() -> None:
+    cache = DocumentCache(max_characters=30)
+    for text in ("{ a }", "{ bb }", "{ ccc }"):
+        cache.add(text, parse(text))
+    assert cache.get("{ a }") is not None  # now the most recently used
+    cache.add("{ dddddddddddddd }", parse("{ dddddddddddddd }"))  # 18 more: 36 > 30
+
+    assert cache.get("{ bb }") is None  # the least recently used went first
+    assert cache.get("{ a }") is not None
+    assert cache.get("{ dddddddddddddd }") is not None
+    assert (cache.hits, cache.misses) == (3, 1)
+    too_long = "{ " + "x" * 40 + " }"
+    assert cache.add(too_long, parse(too_long)).document is not None
+    assert cache.get(too_long) is None  # used once, never kept
