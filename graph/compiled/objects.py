@@ -60,6 +60,8 @@ class ObjectPlan:
 
     Compiled to one Python function (its `source` shows it): each field a dictionary read
     and, for the common leaves, an inline test that the stored value is its own answer.
+    The source holds no text of the request but GraphQL names (aliases included, which the
+    parser admits only as `[_A-Za-z][_0-9A-Za-z]*`) and model field names, each as a repr.
     """
 
     def __init__(
@@ -78,15 +80,13 @@ class ObjectPlan:
 
     def _check_rest(self, document: dict[str, Any]) -> None:
         """The fields nobody selected, validated as the model would (or Fallback)."""
-        for name, value in document.items():
-            if name in self.read:
-                continue
+        for name in document.keys() - self.read:
             if self.internal_prefix and name.startswith(self.internal_prefix):
                 continue
             check = model_checks(self.model).get(name)
             if check is None:
                 raise Fallback  # the model forbids unknown fields
-            check(value)
+            check(document[name])
         for name in required_fields(self.model):
             if name not in document and name not in self.read:
                 raise Fallback
