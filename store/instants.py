@@ -7,6 +7,7 @@ digit and sorts chronologically as plain text on every backend (docs/money-and-t
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import PlainValidator
@@ -22,6 +23,19 @@ _UTC = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$")
 
 def parse_instant(value: object) -> str:
     """Normalize an ISO 8601 timestamp or an aware datetime to canonical UTC text."""
+    if type(value) is str:
+        return _parse_text(value)
+    return _parse(value)
+
+
+@lru_cache(maxsize=16_384)
+def _parse_text(value: str) -> str:
+    # A record's lines repeat its timestamps, and ingest validates each one twice: the
+    # mapper's and the model's. Text in, text out: the cache hands out no shared state.
+    return _parse(value)
+
+
+def _parse(value: object) -> str:
     if isinstance(value, str) and (utc := _UTC.match(value)):
         # The common case, already UTC: check the calendar, then only pad the fraction.
         try:
