@@ -133,12 +133,13 @@ def _field_condition(field: str, query: Any) -> FieldCondition | None:
     if type(query) is not dict or not query:
         return None
     kinds = {_operand_kind(name, operand) for name, operand in query.items()}
-    if len(kinds) != 1 or None in kinds:
+    kind = kinds.pop()
+    if kinds or kind is None:  # several kinds, or an operand that is not decidable
         return None
     tests = [_operator_test(name, operand) for name, operand in query.items()]
     when_missing = all(name in _MATCHES_MISSING for name in query)
     test = tests[0] if len(tests) == 1 else _all_of(tests)
-    return FieldCondition(field, kinds.pop(), test, when_missing)
+    return FieldCondition(field, kind, test, when_missing)
 
 
 def _operand_kind(name: str, operand: Any) -> type | None:
