@@ -42,7 +42,7 @@ from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
 from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
-SELECTION_EXAMPLES = 1_200
+SELECTION_EXAMPLES = 2_000
 CORRUPTION_EXAMPLES = 400
 
 
@@ -203,10 +203,10 @@ async def test_every_written_query_answers_alike(twin: Twin) -> None:
     compiled = 0
     for query in queries:
         compiled += await twin.same(query, variables_for(query, invoice))
-    assert len(queries) >= 40
+    assert len(queries) >= 60
     # Most read invoices the plans compile; the rest (summaries, events, related
-    # invoices, introspection) go to the executor by design.
-    assert compiled >= len(queries) // 3, (compiled, len(queries))
+    # invoices, introspection, refused or malformed documents) go to the executor.
+    assert compiled >= len(queries) // 2, (compiled, len(queries))
 
 
 # --- generated selections -----------------------------------------------------------------
