@@ -103,8 +103,11 @@ class Guarded:
 
 
 @dataclass
-class Lookup(Root):
-    """`invoice(invoiceId)` or `node(id)`: one invoice by id, or null."""
+class Lookup:
+    """`invoice(invoiceId)` or `node(id)`: one invoice by id, or null.
+
+    Lookups are not run one by one: OperationPlan.run loads all of an operation's together.
+    """
 
     key: str
     guarded: Guarded
@@ -118,9 +121,6 @@ class Lookup(Root):
             return invoice_id_from_global_id(arguments["id"])
         invoice_id: str = arguments["invoiceId"]
         return invoice_id
-
-    async def run(self, run: Run) -> Any:
-        raise AssertionError("lookups are loaded together by OperationPlan.run")
 
 
 @dataclass
@@ -169,7 +169,9 @@ class PageRows:
 
 @dataclass
 class OperationPlan:
-    roots: list[Root] = field(default_factory=list)
+    """The root fields of one operation, in the executor's order."""
+
+    roots: list[Root | Lookup] = field(default_factory=list)
 
     async def run(self, run: Run) -> dict[str, Any]:
         lookups = [root for root in self.roots if isinstance(root, Lookup)]
@@ -197,12 +199,13 @@ async def _load_lookups(lookups: list[Lookup], run: Run) -> dict[int, Document |
                 wanted[lookup.fields].append(invoice_id)
     loaded: dict[Fields, dict[str, Document]] = {}
     for fields, invoice_ids in wanted.items():
-        found = await run.context.invoices.get_many_documents(invoice_ids, fields)
-        loaded[fields] = {document["invoiceId"]: document for document in found}
-    return {
-        id(lookup): None if ids[id(lookup)] is None else loaded[lookup.fields].get(ids[id(lookup)])  # type: ignore[arg-type]
-        for lookup in lookups
-    }
+        documents = await run.context.invoices.get_many_documents(invoice_ids, fields)
+        loaded[fields] = {document["invoiceId"]: document for document in documents}
+    found: dict[int, Document | None] = {}
+    for lookup in lookups:
+        invoice_id = ids[id(lookup)]
+        found[id(lookup)] = None if invoice_id is None else loaded[lookup.fields].get(invoice_id)
+    return found
 
 
 class Compilation:
@@ -244,7 +247,9 @@ class Compilation:
             plan.roots.append(self._root(key, nodes, query_type))
         return plan
 
-    def _root(self, key: str, nodes: list[FieldNode], query_type: GraphQLObjectType) -> Root:
+    def _root(
+        self, key: str, nodes: list[FieldNode], query_type: GraphQLObjectType
+    ) -> Root | Lookup:
         name = nodes[0].name.value
         if name == "__typename":
             return Typename(key, query_type.name)
@@ -281,8 +286,10 @@ def _scopes(definition: GraphQLField) -> tuple[str, ...]:
     return tuple(scopes)
 
 
-def _lookup(by_global_id: bool) -> Callable[..., Root]:
-    def build(compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded) -> Root:
+def _lookup(by_global_id: bool) -> Callable[..., Lookup]:
+    def build(
+        compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
+    ) -> Lookup:
         field_type = guarded.definition.type
         fields = compilation.invoice_fields(nodes, field_type)
         return Lookup(key, guarded, fields, compilation.invoice_plan(nodes), by_global_id)
@@ -398,7 +405,7 @@ def _page_info_builder(
     return lambda page: {key: value(page) for key, value in parts}
 
 
-ROOTS: dict[str, Callable[[Compilation, str, list[FieldNode], Guarded], Root]] = {
+ROOTS: dict[str, Callable[[Compilation, str, list[FieldNode], Guarded], Root | Lookup]] = {
     "invoice": _lookup(by_global_id=False),
     "node": _lookup(by_global_id=True),
     "invoiceByNumber": _by_number,
