@@ -135,9 +135,12 @@ class RequestLimits:
             except TooDeep as deep:
                 return deep
 
-        shapes = (
-            measure() if cached is None else cached.remember(("shape", operation_name), measure)
+        # Keyed by the operations measured: any unknown operationName measures them all.
+        key = (
+            "shape",
+            tuple(operation.name.value if operation.name else "" for operation in operations),
         )
+        shapes = measure() if cached is None else cached.remember(key, measure)
         if isinstance(shapes, TooDeep):
             return _too_complex(
                 f"The query nests {shapes.what} deeper than {shapes.maximum} levels, the maximum.",

@@ -28,6 +28,11 @@ from store.client import PyMongoError, StoreUnavailable
 log = logging.getLogger("invoicegraph.compiled")
 
 
+MAX_PLANS_PER_DOCUMENT = 16
+"""Plans kept per document: one per operation and `@include`/`@skip` setting, so a document
+with many directive variables cannot fill memory with its combinations."""
+
+
 @dataclass
 class NotCompiled:
     """Remembered in place of a plan: why the operation is the executor's."""
@@ -114,10 +119,15 @@ def _plan(
         except CannotCompile as reason:
             return NotCompiled(str(reason))
 
-    plan: OperationPlan | NotCompiled = cached.remember(
-        ("plan", operation_name, setting), compile_plan
-    )
+    key = ("plan", operation_name, setting)
+    if key not in cached.derived and _plans(cached) >= MAX_PLANS_PER_DOCUMENT:
+        return NotCompiled("this document has as many plans as one may keep")
+    plan: OperationPlan | NotCompiled = cached.remember(key, compile_plan)
     return plan
+
+
+def _plans(cached: CachedDocument) -> int:
+    return sum(1 for key in cached.derived if isinstance(key, tuple) and key[0] == "plan")
 
 
 class CompiledExecution(SchemaExtension):

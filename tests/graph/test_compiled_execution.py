@@ -5,8 +5,9 @@ import re
 
 from graphql import parse
 
+from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
 from graph.document_cache import DocumentCache
-from invoicegraph.app import RESOURCES
+from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
 from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
@@ -137,3 +138,53 @@ def test_the_document_cache_keeps_the_most_recent_texts_within_its_size() -> Non
     too_long = "{ " + "x" * 40 + " }"
     assert cache.add(too_long, parse(too_long)).document is not None
     assert cache.get(too_long) is None  # used once, never kept
+
+
+DIRECTED = """
+query Directed($a: Boolean!, $b: Boolean!, $c: Boolean!, $d: Boolean!, $e: Boolean!) {
+  invoices(first: 1) {
+    edges {
+      node {
+        invoiceNumber @include(if: $a)
+        invoiceTotal @include(if: $b)
+        currency @include(if: $c)
+        invoiceStatus @include(if: $d)
+        invoiceType @include(if: $e)
+      }
+    }
+  }
+}
+"""
+
+
+async def test_a_document_keeps_a_bounded_number_of_plans(serve: ServeFactory) -> None:
+    """Each setting of the directive variables has its own plan, up to MAX_PLANS_PER_DOCUMENT;
+    the settings past it are the executor's, with the same answers."""
+    client = await serve(demo_data=True)
+    executor = await serve(demo_data=True, compiled_execution=False)
+    settings = [
+        dict(zip("abcde", (bool(number >> bit & 1) for bit in range(5)), strict=True))
+        for number in range(MAX_PLANS_PER_DOCUMENT + 4)
+    ]
+    before = await executions(client)
+
+    for variables in settings:
+        assert await client.post(DIRECTED, variables) == await executor.post(DIRECTED, variables)
+
+    after = await executions(client)
+    assert after["compiled"] - before["compiled"] == MAX_PLANS_PER_DOCUMENT
+    assert after["executor"] - before["executor"] == 4
+    cached = client.http.app[GRAPHQL_VIEW].documents.get(DIRECTED)
+    assert cached is not None
+    plans = [key for key in cached.derived if key[0] == "plan"]
+    assert len(plans) == MAX_PLANS_PER_DOCUMENT
+
+
+async def test_operation_names_do_not_grow_a_cached_document(serve: ServeFactory) -> None:
+    client = await serve(demo_data=True)
+    for number in range(30):
+        await client.post(PAGE, None, operationName=f"Unknown{number}")
+
+    cached = client.http.app[GRAPHQL_VIEW].documents.get(PAGE)
+    assert cached is not None
+    assert len(cached.derived) <= 3  # one shape, one plan, the directive variables
