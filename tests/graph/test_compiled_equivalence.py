@@ -12,7 +12,9 @@ path does.
 import copy
 import importlib
 import itertools
+import os
 import pkgutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +40,8 @@ from bench.workload import FILTERED_PAGE, FULL_PAGE, LOOKUP, SMALL_PAGE
 from graph.examples import EXAMPLE_OPERATIONS
 from graph.schema import schema
 from graph.types.invoice import invoice_global_id
-from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
+from invoicegraph.app import GRAPHQL_VIEW, RESOURCES, create_app
+from invoicegraph.settings import ApiKeyConfig, Settings
 from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
@@ -440,3 +443,37 @@ async def test_damaged_documents_answer_alike(
     # A plan never answers with an error: those are the executor's to report. (A value the
     # model coerces, like "007" for an Int, falls back too: the answer is the executor's.)
     assert not (compiled.compiled and b'"errors"' in executed.body), (path, value)
+
+
+# --- a real MongoDB -----------------------------------------------------------------------
+
+
+@pytest.mark.mongodb
+async def test_written_queries_answer_alike_on_a_real_mongodb(
+    aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The production path: PyMongo's documents instead of the embedded store's shared ones."""
+    uri = os.environ.get("MONGODB_URI")
+    if not uri:
+        pytest.skip("needs a real MongoDB: set MONGODB_URI")
+    settings = Settings(
+        mongodb_uri=uri,
+        database=f"invoicegraph_test_compiled_{uuid.uuid4().hex[:8]}",
+        demo_data=True,
+        api_keys=[ApiKeyConfig(key="demo-key", account="demo", scopes=["read"])],
+    )
+    ids = CountingIds()
+    monkeypatch.setattr(graph.view.uuid, "uuid4", ids)
+    http = await aiohttp_client(create_app(settings))
+    twin = Twin(GraphQLClient(http), ids)
+    try:
+        [invoice] = await stored_ids(twin.client, 1)
+        queries = written_queries()
+        compiled = 0
+        for query in queries:
+            compiled += await twin.same(query, variables_for(query, invoice))
+        assert compiled >= len(queries) // 2
+    finally:
+        database = http.app[RESOURCES].database
+        assert database is not None
+        await database.drop()
