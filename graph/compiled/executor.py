@@ -16,6 +16,7 @@ from graphql import GraphQLField, get_operation_ast
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.schema import Schema
+from strawberry.types import ExecutionContext
 from strawberry.types.arguments import convert_arguments
 
 from graph.compiled.leaves import CannotCompile, Fallback
@@ -26,7 +27,6 @@ from graph.document_cache import CachedDocument
 from store.client import PyMongoError, StoreUnavailable
 
 log = logging.getLogger("invoicegraph.compiled")
-
 
 MAX_PLANS_PER_DOCUMENT = 16
 """Plans kept per document: one per operation and `@include`/`@skip` setting, so a document
@@ -51,7 +51,9 @@ class CompiledExecutions:
         self.fallbacks = 0
         """Of those, operations whose plan gave way at run time."""
 
-    async def run(self, execution: Any, context: Context) -> GraphQLExecutionResult | None:
+    async def run(
+        self, execution: ExecutionContext, context: Context
+    ) -> GraphQLExecutionResult | None:
         """The result of the request's operation through its plan; None: execute it."""
         result = await self._compiled(execution, context) if self.enabled else None
         if result is None:
@@ -60,7 +62,9 @@ class CompiledExecutions:
             self.compiled += 1
         return result
 
-    async def _compiled(self, execution: Any, context: Context) -> GraphQLExecutionResult | None:
+    async def _compiled(
+        self, execution: ExecutionContext, context: Context
+    ) -> GraphQLExecutionResult | None:
         cached = context.cached
         document = execution.graphql_document
         if cached is None or document is None or cached.document is not document:
