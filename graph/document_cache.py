@@ -18,8 +18,10 @@ from graphql import DocumentNode
 
 T = TypeVar("T")
 
-DEFAULT_MAX_CHARACTERS = 4_000_000
-"""About 800 documents of the size of a full invoice page, with their parsed trees."""
+DEFAULT_MAX_CHARACTERS = 1_000_000
+"""About 200 documents of the size of a full invoice page. Each keeps its parsed tree and its
+plans (graph/compiled/): about half a megabyte for a page of full invoices with four
+`@include` variables in all their settings, less where plans share their selections."""
 
 
 @dataclass

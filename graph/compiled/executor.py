@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLField, get_operation_ast
+from graphql import GraphQLError, GraphQLField, get_operation_ast
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.schema import Schema
@@ -78,7 +78,12 @@ class CompiledExecutions:
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports the variables' errors
-        plan = _plan(cached, schema, execution.operation_name, operation, variables)
+        try:
+            plan = _plan(cached, schema, execution.operation_name, operation, variables)
+        except Exception:
+            # A compiler that fails must not answer: the executor's answer stands.
+            log.warning("compiling a plan failed; the executor answers", exc_info=True)
+            return None
         if isinstance(plan, NotCompiled):
             return None
 
@@ -122,6 +127,9 @@ def _plan(
             return Compilation(schema._schema, cached.document, operation, variables).plan()
         except CannotCompile as reason:
             return NotCompiled(str(reason))
+        except GraphQLError as error:
+            # Collecting fields met a value the executor reports (a null directive argument).
+            return NotCompiled(error.message)
 
     key = ("plan", operation_name, setting)
     if key not in cached.derived and _plans(cached) >= MAX_PLANS_PER_DOCUMENT:

@@ -7,6 +7,7 @@ and the schema's own serializer; a value either would refuse raises `Fallback`, 
 executor answers the request instead.
 """
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -76,6 +77,7 @@ def _refuse() -> Any:
     raise Fallback
 
 
+@functools.cache  # one converter per kind, shared by every plan
 def string(min_length: int = 0) -> Leaf:
     def convert(value: Any) -> str:
         if type(value) is str and len(value) >= min_length:
@@ -86,6 +88,7 @@ def string(min_length: int = 0) -> Leaf:
     return Leaf(convert, own)
 
 
+@functools.cache  # one converter per kind, shared by every plan
 def integer(minimum: int | None) -> Leaf:
     lowest = INT32.start if minimum is None else max(minimum, INT32.start)
 
@@ -115,9 +118,16 @@ def _boolean(value: Any) -> bool:
 boolean = Leaf(_boolean, "type(v) is bool")
 
 
+@functools.cache
+def _validator(kind: Any) -> Callable[[Any], Any]:
+    """The model's own validation of one annotated type (one adapter per type, shared)."""
+    return TypeAdapter(kind).validate_python
+
+
+@functools.cache  # one converter per kind, shared by every plan
 def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) -> Leaf:
     """Money or an exact decimal: its stored text, when that is what serializing prints."""
-    validate = TypeAdapter(kind).validate_python
+    validate = _validator(kind)
     match = canonical.fullmatch
 
     def convert(value: Any) -> Any:
@@ -131,9 +141,10 @@ def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) ->
     return Leaf(convert, "type(v) is str and match(v)", {"match": match})
 
 
+@functools.cache  # one converter per kind, shared by every plan
 def instant(scalar: GraphQLScalarType) -> Leaf:
     """The stored canonical text as the DateTime scalar prints it (trailing zeros cut)."""
-    validate = TypeAdapter(Instant).validate_python
+    validate = _validator(Instant)
     match = CANONICAL_INSTANT.fullmatch
 
     def convert(value: Any) -> Any:
@@ -154,6 +165,7 @@ def _display(canonical: str) -> str:
     return canonical
 
 
+@functools.cache  # one converter per kind, shared by every plan
 def enumeration(kind: type[Enum], graphql_type: GraphQLEnumType) -> Leaf:
     """A stored enum value -> the name the schema serializes its member as."""
     names = {member.value: graphql_type.serialize(member) for member in kind}

@@ -10,6 +10,7 @@ executor's path would refuse makes the plan fall back instead of answering diffe
 
 import functools
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import NoneType, UnionType
@@ -68,12 +69,14 @@ class ObjectPlan:
         self, model: type[BaseModel], reads: list[FieldRead], internal_prefix: str | None = None
     ) -> None:
         self.model = model
+        self.reads = reads  # keeps the converters and nested plans it was built from alive
         self.read = frozenset(read.name for read in reads if read.name is not None)
         self.internal_prefix = internal_prefix
-        self.source, namespace = _generate(reads)
+        unread_required = [name for name in required_fields(model) if name not in self.read]
+        self.source, namespace = _generate(reads, unread_required)
         namespace.update(refuse=_refuse, read=self.read, check_rest=self._check_rest)
-        exec(compile(self.source, f"<plan of {model.__name__}>", "exec"), namespace)
-        self._build: Callable[[Any], dict[str, Any]] = namespace["build"]
+        make = _factory(self.source, tuple(sorted(namespace)), model.__name__)
+        self._build: Callable[[Any], dict[str, Any]] = make(**namespace)
 
     def __call__(self, document: Any) -> dict[str, Any]:
         return self._build(document)
@@ -87,12 +90,9 @@ class ObjectPlan:
             if check is None:
                 raise Fallback  # the model forbids unknown fields
             check(document[name])
-        for name in required_fields(self.model):
-            if name not in document and name not in self.read:
-                raise Fallback
 
 
-def _generate(reads: list[FieldRead]) -> tuple[str, dict[str, Any]]:
+def _generate(reads: list[FieldRead], unread_required: list[str]) -> tuple[str, dict[str, Any]]:
     """The source of `build(document)` for these reads, and the names it uses."""
     namespace: dict[str, Any] = {}
     lines = [
@@ -101,8 +101,10 @@ def _generate(reads: list[FieldRead]) -> tuple[str, dict[str, Any]]:
         "        refuse()",
         "    if not document.keys() <= read:",
         "        check_rest(document)",
-        "    get = document.get",
     ]
+    # The model refuses an object without a required field, selected or not.
+    lines += [f"    if {name!r} not in document:\n        refuse()" for name in unread_required]
+    lines.append("    get = document.get")
     for index, read in enumerate(reads):
         value = f"v{index}"
         if read.computed is not None:
@@ -118,6 +120,19 @@ def _generate(reads: list[FieldRead]) -> tuple[str, dict[str, Any]]:
     pairs = ", ".join(f"{read.key!r}: v{index}" for index, read in enumerate(reads))
     lines.append(f"    return {{{pairs}}}")
     return "\n".join(lines) + "\n", namespace
+
+
+@functools.lru_cache(maxsize=1024)
+def _factory(source: str, names: tuple[str, ...], model_name: str) -> Callable[..., Any]:
+    """`make(**names)` -> `build`: compiled once per distinct source, so that the plans of
+    the same selection (in other documents, operations or directive settings) share the
+    code object and differ only in the converters and nested plans bound to them."""
+    indented = "".join(f"    {line}\n" for line in source.splitlines())
+    text = f"def make({', '.join(names)}):\n{indented}    return build\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(text, f"<plan of {model_name}>", "exec"), namespace)
+    make: Callable[..., Any] = namespace["make"]
+    return make
 
 
 def _conversion(convert: Convert, value: str, index: int, namespace: dict[str, Any]) -> list[str]:
@@ -216,14 +231,54 @@ def build_object_plan(
         convert = _converter(info.annotation, info.metadata, graphql_field.type, merged, collect)
         refuse_null = isinstance(graphql_field.type, GraphQLNonNull) or info.is_required()
         reads.append(FieldRead(key, name, convert, refuse_null))
-    return ObjectPlan(model, reads, internal_prefix)
+    return _shared_plan(model, reads, internal_prefix)
+
+
+_PLANS: OrderedDict[tuple[Any, ...], ObjectPlan] = OrderedDict()
+SHARED_PLANS = 4096
+"""Object plans kept for reuse: the same selection in another operation, document or
+`@include`/`@skip` setting gets the same plan, so plans cost memory per distinct selection."""
+
+
+def _shared_plan(
+    model: type[BaseModel], reads: list[FieldRead], internal_prefix: str | None
+) -> ObjectPlan:
+    # Converters and nested plans are shared objects themselves: identity tells them apart,
+    # and the plan kept here holds its reads, so no id is reused while its entry lives.
+    key = (
+        model,
+        internal_prefix,
+        tuple(
+            (read.key, read.name, _identity(read.convert), read.refuse_null, id(read.computed))
+            for read in reads
+        ),
+    )
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = ObjectPlan(model, reads, internal_prefix)
+        if len(_PLANS) > SHARED_PLANS:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(key)
+    return plan
+
+
+def _identity(convert: Convert | None) -> Any:
+    """What tells converters apart: lists by their element's converter, others by identity."""
+    if isinstance(convert, ListOf):
+        return ("list", _identity(convert.item))
+    return id(convert)
 
 
 def _check_plain(object_type: GraphQLObjectType, name: str) -> None:
     """Only fields the executor resolves by reading the attribute: no resolver, no guard."""
     strawberry_field = strawberry_definition(object_type.fields[name])
-    if strawberry_field.base_resolver is not None or strawberry_field.permission_classes:
-        raise CannotCompile(f"{object_type.name}.{name} has a resolver")
+    if (
+        strawberry_field.base_resolver is not None
+        or strawberry_field.permission_classes
+        or strawberry_field.extensions
+    ):
+        raise CannotCompile(f"{object_type.name}.{name} has a resolver, a guard or extensions")
 
 
 def strawberry_definition(field: GraphQLField) -> StrawberryField:

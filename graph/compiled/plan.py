@@ -66,11 +66,15 @@ class Run:
 
 
 class Root:
-    """One root field of the operation."""
+    """One root field of the operation: checked for every root before any is read."""
 
     key: str
 
-    async def run(self, run: Run) -> Any:
+    def prepare(self, run: Run) -> Any:
+        """Scopes and arguments, as the executor would check them; no I/O. Raises Fallback."""
+        return None
+
+    async def answer(self, run: Run, prepared: Any) -> Any:
         raise NotImplementedError
 
 
@@ -79,7 +83,7 @@ class Typename(Root):
     key: str
     name: str
 
-    async def run(self, run: Run) -> Any:
+    async def answer(self, run: Run, prepared: Any) -> Any:
         return self.name
 
 
@@ -106,7 +110,8 @@ class Guarded:
 class Lookup:
     """`invoice(invoiceId)` or `node(id)`: one invoice by id, or null.
 
-    Lookups are not run one by one: OperationPlan.run loads all of an operation's together.
+    Lookups are not answered one by one: OperationPlan.run loads all of an operation's
+    together, one command per projection, as the DataLoaders batch them.
     """
 
     key: str
@@ -115,7 +120,8 @@ class Lookup:
     invoice: ObjectPlan
     by_global_id: bool
 
-    def invoice_id(self, run: Run) -> str | None:
+    def prepare(self, run: Run) -> str | None:
+        """The invoiceId looked up; None for a global id that names no invoice."""
         arguments = self.guarded.arguments(run)
         if self.by_global_id:
             return invoice_id_from_global_id(arguments["id"])
@@ -130,9 +136,12 @@ class ByNumber(Root):
     fields: Fields
     invoice: ObjectPlan
 
-    async def run(self, run: Run) -> Any:
+    def prepare(self, run: Run) -> str:
         number: str = self.guarded.arguments(run)["invoiceNumber"]
-        found = await run.context.invoices.get_by_number_document(number, self.fields)
+        return number
+
+    async def answer(self, run: Run, prepared: str) -> Any:
+        found = await run.context.invoices.get_by_number_document(prepared, self.fields)
         return None if found is None else self.invoice(found)
 
 
@@ -146,17 +155,19 @@ class Connection(Root):
     reads_page: bool
     build: Callable[["PageRows", Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
 
-    async def run(self, run: Run) -> Any:
+    def prepare(self, run: Run) -> Listing:
         try:
-            listing = Listing.of(run.context.invoices, **self.guarded.arguments(run))
+            return Listing.of(run.context.invoices, **self.guarded.arguments(run))
         except ClientError:
             raise Fallback from None  # the executor reports the bad argument
+
+    async def answer(self, run: Run, prepared: Listing) -> Any:
         rows = PageRows([], [], False, False)
         if self.reads_page:
-            page = await listing.documents(self.fields, shared=True)
+            page = await prepared.documents(self.fields, shared=True)
             # Shared documents: built into the answer before anything else is awaited.
             rows = PageRows(page.rows, page.cursors, page.has_next, page.has_previous)
-        return await self.build(rows, listing.count_matching())
+        return await self.build(rows, prepared.count_matching())
 
 
 @dataclass
@@ -174,25 +185,27 @@ class OperationPlan:
     roots: list[Root | Lookup] = field(default_factory=list)
 
     async def run(self, run: Run) -> dict[str, Any]:
+        # Every root's scopes and arguments first: a fallback then costs no read at all.
+        prepared = {id(root): root.prepare(run) for root in self.roots}
         lookups = [root for root in self.roots if isinstance(root, Lookup)]
-        found = await _load_lookups(lookups, run)
+        found = await _load_lookups(lookups, prepared, run)
         data: dict[str, Any] = {}
         for root in self.roots:
             if isinstance(root, Lookup):
                 document = found[id(root)]
                 data[root.key] = None if document is None else root.invoice(document)
             else:
-                data[root.key] = await root.run(run)
+                data[root.key] = await root.answer(run, prepared[id(root)])
         return data
 
 
-async def _load_lookups(lookups: list[Lookup], run: Run) -> dict[int, Document | None]:
-    """Every lookup's document: one command per projection, as the DataLoaders batch them."""
+async def _load_lookups(
+    lookups: list[Lookup], prepared: dict[int, Any], run: Run
+) -> dict[int, Document | None]:
+    """Every lookup's document: one command per projection, each id once."""
     wanted: dict[Fields, list[str]] = {}
-    ids: dict[int, str | None] = {}
     for lookup in lookups:
-        invoice_id = lookup.invoice_id(run)
-        ids[id(lookup)] = invoice_id
+        invoice_id = prepared[id(lookup)]
         if invoice_id is not None:
             wanted.setdefault(lookup.fields, [])
             if invoice_id not in wanted[lookup.fields]:
@@ -203,7 +216,7 @@ async def _load_lookups(lookups: list[Lookup], run: Run) -> dict[int, Document |
         loaded[fields] = {document["invoiceId"]: document for document in documents}
     found: dict[int, Document | None] = {}
     for lookup in lookups:
-        invoice_id = ids[id(lookup)]
+        invoice_id = prepared[id(lookup)]
         found[id(lookup)] = None if invoice_id is None else loaded[lookup.fields].get(invoice_id)
     return found
 

@@ -3,13 +3,17 @@ database commands of compiled reads, and the document cache (graph/compiled/).""
 
 import re
 
+import pytest
 from graphql import parse
 
+import graph.view
+from bench.selections import full_selection
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
 from graph.document_cache import DocumentCache
 from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
 from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
+from tests.graph.test_compiled_equivalence import CountingIds
 
 PAGE = "{ invoices(first: 3) { totalCount edges { cursor node { invoiceNumber } } } }"
 TWO_LOOKUPS = """
@@ -188,3 +192,54 @@ async def test_operation_names_do_not_grow_a_cached_document(serve: ServeFactory
     cached = client.http.app[GRAPHQL_VIEW].documents.get(PAGE)
     assert cached is not None
     assert len(cached.derived) <= 3  # one shape, one plan, the directive variables
+
+
+SOURCE_SYSTEM = (
+    "query One($id: ID!) { invoice(invoiceId: $id) { invoiceNumber source { system } } }"
+)
+NULL_DIRECTIVE = """
+query Defaulted($id: ID!, $shown: Boolean = true) {
+  invoice(invoiceId: $id) { ...Number @include(if: $shown) }
+}
+fragment Number on Invoice { invoiceNumber }
+"""
+LATE_REFUSAL = f"""
+{{
+  a: invoices(first: 100) {{ edges {{ node {{ {full_selection()} }} }} }}
+  b: invoices(first: 101) {{ totalCount }}
+}}
+"""
+
+
+async def test_plans_answer_as_the_executor_where_a_review_found_they_did_not(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A required field missing from a nested object nobody selected whole; a null directive
+    argument met while collecting fields; a bad argument after a full page."""
+    compiled = await serve(demo_data=True)
+    executor = await serve(demo_data=True, compiled_execution=False)
+    [invoice_id] = await newest_ids(compiled, 1)
+    for client in (compiled, executor):
+        collection = client.http.app[RESOURCES].database.collection(INVOICES)
+        [document] = await collection.find({"invoiceId": invoice_id}, {"_id": 0})
+        damaged = {**document, "invoiceId": "no-source-id", "invoiceNumber": "D2"}
+        damaged["source"] = {"system": "akinon"}  # the model requires source.id
+        await collection.insert_one(damaged)
+
+    # (query, variables, the reads the plan made before giving way)
+    cases = [
+        (SOURCE_SYSTEM, {"id": "no-source-id"}, 1),  # the document the model refuses
+        (NULL_DIRECTIVE, {"id": invoice_id, "shown": None}, 0),  # refused while compiling
+        (LATE_REFUSAL, None, 0),  # every root's arguments are checked before any read
+    ]
+    ids = CountingIds()
+    monkeypatch.setattr(graph.view.uuid, "uuid4", ids)
+    for query, variables, wasted in cases:
+        before = compiled.commands, executor.commands
+        ids.reset()
+        first = await compiled.post(query, variables)
+        ids.reset()
+        answers = first, await executor.post(query, variables)
+        assert answers[0] == answers[1], query
+        assert "errors" in answers[0][1], query
+        assert compiled.commands - before[0] == executor.commands - before[1] + wasted, query
