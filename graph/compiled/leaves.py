@@ -29,7 +29,7 @@ from graphql import (
 from pydantic import PlainSerializer, TypeAdapter
 
 from store.documents import Attributes
-from store.instants import Instant, display_instant
+from store.instants import Instant
 from store.money import ExactDecimal, Money
 
 Convert = Callable[[Any], Any]
@@ -159,10 +159,14 @@ def instant(scalar: GraphQLScalarType) -> Leaf:
 
 
 def _display(canonical: str) -> str:
-    """display_instant for canonical text, by suffix: the same answer, a third of the time."""
-    if canonical.endswith("000Z"):
-        return display_instant(canonical)  # some zero groups to cut
-    return canonical
+    """display_instant for canonical text (30 characters), by its zero groups' suffixes."""
+    if not canonical.endswith("000Z"):
+        return canonical
+    if canonical.endswith("000000000Z"):
+        return canonical[:19] + "Z"
+    if canonical.endswith("000000Z"):
+        return canonical[:23] + "Z"
+    return canonical[:26] + "Z"
 
 
 @functools.cache  # one converter per kind, shared by every plan
@@ -188,15 +192,15 @@ def _json_value(value: Any) -> Any:
 json_value = Leaf(_json_value)
 
 
-JSON_LEAVES = (str, int, float, bool, type(None))
+JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 def _copy(value: Any) -> Any:
     """A copy of JSON; anything else (a datetime, an ObjectId) is the executor's to answer."""
     if type(value) is dict:
-        return {key: _copy(item) for key, item in value.items()}
+        return {k: v if type(v) in JSON_LEAVES else _copy(v) for k, v in value.items()}
     if type(value) is list:
-        return [_copy(item) for item in value]
+        return [v if type(v) in JSON_LEAVES else _copy(v) for v in value]
     if type(value) in JSON_LEAVES:
         return value
     return _refuse()
