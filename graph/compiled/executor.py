@@ -24,7 +24,7 @@ from graph.compiled.objects import strawberry_definition
 from graph.compiled.plan import Compilation, OperationPlan, Run, directive_variables
 from graph.context import Context
 from graph.document_cache import CachedDocument
-from store.client import PyMongoError, StoreUnavailable
+from store.client import StoreUnavailable
 
 log = logging.getLogger("invoicegraph.compiled")
 
@@ -97,7 +97,7 @@ class CompiledExecutions:
         except Fallback:
             self.fallbacks += 1
             return None
-        except (StoreUnavailable, PyMongoError):
+        except StoreUnavailable:
             # The executor runs it again and reports the failure where it happened.
             self.fallbacks += 1
             return None

@@ -119,7 +119,7 @@ boolean = Leaf(_boolean, "type(v) is bool")
 
 
 @functools.cache
-def _validator(kind: Any) -> Callable[[Any], Any]:
+def validator(kind: Any) -> Callable[[Any], Any]:
     """The model's own validation of one annotated type (one adapter per type, shared)."""
     return TypeAdapter(kind).validate_python
 
@@ -127,7 +127,7 @@ def _validator(kind: Any) -> Callable[[Any], Any]:
 @functools.cache  # one converter per kind, shared by every plan
 def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) -> Leaf:
     """Money or an exact decimal: its stored text, when that is what serializing prints."""
-    validate = _validator(kind)
+    validate = validator(kind)
     match = canonical.fullmatch
 
     def convert(value: Any) -> Any:
@@ -144,7 +144,7 @@ def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) ->
 @functools.cache  # one converter per kind, shared by every plan
 def instant(scalar: GraphQLScalarType) -> Leaf:
     """The stored canonical text as the DateTime scalar prints it (trailing zeros cut)."""
-    validate = _validator(Instant)
+    validate = validator(Instant)
     match = CANONICAL_INSTANT.fullmatch
 
     def convert(value: Any) -> Any:

@@ -25,11 +25,11 @@ from graphql import (
     GraphQLOutputType,
     get_named_type,
 )
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
 
-from graph.compiled.leaves import CannotCompile, Convert, Fallback, Leaf, leaf
+from graph.compiled.leaves import CannotCompile, Convert, Fallback, Leaf, leaf, validator
 from graph.types.invoice import invoice_global_id
 
 Produce = Callable[[dict[str, Any]], Any]
@@ -180,16 +180,14 @@ def model_checks(model: type[BaseModel]) -> dict[str, Convert]:
 
 def _check(info: FieldInfo) -> Convert:
     annotation: Any = info.annotation
-    adapter: TypeAdapter[Any] = TypeAdapter(
-        annotation if not info.metadata else _annotated(annotation, info.metadata)
-    )
+    validate = validator(annotation if not info.metadata else _annotated(annotation, info.metadata))
     optional = not info.is_required() and info.default is None
 
     def check(value: Any) -> Any:
         if value is None and optional:
             return None
         try:
-            return adapter.validate_python(value)
+            return validate(value)
         except ValueError:
             return _refuse()
 
