@@ -18,16 +18,16 @@ SOURCE_SYSTEM = "invoicegraph"
 """The source of invoices created through the API (their source key is their invoiceId)."""
 
 
-@strawberry.enum(
-    description=(
-        "Why invoiceCreate stored nothing: INVALID_INPUT (a value is invalid or the totals do "
-        "not reconcile; `field` names it), DUPLICATE (the account already has an invoice "
-        "with this invoiceNumber or invoiceId)."
-    )
-)
+@strawberry.enum(description="Why invoiceCreate stored nothing.")
 class InvoiceCreateErrorCode(Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    DUPLICATE = "DUPLICATE"
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT",
+        description="A value is invalid or the totals do not reconcile; `field` names it.",
+    )
+    DUPLICATE = strawberry.enum_value(
+        "DUPLICATE",
+        description="The account already has an invoice with this invoiceNumber or invoiceId.",
+    )
 
 
 @strawberry.type(description="A reason invoiceCreate stored nothing.")
