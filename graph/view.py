@@ -39,6 +39,7 @@ from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
 from graph.site_context import HEADER as SITE_CONTEXT
 from graph.site_context import request_scope
+from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.client import StoreUnavailable
 from store.invoices import InvoiceStore
 from store.keys import ApiKey, ApiKeys
@@ -175,6 +176,7 @@ class GraphQLView:
         limits: LimitPolicy | None = None,
         report_ingest: IngestReporter = unreported,
         compiled: bool = True,
+        clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -186,6 +188,7 @@ class GraphQLView:
         self._cache_max_age = cache_max_age
         self.documents = DocumentCache()
         self.executions = CompiledExecutions(enabled=compiled)
+        self._clock_skew_seconds = clock_skew_seconds
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -215,6 +218,7 @@ class GraphQLView:
                 params.get("operationName") or None,
                 self.documents,
                 self.executions,
+                clock_skew_seconds=self._clock_skew_seconds,
             )
             result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:
@@ -235,7 +239,8 @@ class GraphQLView:
         ):
             # The store failed under the request: no partial data, and a status to retry on.
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            return json_response({"errors": body["errors"]}, 503, retry, media_type)
+            failed = {key: body[key] for key in ("errors", "extensions") if key in body}
+            return json_response(failed, 503, retry, media_type)
         if limits.retry_after is not None:
             retry_after = str(math.ceil(limits.retry_after) or 1)
             return json_response(body, 429, {"Retry-After": retry_after}, media_type)

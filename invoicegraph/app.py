@@ -230,6 +230,7 @@ def create_app(
         limits=build_limits(settings),
         report_ingest=resources.metrics.record_ingest,
         compiled=settings.compiled_execution,
+        clock_skew_seconds=settings.clock_skew_seconds,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
     app[GRAPHQL_VIEW] = view

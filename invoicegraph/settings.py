@@ -6,6 +6,7 @@ from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.limits import QueryLimits
+from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 
 DEMO_KEY = "demo-key"
 DEFAULT_LIMITS = QueryLimits()
@@ -76,6 +77,8 @@ class Settings(BaseSettings):
     # Queries run through compiled plans where they can (docs/performance.md); false: the
     # ordinary executor runs every operation.
     compiled_execution: bool = True
+    # How far ahead of this server's clock a client's timestamp (acknowledgedAt) may be.
+    clock_skew_seconds: float = Field(default=ACKNOWLEDGE_CLOCK_SKEW_SECONDS, ge=0)
 
     @property
     def embedded(self) -> bool:

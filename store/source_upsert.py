@@ -32,6 +32,7 @@ from store.enums import InvoiceStatus
 from store.events import InvoiceEvent, ScopedEvents
 from store.identifiers import new_audit_id
 from store.instants import now_instant
+from store.message_values import shown
 from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
@@ -430,6 +431,6 @@ def _clash(field_name: str, document: Mapping[str, Any], other: Mapping[str, Any
     source = other.get("source") or {}
     owner = f" (from {source['system']} record {source['id']})" if source else ""
     return (
-        f"{field_name} {document.get(field_name)!r} already belongs to invoice "
+        f"{field_name} {shown(document.get(field_name))} already belongs to invoice "
         f"{other.get('invoiceId')}{owner}"
     )

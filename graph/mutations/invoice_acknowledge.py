@@ -61,14 +61,20 @@ async def resolve_invoice_acknowledge(
     acknowledgedAt: Annotated[
         DateTime | None,
         strawberry.argument(
-            description="When the merchant acknowledged the invoice; now when omitted."
+            description=(
+                "When the merchant acknowledged the invoice; now when omitted. Not before "
+                "postedAt, and not later than now plus the clock-skew allowance "
+                "(INVOICEGRAPH_CLOCK_SKEW_SECONDS, 60 by default)."
+            )
         ),
     ] = None,
     expectedVersion: ExpectedVersionArgument = None,
 ) -> InvoiceAcknowledgePayload:
     try:
         changed = await info.context.writer.apply(
-            invoiceId, acknowledge(acknowledgedAt), expectedVersion
+            invoiceId,
+            acknowledge(acknowledgedAt, info.context.clock_skew_seconds),
+            expectedVersion,
         )
     except ChangeRefused as refused:
         errors = errors_of(refused, InvoiceAcknowledgeError, InvoiceAcknowledgeErrorCode)

@@ -62,7 +62,7 @@ async def test_ingest_mutation_gives_one_result_per_record(serve: ServeFactory) 
     assert second["status"] == "REJECTED"
     assert second["invoiceId"] is None
     assert second["field"] == "invoiceitem_set[0].total_amount"
-    assert second["reason"] == "'abc' is not a decimal number"
+    assert second["reason"] == '"abc" is not a decimal number'
     assert (third["position"], third["status"]) == (3, "STORED")
     stored = await client.data(INVOICE, {"id": first["invoiceId"]})
     assert stored["invoice"]["invoiceNumber"] == "P-1"
