@@ -16,7 +16,7 @@ from graph.persisted import PersistedQueries
 from graph.schema import schema
 from graph.throttle import CostBuckets
 from graph.trusted_documents import read_manifest
-from graph.view import GraphQLView, json_response
+from graph.view import BodyLimits, GraphQLView, json_response
 from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver
@@ -202,7 +202,9 @@ def create_app(
     observer = RequestObserver(resources.metrics)
     deadline = database_deadline(settings.database_timeout_ms / 1000)
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[observer.middleware, deadline]
+        # The largest body any key may send; the view holds each key to its own limit.
+        client_max_size=max(settings.max_body_bytes, settings.max_ingest_body_bytes),
+        middlewares=[observer.middleware, deadline],
     )
     app[RESOURCES] = resources
     app[OBSERVER] = observer
@@ -231,6 +233,7 @@ def create_app(
         report_ingest=resources.metrics.record_ingest,
         compiled=settings.compiled_execution,
         clock_skew_seconds=settings.clock_skew_seconds,
+        body_limits=BodyLimits(settings.max_body_bytes, settings.max_ingest_body_bytes),
     )
     resources.metrics.watch_executions(view.executions, view.documents)
     app[GRAPHQL_VIEW] = view

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     node_modules: Path = Path(__file__).resolve().parent.parent / "node_modules"
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
+    # Keys with the ingest scope push up to 500 Akinon records a request (about 2.4 KB each,
+    # up to 12 KB with a dozen lines): their bodies may be this large. The query limits
+    # still bound the document; only the variables grow (docs/ingest.md).
+    max_ingest_body_bytes: int = 6_000_000
     # Stored API keys (docs/security.md): a lookup is cached this long, so a revoked key stops
     # working within it, and a key's lastUsedAt is written at most once per period.
     key_cache_seconds: float = Field(default=60.0, gt=0)

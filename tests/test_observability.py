@@ -259,7 +259,7 @@ async def test_metrics_count_records_pushed_through_the_ingest_mutation(
 
 
 async def test_too_large_body_is_refused_and_counted(serve: ServeFactory) -> None:
-    client = await serve(max_body_bytes=2000)
+    client = await serve(max_body_bytes=2000, max_ingest_body_bytes=2000)
     response = await client.http.post(
         "/graphql", json={"query": "{ __typename }" + " " * 5000}, headers=client.headers()
     )

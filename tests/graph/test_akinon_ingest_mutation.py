@@ -1,10 +1,14 @@
 """akinonInvoicesIngest over HTTP: one result per record; idempotent, stale, rejected."""
 
 import copy
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+from bench.ingest import akinon_records
+from graph.mutations.akinon_invoices_ingest import MAX_RECORDS
+from invoicegraph.settings import Settings
 from seeds.akinon import akinon_invoice_id
 from store.keys import key_digest
 from tests.conftest import ServeFactory
@@ -174,3 +178,36 @@ async def test_ingest_mutation_update_is_an_invoice_event(serve: ServeFactory) -
     assert event["actor"] == audit["employeeId"]
     assert "invoiceStatus" in event["changedFields"]
     assert event["changedFields"] == [field["fieldName"] for field in audit["updatedFields"]]
+
+
+def realistic_batch() -> list[dict[str, Any]]:
+    """500 distinct Akinon records of 3 or 4 lines: about 2.5 KB each, as Akinon sends them."""
+    records = [record for record in akinon_records(1200) if len(record["invoiceitem_set"]) >= 3]
+    return records[:MAX_RECORDS]
+
+
+async def test_a_full_batch_of_realistic_records_fits_the_body_limit(serve: ServeFactory) -> None:
+    client = await serve()
+    records = realistic_batch()
+    body = json.dumps({"query": INGEST, "variables": {"records": records}}).encode()
+    assert len(records) == 500
+    assert 2_300 < len(body) / len(records) < 2_700  # bytes a record, as the issue measured
+    assert len(body) > Settings().max_body_bytes  # what any key may send: ingest keys more
+
+    response = await client.http.post(
+        "/graphql", data=io.BytesIO(body), headers={**client.headers(), "Content-Type": "application/json"}
+    )
+
+    assert response.status == 200
+    payload = (await response.json())["data"]["akinonInvoicesIngest"]
+    assert (payload["stored"], payload["rejected"], payload["errors"]) == (500, 0, [])
+
+    client.key = "acme-reader-key"  # a key without the ingest scope keeps the smaller limit
+    refused = await client.http.post(
+        "/graphql", data=io.BytesIO(body), headers={**client.headers(), "Content-Type": "application/json"}
+    )
+    assert refused.status == 413
+    [error] = (await refused.json())["errors"]
+    assert error["message"] == (
+        "The request body is too large: this key may send at most 1,000,000 bytes."
+    )
