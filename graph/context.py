@@ -11,6 +11,7 @@ from graph.dataloaders import Loaders
 from graph.document_cache import CachedDocument, DocumentCache
 from graph.limits import RequestLimits
 from graph.request_writer import RequestWriter
+from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.events import ScopedEvents
 from store.invoice_writer import InvoiceWriter
@@ -53,6 +54,8 @@ class Context:
     """Compiled execution (graph/compiled/); None: the executor runs every operation."""
     clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS
     """How far ahead of the server's clock a client's timestamp may be (acknowledgedAt)."""
+    default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES
+    """The currency of pushed Akinon records that carry none, by account and channel."""
 
     @property
     def events(self) -> ScopedEvents:
@@ -69,6 +72,7 @@ class Context:
         documents: DocumentCache | None = None,
         executions: "CompiledExecutions | None" = None,
         clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
+        default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
     ) -> "Context":
         loaders = Loaders(invoices)
         return cls(
@@ -83,6 +87,7 @@ class Context:
             documents=documents,
             executions=executions,
             clock_skew_seconds=clock_skew_seconds,
+            default_currencies=default_currencies,
         )
 
 

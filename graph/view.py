@@ -41,6 +41,7 @@ from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
 from graph.site_context import HEADER as SITE_CONTEXT
 from graph.site_context import request_scope
+from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.client import StoreUnavailable
 from store.invoices import InvoiceStore
@@ -191,6 +192,7 @@ class GraphQLView:
         compiled: bool = True,
         clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
         body_limits: BodyLimits | None = None,
+        default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -204,6 +206,7 @@ class GraphQLView:
         self.executions = CompiledExecutions(enabled=compiled)
         self._clock_skew_seconds = clock_skew_seconds
         self._body_limits = body_limits or BodyLimits()
+        self._default_currencies = default_currencies
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -234,6 +237,7 @@ class GraphQLView:
                 self.documents,
                 self.executions,
                 clock_skew_seconds=self._clock_skew_seconds,
+                default_currencies=self._default_currencies,
             )
             result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:

@@ -22,7 +22,7 @@ from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver
 from invoicegraph.settings import DEMO_KEY, Settings
 from seeds.demo import generate_demo_invoices
-from seeds.ingest import UnreadableSource, ingest_file, ingest_records
+from seeds.ingest import UnreadableSource, ingest_file, ingest_records, mapper_for
 from seeds.sources import read_records
 from store.client import Database, StoreUnavailable, open_database
 from store.indexes import ensure_indexes
@@ -124,7 +124,11 @@ async def ingest_startup_files(resources: Resources) -> None:
     for spec in resources.settings.ingest:
         account, path = parse_ingest_spec(spec, resources.settings.account)
         try:
-            report = await ingest_file(path, resources.invoices.scoped(Scope(account)))
+            report = await ingest_file(
+                path,
+                resources.invoices.scoped(Scope(account)),
+                mapper=mapper_for(resources.settings.akinon_currencies),
+            )
         except UnreadableSource as error:
             print(f"{path}: {error}", file=sys.stderr)  # the server starts anyway
             continue
@@ -234,6 +238,7 @@ def create_app(
         compiled=settings.compiled_execution,
         clock_skew_seconds=settings.clock_skew_seconds,
         body_limits=BodyLimits(settings.max_body_bytes, settings.max_ingest_body_bytes),
+        default_currencies=settings.akinon_currencies,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
     app[GRAPHQL_VIEW] = view

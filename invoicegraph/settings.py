@@ -6,6 +6,7 @@ from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.limits import QueryLimits
+from seeds.akinon_currency import DefaultCurrencies
 from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 
 DEMO_KEY = "demo-key"
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
     # Queries run through compiled plans where they can (docs/performance.md); false: the
     # ordinary executor runs every operation.
     compiled_execution: bool = True
+    # The currency of Akinon records that carry none, per account and optionally per channel:
+    # {"acme": {"default": "TRY", "channels": {"12": "EUR"}}} (docs/akinon-mapping.md).
+    akinon_currencies: DefaultCurrencies = Field(default_factory=DefaultCurrencies)
     # How far ahead of this server's clock a client's timestamp (acknowledgedAt) may be.
     clock_skew_seconds: float = Field(default=ACKNOWLEDGE_CLOCK_SKEW_SECONDS, ge=0)
 

@@ -1,5 +1,6 @@
 """akinonInvoicesIngest: partners push Akinon invoice records; each lands by its Akinon id."""
 
+import functools
 from enum import Enum
 from typing import Annotated
 
@@ -132,8 +133,9 @@ async def resolve_akinon_invoices_ingest(
         )
         return _payload([], [error], IngestReport().counts())
     sources = [to_source_record(position, record) for position, record in enumerate(records, 1)]
+    mapper = functools.partial(map_akinon_invoice, currencies=info.context.default_currencies)
     results = await ingest_batch(
-        sources, info.context.invoices, actor=info.context.api_key.name, mapper=map_akinon_invoice
+        sources, info.context.invoices, actor=info.context.api_key.name, mapper=mapper
     )
     for result in results:
         # Ingest writes past the request's writer: drop what the loaders hold (stale, absent).

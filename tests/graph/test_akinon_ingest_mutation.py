@@ -10,6 +10,7 @@ from bench.ingest import akinon_records
 from graph.mutations.akinon_invoices_ingest import MAX_RECORDS
 from invoicegraph.settings import Settings
 from seeds.akinon import akinon_invoice_id
+from seeds.akinon_currency import DefaultCurrencies
 from store.keys import key_digest
 from tests.conftest import ServeFactory
 
@@ -195,7 +196,9 @@ async def test_a_full_batch_of_realistic_records_fits_the_body_limit(serve: Serv
     assert len(body) > Settings().max_body_bytes  # what any key may send: ingest keys more
 
     response = await client.http.post(
-        "/graphql", data=io.BytesIO(body), headers={**client.headers(), "Content-Type": "application/json"}
+        "/graphql",
+        data=io.BytesIO(body),
+        headers={**client.headers(), "Content-Type": "application/json"},
     )
 
     assert response.status == 200
@@ -204,10 +207,37 @@ async def test_a_full_batch_of_realistic_records_fits_the_body_limit(serve: Serv
 
     client.key = "acme-reader-key"  # a key without the ingest scope keeps the smaller limit
     refused = await client.http.post(
-        "/graphql", data=io.BytesIO(body), headers={**client.headers(), "Content-Type": "application/json"}
+        "/graphql",
+        data=io.BytesIO(body),
+        headers={**client.headers(), "Content-Type": "application/json"},
     )
     assert refused.status == 413
     [error] = (await refused.json())["errors"]
     assert error["message"] == (
         "The request body is too large: this key may send at most 1,000,000 bytes."
     )
+
+
+BY_CURRENCY = "{ invoiceSummary { byCurrency { currency count } } }"
+
+
+async def test_pushed_records_take_the_account_s_currency_and_summaries_group_by_it(
+    serve: ServeFactory,
+) -> None:
+    client = await serve(
+        akinon_currencies=DefaultCurrencies.model_validate(
+            {"demo": {"default": "TRY", "channels": {"9": "EUR"}}}
+        )
+    )
+    in_channel_9 = akinon(2, channel=BASE["channel"] | {"id": 9})
+
+    data = await client.data(INGEST, {"records": [akinon(1), in_channel_9, akinon(3)]})
+
+    assert data["akinonInvoicesIngest"]["stored"] == 3
+    summary = await client.data(BY_CURRENCY)
+    assert sorted(summary["invoiceSummary"]["byCurrency"], key=lambda g: g["currency"]) == [
+        {"currency": "EUR", "count": 1},
+        {"currency": "TRY", "count": 2},
+    ]
+    found = await client.data(INVOICE, {"id": akinon_invoice_id("demo", "2")})
+    assert found["invoice"]["attributes"]["akinonDefaultCurrency"] == "EUR"
