@@ -22,6 +22,7 @@ from graph.errors import internal_server_error
 from graph.request_record import REQUEST_RECORD, Outcome, RequestRecord
 from graph.view import json_response
 from invoicegraph.metrics import Metrics
+from store.client import ReadTally, tallied_reads
 
 REQUEST_ID_HEADER = "X-Request-Id"
 GRAPHQL_ENDPOINT = "/graphql"
@@ -74,8 +75,10 @@ class RequestObserver:
         started = time.perf_counter()
         status = 500
         self.in_flight += 1
+        reads = ReadTally()
         try:
-            response = await handler(request)
+            with tallied_reads() as reads:
+                response = await handler(request)
             status = response.status
         except web.HTTPException as answer:  # aiohttp's own answers: 404, 405, 413
             status = answer.status
@@ -91,24 +94,31 @@ class RequestObserver:
             response = internal_error(record.request_id)
         finally:
             self.in_flight -= 1
-            self._observe(request, record, status, time.perf_counter() - started)
+            self._observe(request, record, status, time.perf_counter() - started, reads)
         if not response.prepared:
             response.headers[REQUEST_ID_HEADER] = record.request_id
         return response
 
     def _observe(
-        self, request: web.Request, record: RequestRecord, status: int, seconds: float
+        self,
+        request: web.Request,
+        record: RequestRecord,
+        status: int,
+        seconds: float,
+        reads: ReadTally,
     ) -> None:
         self.metrics.record_request(endpoint_of(request), status)
         if record.outcome is not None:
-            self.metrics.record_graphql(record, seconds)
+            self.metrics.record_graphql(record, seconds, reads.bytes)
         elif status in REFUSED_BY_AIOHTTP:
             record.refusal = REFUSED_BY_AIOHTTP[status]
             self.metrics.record_rejection(record.refusal)
         level = logging.DEBUG if request.path in PROBES else logging.INFO
         if request_log.isEnabledFor(level):
             request_log.log(
-                level, "request", extra={"fields": log_fields(request, record, status, seconds)}
+                level,
+                "request",
+                extra={"fields": log_fields(request, record, status, seconds, reads)},
             )
 
 
@@ -117,7 +127,11 @@ OBSERVER = web.AppKey("observer", RequestObserver)
 
 
 def log_fields(
-    request: web.Request, record: RequestRecord, status: int, seconds: float
+    request: web.Request,
+    record: RequestRecord,
+    status: int,
+    seconds: float,
+    reads: ReadTally | None = None,
 ) -> dict[str, Any]:
     """The request's log line. The path without its query: GET variables may hold personal data."""
     fields: dict[str, Any] = {
@@ -136,6 +150,9 @@ def log_fields(
             cost=record.cost,
             error_codes=record.error_codes,
         )
+    if reads is not None and record.outcome is not None:
+        # What the database returned for the request (docs/performance.md, "Bytes fetched").
+        fields.update(db_documents=reads.documents, db_bytes=reads.bytes)
     if record.refusal is not None:
         fields["refusal"] = record.refusal
     return fields
