@@ -30,6 +30,7 @@ from store.refusals import (
     Refusal,
     refuse,
 )
+from store.search_keys import UPDATED_AT
 from store.source_changes import audit_text
 from store.totals import totals_problems
 
@@ -140,7 +141,7 @@ class InvoiceWriter:
         update: dict[str, Any] = {
             "$inc": {"version": 1},
             "$push": {"auditLogs": audit.model_dump(mode="json", exclude_none=True)},
-            "$set": {**change.sets, "updatedAt": at},
+            "$set": {**change.sets, "updatedAt": at, UPDATED_AT: at},
             "$max": {CHANGE_CLOCK: at},
         }
         if change.unsets:

@@ -33,6 +33,7 @@ from store.events import InvoiceEvent, ScopedEvents
 from store.identifiers import new_audit_id
 from store.instants import now_instant
 from store.message_values import shown
+from store.search_keys import COMPANIONS
 from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
@@ -404,7 +405,7 @@ def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> Inse
     if plan.stored is None:
         return InsertOne(dict(current))
     stored = plan.stored
-    written = {"_units", clock}
+    written = {*COMPANIONS, clock}
     sets = {
         key: value
         for key, value in current.items()
