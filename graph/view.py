@@ -208,6 +208,10 @@ class GraphQLView:
         self._body_limits = body_limits or BodyLimits()
         self._default_currencies = default_currencies
 
+    def unpriced(self) -> dict[str, Any]:
+        """`extensions` of an answer that computed no cost (a refusal, a failure)."""
+        return self._limits.unpriced()
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
             return self._graphiql.page()

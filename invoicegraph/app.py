@@ -241,6 +241,7 @@ def create_app(
         default_currencies=settings.akinon_currencies,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
+    observer.unpriced = view.unpriced
     app[GRAPHQL_VIEW] = view
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)

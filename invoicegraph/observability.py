@@ -11,6 +11,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,9 +56,12 @@ def endpoint_of(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-def internal_error(request_id: str) -> web.Response:
+def internal_error(request_id: str, extensions: dict[str, Any] | None = None) -> web.Response:
     """The answer to a failure nothing else caught: no stack trace, an id to find the log by."""
-    return json_response({"errors": [internal_server_error(request_id, "request")]}, status=500)
+    body: dict[str, Any] = {"errors": [internal_server_error(request_id, "request")]}
+    if extensions:
+        body["extensions"] = extensions
+    return json_response(body, status=500)
 
 
 class RequestObserver:
@@ -65,6 +69,9 @@ class RequestObserver:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self.unpriced: Callable[[], dict[str, Any]] | None = None
+        """The GraphQL endpoint's `extensions` for an answer with no cost computed (its cost
+        report): a failed GraphQL request's 500 carries it like every other answer."""
         self.in_flight = 0
         metrics.in_flight.set_function(lambda: self.in_flight)
 
@@ -89,9 +96,11 @@ class RequestObserver:
             raise
         except Exception:
             request_log.exception("request %s failed", record.request_id)
+            extensions = None
             if endpoint_of(request) == GRAPHQL_ENDPOINT:
                 record.outcome = Outcome.INTERNAL_ERROR
-            response = internal_error(record.request_id)
+                extensions = self.unpriced() if self.unpriced is not None else None
+            response = internal_error(record.request_id, extensions)
         finally:
             self.in_flight -= 1
             self._observe(request, record, status, time.perf_counter() - started, reads)

@@ -288,6 +288,7 @@ async def test_unexpected_failure_answers_500_with_the_request_id_and_no_trace(
         "requestId": "boom-1",
     }
     assert "secret" not in json.dumps(body)
+    assert set(body["extensions"]["cost"]) == {"requestedQueryCost", "maximumAvailable"}
     metrics = await scrape(client)
     requests = "invoicegraph_graphql_requests_total"
     assert sample(metrics, requests, operation="unknown", outcome="internal_error") == 1
