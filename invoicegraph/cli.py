@@ -19,6 +19,7 @@ from invoicegraph.startup import (
     check_database,
     load_settings,
     reachable_database,
+    reserve_shared_port,
 )
 from store.persisted_documents import PersistedDocuments, TrustedDocument
 
@@ -136,7 +137,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if settings.trusted_documents:
         trusted = read_trusted_documents(Path(settings.trusted_documents))
     # Bound before the database is touched or demo data loaded: a taken port fails at once.
-    listener = bind_listener(settings.host, settings.port)
+    if settings.workers > 1:
+        listener = reserve_shared_port(settings.host, settings.port)
+    else:
+        listener = bind_listener(settings.host, settings.port)
     try:
         asyncio.run(check_database(settings))
         # Imported once the checks pass: building the schema takes a second or two, which a

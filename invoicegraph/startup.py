@@ -97,6 +97,32 @@ def _message(item: Any) -> str:
 
 def bind_listener(host: str, port: int) -> socket.socket:
     """The listening socket, bound before anything slow runs: a taken port is reported at once."""
+    listener = _bound(host, port, reuse_port=False)
+    listener.listen(1024)
+    listener.setblocking(False)
+    return listener
+
+
+def reserve_shared_port(host: str, port: int) -> socket.socket:
+    """Hold `host:port` for workers that each listen on it with SO_REUSEPORT.
+
+    A plain bind first, so that a port anyone listens on is refused as taken; then a socket
+    bound with SO_REUSEPORT and never listening: it keeps the port for the workers (the
+    kernel spreads connections over listening sockets only).
+    """
+    _bound(host, port, reuse_port=False).close()
+    return _bound(host, port, reuse_port=True)
+
+
+def shared_listener(address: tuple[str, int]) -> socket.socket:
+    """A worker's own listening socket on the reserved address (SO_REUSEPORT)."""
+    listener = _bound(address[0], address[1], reuse_port=True)
+    listener.listen(1024)
+    listener.setblocking(False)
+    return listener
+
+
+def _bound(host: str, port: int, reuse_port: bool) -> socket.socket:
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
@@ -106,19 +132,19 @@ def bind_listener(host: str, port: int) -> socket.socket:
             f"cannot listen on {host}:{port}: the host is unknown ({error}): give an address of "
             "this machine with --host (or INVOICEGRAPH_HOST)"
         ) from None
-    listener = socket.socket(family, kind, protocol)
+    bound = socket.socket(family, kind, protocol)
     try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(address)
-        listener.listen(1024)
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        bound.bind(address)
     except OSError as error:
-        listener.close()
+        bound.close()
         raise ConfigurationError(
             f"cannot listen on {host}:{port}: {error.strerror or error}: stop the process that "
             "uses it, or choose another port with --port (or INVOICEGRAPH_PORT)"
         ) from None
-    listener.setblocking(False)
-    return listener
+    return bound
 
 
 def unreachable(uri: str, timeout: float, reason: str) -> ConfigurationError:
