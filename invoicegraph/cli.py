@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from invoicegraph.startup import (
     reserve_shared_port,
 )
 from store.persisted_documents import PersistedDocuments, TrustedDocument
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,6 +187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"invoicegraph: error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION
+    except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
+        print("invoicegraph: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

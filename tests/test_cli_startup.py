@@ -6,6 +6,7 @@ import os
 import socket
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,8 @@ async def test_every_database_command_reports_an_unreachable_mongodb(
     ]
     for outcome in await asyncio.gather(*commands):
         assert_one_error_line(outcome, "cannot reach MongoDB", "within 0.5 s")
+    misconfigured = await invoicegraph("keys", "list", "--mongodb-uri", uri, env={KEYS: "["})
+    assert_one_error_line(misconfigured, f"{KEYS} is not valid JSON")
     configured = await invoicegraph(
         "keys", "list", "--mongodb-uri", uri, env={"INVOICEGRAPH_CONNECT_TIMEOUT_SECONDS": "0.5"}
     )
@@ -152,3 +155,34 @@ async def test_serving_without_a_usable_key_warns_how_to_configure_one(tmp_path:
     assert len(warnings) == 1, output.read_text()
     assert warnings[0]["level"] == "warning"
     assert KEYS in warnings[0]["message"]
+
+
+def key_warnings(output: Path) -> list[str]:
+    """The messages of the server's warnings that no key can be used."""
+    lines = [json.loads(line) for line in output.read_text().splitlines() if line[:1] == "{"]
+    return [line["message"] for line in lines if "no API key can be used" in line["message"]]
+
+
+@pytest.mark.mongodb
+async def test_a_database_without_keys_warns_until_one_is_stored(
+    mongodb_uri: str, tmp_path: Path
+) -> None:
+    env = {"INVOICEGRAPH_DATABASE": f"k{uuid.uuid4().hex[:8]}"}
+    arguments = ("--mongodb-uri", mongodb_uri)
+
+    async def warnings(output: Path) -> list[str]:
+        async with running_invoicegraph(output, *arguments, env=env):
+            pass
+        return key_warnings(output)
+
+    [warning] = await warnings(tmp_path / "before.log")
+    assert "invoicegraph keys create" in warning
+    assert KEYS in warning
+
+    created = await invoicegraph(
+        *("keys", "create", "--account", "acme", "--name", "erp", "--scope", "read"),
+        *arguments,
+        env=env,
+    )
+    assert created.status == 0, created.stderr
+    assert await warnings(tmp_path / "after.log") == []
