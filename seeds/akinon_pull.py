@@ -7,8 +7,9 @@ and the page size, and up to `concurrency` pages are fetched at once; otherwise 
 opaque cursor) the pull follows `next` one page at a time. Either way fetching runs
 ahead of storing by at most `concurrency` pages, so memory stays bounded.
 
-A checkpoint file records the pages stored; an interrupted pull started again with the
-same checkpoint fetches only the others, and the file is removed when the pull ends.
+A checkpoint file records the pages stored into one destination; an interrupted pull
+started again with the same checkpoint fetches only the others, and the file is removed
+when the pull ends.
 429, 5xx, timeouts and broken connections are retried with exponential backoff (at
 least `Retry-After` when the server sends one); after a 429 every page waits out the same
 backoff, since the OMS limits the client, not the page. docs/ingest.md explains the choices.
@@ -75,7 +76,7 @@ def checked_akinon_url(url: str) -> str:
 def modified_since(url: str, since: str) -> str:
     """The list address narrowed to records modified at or after `since` (Akinon's filter)."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = parse_qsl(parts.query, keep_blank_values=True)
     query = [(k, v) for k, v in query if k != SINCE_PARAMETER] + [(SINCE_PARAMETER, since)]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
