@@ -209,7 +209,7 @@ async def test_the_resume_hint_appears_only_when_resuming_can_help(tmp_path: Pat
     )
 
 
-@pytest.mark.parametrize("which", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("which", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 async def test_an_interrupted_pull_prints_the_summary_and_how_to_resume(
     which: signal.Signals, tmp_path: Path
 ) -> None:
