@@ -119,14 +119,13 @@ async def load_demo_data(invoices: InvoiceStore) -> int:
     return stored
 
 
-async def ingest_startup_files(resources: Resources) -> None:
-    assert resources.invoices is not None
+async def ingest_startup_files(resources: Resources, invoices: InvoiceStore) -> None:
     for spec in resources.settings.ingest:
         account, path = parse_ingest_spec(spec, resources.settings.account)
         try:
             report = await ingest_file(
                 path,
-                resources.invoices.scoped(Scope(account)),
+                invoices.scoped(Scope(account)),
                 mapper=mapper_for(resources.settings.akinon_currencies),
             )
         except UnreadableSource as error:
@@ -138,6 +137,56 @@ async def ingest_startup_files(resources: Resources) -> None:
         resources.metrics.record_ingest(report.counts())
 
 
+NO_USABLE_KEY = (
+    "no API key can be used: every request will answer 401. Configure one in "
+    'INVOICEGRAPH_API_KEYS (a JSON array of {"key": "<8+ characters>", "account": "...", '
+    '"scopes": ["read"]}; README: Keys and scopes)'
+)
+STORE_KEY_HINT = (
+    ", or store one with `invoicegraph keys create --account ACCOUNT --name NAME --scope read "
+    "--mongodb-uri URI`"
+)
+
+
+async def warn_without_usable_key(settings: Settings, keys: KeyStore) -> None:
+    """Start-up warns when no configured, demo or stored key exists: every request gets 401."""
+    if settings.api_keys or (settings.embedded and settings.loads_demo_data):
+        return
+    if settings.embedded:
+        log.warning("%s (the demo key exists only with the demo data)", NO_USABLE_KEY)
+    elif not await keys.active():
+        log.warning("%s%s", NO_USABLE_KEY, STORE_KEY_HINT)
+
+
+async def prepare_database(resources: Resources, database: Database) -> None:
+    """The start-up work done once per database: demo data, indexes, trusted documents and
+    the files to ingest (a parent process does it before forking its workers)."""
+    settings = resources.settings
+    invoices = InvoiceStore(database)
+    if settings.loads_demo_data:
+        # Before the indexes: the embedded store checks a unique index in one pass when
+        # it is created, but scans every document on every insert once it exists.
+        await load_demo_data(invoices)
+    await ensure_indexes(database)
+    trusted = resources.trusted
+    if trusted is None and settings.trusted_documents:
+        trusted = read_manifest(Path(settings.trusted_documents))
+    if trusted is not None:
+        report = await PersistedDocuments(database).trust(trusted)
+        log.info("trusted %d documents (%d new)", report.trusted, report.new)
+    await ingest_startup_files(resources, invoices)
+
+
+async def prepare_once(settings: Settings, trusted: Sequence[TrustedDocument] | None) -> None:
+    """`prepare_database` on its own client, closed after."""
+    resources = Resources(settings=settings, trusted=trusted)
+    database = open_database(settings.mongodb_uri, settings.database, settings.database_timeout_ms)
+    try:
+        await prepare_database(resources, database)
+    finally:
+        await database.close()
+
+
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
     resources = app[RESOURCES]
     settings = resources.settings
@@ -147,22 +196,11 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         resources.database = database
         resources.invoices = InvoiceStore(database)
         resources.keys = build_api_keys(settings, database)
-        if settings.loads_demo_data:
-            # Before the indexes: the embedded store checks a unique index in one pass when
-            # it is created, but scans every document on every insert once it exists.
-            await load_demo_data(resources.invoices)
-        await ensure_indexes(database)
-        documents = PersistedDocuments(database)
-        persisted = PersistedQueries(documents, settings.persisted_cache_size)
+        await prepare_database(resources, database)
+        persisted = PersistedQueries(PersistedDocuments(database), settings.persisted_cache_size)
         resources.persisted = persisted
         resources.metrics.watch_persisted_documents(lambda: (persisted.hits, persisted.misses))
-        trusted = resources.trusted
-        if trusted is None and settings.trusted_documents:
-            trusted = read_manifest(Path(settings.trusted_documents))
-        if trusted is not None:
-            report = await documents.trust(trusted)
-            log.info("trusted %d documents (%d new)", report.trusted, report.new)
-        await ingest_startup_files(resources)
+        await warn_without_usable_key(settings, KeyStore(database))
         yield
     finally:  # a failed start-up closes the client too
         await database.close()

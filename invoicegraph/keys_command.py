@@ -4,8 +4,9 @@ import argparse
 import sys
 from typing import Any
 
+from invoicegraph.arguments import add_database_arguments
 from invoicegraph.settings import Settings
-from store.indexes import indexed_database
+from invoicegraph.startup import ConfigurationError, reachable_database
 from store.keys import SCOPES, DuplicateKeyName, KeyStore, StoredKey
 
 EXIT_USAGE = 2
@@ -42,7 +43,7 @@ def add_keys_arguments(commands: Any) -> None:
     revoke.add_argument("name", help="the key's name")
 
     for parser in (create, listing, revoke):
-        parser.add_argument("--mongodb-uri", help="the MongoDB (default: env MONGODB_URI)")
+        add_database_arguments(parser, "the MongoDB (default: env MONGODB_URI)")
 
 
 def describe(key: StoredKey) -> str:
@@ -60,17 +61,15 @@ def describe(key: StoredKey) -> str:
     ).rstrip()
 
 
-async def run_keys(args: argparse.Namespace) -> int:
-    settings = Settings()
-    uri = args.mongodb_uri or settings.mongodb_uri
-    if not uri:
-        print(
-            "invoicegraph: stored keys live in the database: give --mongodb-uri (or "
-            "MONGODB_URI). With the embedded store, configure keys in INVOICEGRAPH_API_KEYS.",
-            file=sys.stderr,
+async def run_keys(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.mongodb_uri:
+        raise ConfigurationError(
+            "stored keys live in the database: give --mongodb-uri (or MONGODB_URI). With the "
+            "embedded store, configure keys in INVOICEGRAPH_API_KEYS."
         )
-        return EXIT_USAGE
-    async with indexed_database(uri, settings.database) as database:
+    async with reachable_database(
+        settings.mongodb_uri, settings.database, settings, indexed=True
+    ) as database:
         return await _act(args, KeyStore(database))
 
 
@@ -81,7 +80,7 @@ async def _act(args: argparse.Namespace, keys: KeyStore) -> int:
                 args.account, args.name, args.scopes, introspection=not args.no_introspection
             )
         except (ValueError, DuplicateKeyName) as error:
-            print(f"invoicegraph: {error}", file=sys.stderr)
+            print(f"invoicegraph: error: {error}", file=sys.stderr)
             return EXIT_USAGE
         print(clear)
         print(

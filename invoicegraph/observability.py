@@ -175,6 +175,7 @@ class JsonLogFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,  # which worker, with `serve --workers N`
             "message": record.getMessage(),
             **getattr(record, "fields", {}),
         }

@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.limits import QueryLimits
 from seeds.akinon_currency import DefaultCurrencies
 from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
+from store.keys import checked_scopes
 
 DEMO_KEY = "demo-key"
 DEFAULT_LIMITS = QueryLimits()
@@ -24,6 +25,12 @@ class ApiKeyConfig(BaseModel):
     # False: this key may not introspect the schema (docs/security.md).
     introspection: bool = True
 
+    @field_validator("scopes")
+    @classmethod
+    def known_scopes(cls, scopes: list[str]) -> list[str]:
+        checked_scopes(scopes)  # ValueError names the unknown scope and the known ones
+        return scopes
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -39,6 +46,10 @@ class Settings(BaseSettings):
     # Bounds the database work of a request (all its commands together), finding a server and
     # connecting; a single command outside requests (ingest, start-up) gets twice it.
     database_timeout_ms: int = Field(default=5000, ge=1)
+    # Start-up (and the one-off commands) give up on an unreachable MongoDB after this long.
+    connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Processes serving one port (a real MongoDB only: the embedded store lives in one).
+    workers: int = Field(default=1, ge=1)
     # /readyz answers 503 when the database has not answered a ping within this.
     ready_timeout_seconds: float = Field(default=2.0, gt=0)
     # On SIGTERM, requests in flight get this long to finish before they are cancelled.

@@ -8,6 +8,8 @@ only then runs the app's cleanup, which closes the database client.
 import asyncio
 import logging
 import signal
+import socket
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -18,8 +20,8 @@ log = logging.getLogger("invoicegraph.shutdown")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-async def stop_signal() -> signal.Signals:
-    """Wait for SIGTERM or SIGINT; returns the one that came."""
+async def stop_signal(signals: Sequence[signal.Signals] = STOP_SIGNALS) -> signal.Signals:
+    """Wait for one of `signals` (SIGTERM or SIGINT); returns the one that came."""
     loop = asyncio.get_running_loop()
     received: asyncio.Future[signal.Signals] = loop.create_future()
 
@@ -27,27 +29,32 @@ async def stop_signal() -> signal.Signals:
         if not received.done():
             received.set_result(which)
 
-    for which in STOP_SIGNALS:
+    for which in signals:
         loop.add_signal_handler(which, receive, which)
     try:
         return await received
     finally:
-        for which in STOP_SIGNALS:
+        for which in signals:
             loop.remove_signal_handler(which)
 
 
 async def serve_until_stopped(
-    app: web.Application, host: str, port: int, drain_seconds: float
+    app: web.Application,
+    listener: socket.socket,
+    drain_seconds: float,
+    signals: Sequence[signal.Signals] = STOP_SIGNALS,
 ) -> None:
-    """Open the app's resources, listen, and on a stop signal drain and close everything."""
+    """Open the app's resources, serve on the bound `listener`, and on a stop signal drain
+    and close everything."""
     # access_log=None: the request middleware already logs one JSON line per request.
     runner = web.AppRunner(app, shutdown_timeout=drain_seconds, access_log=None)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        site = web.SockSite(runner, listener)
         await site.start()
+        host, port = listener.getsockname()[:2]
         log.info("listening on http://%s:%d", host, port)
-        which = await stop_signal()
+        which = await stop_signal(signals)
         observer = app.get(OBSERVER)
         in_flight = observer.in_flight if observer is not None else "unknown"
         log.info(

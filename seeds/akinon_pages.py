@@ -18,7 +18,8 @@ from seeds.sources import SourceRecord, to_source_record
 
 
 class CheckpointMismatch(Exception):
-    """The checkpoint file belongs to another pull (another URL or account), or is unreadable."""
+    """The checkpoint file belongs to another pull (another URL, account or destination), or is
+    unreadable: resuming from it would skip records the destination never received."""
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,17 @@ class Page:
 
 @dataclass
 class Checkpoint:
-    """What a pull has stored, saved after each page (atomically: write, then rename)."""
+    """What a pull has stored, saved after each page (atomically: write, then rename).
 
-    path: Path
+    It belongs to one destination (the database the records went to): resuming into another
+    would skip the pages stored elsewhere. `path` None keeps it in memory only (a dry run,
+    whose store is gone when it ends, has nothing to resume).
+    """
+
+    path: Path | None
     url: str
     account: str
+    destination: str
     mode: str | None = None
     """"page" or "offset" (addresses predictable), "next" (follow links), None (not started)."""
     template: str | None = None
@@ -56,23 +63,32 @@ class Checkpoint:
     records_done: int = 0
 
     @classmethod
-    def open(cls, path: Path, url: str, account: str) -> "Checkpoint":
+    def open(cls, path: Path | None, url: str, account: str, destination: str) -> "Checkpoint":
         """The saved checkpoint of this pull, or a fresh one; refuses another pull's file."""
-        if not path.exists():
-            return cls(path, url, account)
+        if path is None or not path.exists():
+            return cls(path, url, account, destination)
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise CheckpointMismatch(f"cannot read checkpoint {path}: {error}") from None
-        if saved.get("url") != url or saved.get("account") != account:
+        if not isinstance(saved, dict) or (
+            saved.get("url"),
+            saved.get("account"),
+            saved.get("destination"),
+        ) != (url, account, destination):
+            saved = saved if isinstance(saved, dict) else {}
             raise CheckpointMismatch(
                 f"checkpoint {path} belongs to a pull of {saved.get('url')} into account "
-                f"{saved.get('account')}; remove it or give another --checkpoint"
+                f"{saved.get('account')} of {saved.get('destination') or 'an unnamed database'}, "
+                f"not of {url} into account {account} of {destination}: resuming from it would "
+                "skip the records stored there. Remove it to start over, or give another "
+                "--checkpoint"
             )
         return cls(
             path,
             url,
             account,
+            destination,
             mode=saved["mode"],
             template=saved.get("template"),
             page_size=saved.get("pageSize", 0),
@@ -128,9 +144,12 @@ class Checkpoint:
         self.save()
 
     def save(self) -> None:
+        if self.path is None:
+            return
         state = {
             "url": self.url,
             "account": self.account,
+            "destination": self.destination,
             "mode": self.mode,
             "template": self.template,
             "pageSize": self.page_size,
@@ -144,9 +163,15 @@ class Checkpoint:
         partial.write_text(json.dumps(state), encoding="utf-8")
         os.replace(partial, self.path)
 
+    @property
+    def saved(self) -> bool:
+        """True when a file keeps what was stored: a rerun resumes from it."""
+        return self.path is not None and self.path.exists()
+
     def finish(self) -> None:
         """The pull is complete: the next one starts over (and sees later changes)."""
-        self.path.unlink(missing_ok=True)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 def _mode(first: Page) -> str:
@@ -160,7 +185,10 @@ def _mode(first: Page) -> str:
     return "next"
 
 
-def default_checkpoint(url: str, account: str, directory: Path | None = None) -> Path:
-    """`.invoicegraph-pull-<hash>.json` in the working directory: one per URL and account."""
-    digest = hashlib.sha256(f"{url}\n{account}".encode()).hexdigest()[:12]
+def default_checkpoint(
+    url: str, account: str, destination: str, directory: Path | None = None
+) -> Path:
+    """`.invoicegraph-pull-<hash>.json` in the working directory: one per URL, account and
+    destination, so a pull into another database starts over instead of resuming."""
+    digest = hashlib.sha256(f"{url}\n{account}\n{destination}".encode()).hexdigest()[:12]
     return (directory or Path.cwd()) / f".invoicegraph-pull-{digest}.json"

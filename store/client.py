@@ -41,6 +41,7 @@ __all__ = [
     "Document",
     "DuplicateKeyError",
     "IndexModel",
+    "InvalidDatabaseUri",
     "InsertOne",
     "PyMongoError",
     "ServerSelectionTimeoutError",
@@ -48,6 +49,7 @@ __all__ = [
     "UpdateMany",
     "UpdateOne",
     "ReadTally",
+    "database_hosts",
     "open_database",
     "shared_deadline",
     "tallied_reads",
@@ -73,6 +75,19 @@ def _owners(fields: Sequence[str], keys: Sequence[Sequence[Any]]) -> dict[str, A
     position = list(fields).index("account")
     accounts = sorted({key[position] for key in keys})
     return {"account": accounts[0] if len(accounts) == 1 else {"$in": accounts}}
+
+
+class InvalidDatabaseUri(ValueError):
+    """The MongoDB URI cannot be used: the message says why (never with its credentials)."""
+
+
+def database_hosts(uri: str) -> str:
+    """The hosts a MongoDB URI names, without user or password: safe to print."""
+    try:
+        nodes = pymongo.uri_parser.parse_uri(uri, warn=True)["nodelist"]
+    except (pymongo.errors.PyMongoError, ValueError):
+        return "the given address"
+    return ",".join(f"{host}:{port}" for host, port in nodes) or "the given address"
 
 
 class StoreUnavailable(Exception):
@@ -358,6 +373,13 @@ def shared_deadline(seconds: float) -> AbstractContextManager[None]:
     return pymongo.timeout(seconds)
 
 
+def _without_credentials(message: str, uri: str) -> str:
+    """A driver's message about `uri`, with the URI's user information blanked out."""
+    _, _, rest = uri.partition("://")
+    userinfo, at, _ = rest.partition("@")
+    return message.replace(userinfo, "***") if at and userinfo else message
+
+
 def open_database(uri: str | None, name: str = "invoicegraph", timeout_ms: int = 5000) -> Database:
     """A real MongoDB through PyMongo's async client when `uri` is given, else the embedded one."""
     if uri:
@@ -366,14 +388,17 @@ def open_database(uri: str | None, name: str = "invoicegraph", timeout_ms: int =
         # Every call is bounded, so an absent or stalled database fails a request
         # (StoreUnavailable) instead of hanging it: finding a server, connecting, and the
         # whole operation (timeoutMS, which also sends maxTimeMS so the server stops too).
-        client: Any = AsyncMongoClient(
-            uri,
-            tz_aware=True,
-            serverSelectionTimeoutMS=timeout_ms,
-            connectTimeoutMS=timeout_ms,
-            socketTimeoutMS=timeout_ms * 2,
-            timeoutMS=timeout_ms * 2,
-        )
+        try:
+            client: Any = AsyncMongoClient(
+                uri,
+                tz_aware=True,
+                serverSelectionTimeoutMS=timeout_ms,
+                connectTimeoutMS=timeout_ms,
+                socketTimeoutMS=timeout_ms * 2,
+                timeoutMS=timeout_ms * 2,
+            )
+        except (pymongo.errors.ConfigurationError, pymongo.errors.InvalidURI, ValueError) as error:
+            raise InvalidDatabaseUri(_without_credentials(str(error), uri)) from None
         return Database(client.get_database(name), client, embedded=False)
     from mongomock_motor import AsyncMongoMockClient
 

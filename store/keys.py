@@ -177,6 +177,10 @@ class KeyStore:
         )
         return None if record is None else _stored_key(record).as_api_key()
 
+    async def active(self) -> int:
+        """How many stored keys are not revoked (start-up warns when no key can be used)."""
+        return await self._collection.count({"revokedAt": None})
+
     async def list(self, account: str | None = None) -> list[StoredKey]:
         criteria = {} if account is None else {"account": account}
         records = await self._collection.find(

@@ -7,10 +7,10 @@ from graphql import GraphQLObjectType
 
 from graph.permissions import ScopeRequired
 from graph.schema import schema
+from invoicegraph import startup
 from invoicegraph.app import RESOURCES
 from invoicegraph.cli import main
 from invoicegraph.settings import ApiKeyConfig
-from store import indexes as store_indexes
 from store.client import Database, open_database
 from store.keys import KeyStore
 from tests.conftest import GraphQLClient, ServeFactory
@@ -222,7 +222,7 @@ async def test_introspection_off_globally_or_per_key(serve: ServeFactory) -> Non
 def cli_database(monkeypatch: pytest.MonkeyPatch) -> Database:
     """The database the CLI opens: an embedded one shared across its runs."""
     database = open_database(None, "invoicegraph_cli_keys")
-    monkeypatch.setattr(store_indexes, "open_database", lambda *_: database)
+    monkeypatch.setattr(startup, "open_database", lambda *_: database)
     return database
 
 

@@ -4,8 +4,10 @@ import asyncio
 import contextlib
 import copy
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ EXAMPLE_PAGE = Path(__file__).parents[2] / "seeds" / "data" / "akinon-example-pa
 BASE = json.loads(EXAMPLE_PAGE.read_text(), parse_float=Decimal)["results"][0]
 TOKEN = "s3cret-token"
 ACCOUNT = "acme"
+DESTINATION = "mongodb://127.0.0.1:27017/pull"
 OVERLAP_TIMEOUT = 10.0
 
 
@@ -48,6 +51,18 @@ class FakeAkinon:
     """Hold requests past page 1 (which a client reads alone to learn the count) until two
     are in flight at once: overlap by events, not by time."""
     overlapped: asyncio.Event = field(default_factory=asyncio.Event)
+    delays: dict[int, float] = field(default_factory=dict)
+    """Page number -> seconds to hold its first request (a stalled page)."""
+    held: dict[int, asyncio.Event] = field(default_factory=dict)
+    """Page number -> an event its requests wait for (set by the test)."""
+    added: list[dict[str, Any]] = field(default_factory=list)
+    """Records appended to the list once `add_after` pages have been served."""
+    add_after: int | None = None
+    clock: Callable[[], float] | None = None
+    """The client's clock, read at each request (`request_times`)."""
+    request_times: list[tuple[int, float]] = field(default_factory=list)
+    queries: list[dict[str, str]] = field(default_factory=list)
+    retry_after: str = "2"
     served: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
@@ -70,12 +85,19 @@ class FakeAkinon:
             await self.runner.cleanup()
             self.runner = None
 
-    def page_link(self, request: web.Request, number: int) -> str | None:
-        if (number - 1) * self.page_size >= len(self.records):
+    def listed(self, since: str | None) -> list[dict[str, Any]]:
+        """The records Akinon lists: those modified at or after `since`, when given."""
+        if since is None:
+            return self.records
+        after = _instant(since)
+        return [record for record in self.records if _instant(record["modified_date"]) >= after]
+
+    def page_link(self, request: web.Request, number: int, count: int | None = None) -> str | None:
+        if (number - 1) * self.page_size >= (len(self.records) if count is None else count):
             return None
         if self.style == "page":
-            return str(request.url.with_query(page=str(number)))
-        return str(request.url.with_query(cursor=f"c{number * 7919:x}"))  # opaque to clients
+            return str(request.url.update_query(page=str(number)))
+        return str(request.url.update_query(cursor=f"c{number * 7919:x}"))  # opaque to clients
 
     async def invoices(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Token {TOKEN}":
@@ -86,6 +108,9 @@ class FakeAkinon:
             cursor = request.query.get("cursor")
             number = 1 if cursor is None else int(cursor[1:], 16) // 7919
         self.requests.append((number, request.headers.get("Authorization")))
+        self.queries.append(dict(request.query))
+        if self.clock is not None:
+            self.request_times.append((number, self.clock()))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         if self.in_flight >= 2:
@@ -96,25 +121,35 @@ class FakeAkinon:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.overlapped.wait(), OVERLAP_TIMEOUT)
             else:
-                await asyncio.sleep(0.005)  # let concurrent requests overlap
+                await asyncio.sleep(self.delays.pop(number, 0.005))  # let requests overlap
+            if number in self.held:
+                await self.held[number].wait()
         finally:
             self.in_flight -= 1
         scripted = self.failures.get(number)
         if scripted:
             status = scripted.pop(0)
-            headers = {"Retry-After": "2"} if status == 429 else {}
+            headers = {"Retry-After": self.retry_after} if status == 429 else {}
             return web.json_response({"detail": "try later"}, status=status, headers=headers)
+        records = self.listed(request.query.get("modified_date__gte"))
         start = (number - 1) * self.page_size
         body = {
-            "count": len(self.records),
-            "next": self.page_link(request, number + 1),
+            "count": len(records),
+            "next": self.page_link(request, number + 1, len(records)),
             "previous": self.page_link(request, number - 1) if number > 1 else None,
-            "results": self.records[start : start + self.page_size],
+            "results": records[start : start + self.page_size],
         }
         self.served += 1
+        if self.served == self.add_after:
+            self.records.extend(self.added)
         if self.served == self.die_after:
             asyncio.get_running_loop().create_task(self.stop())
         return web.Response(text=json.dumps(body, default=str), content_type="application/json")
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @pytest.fixture
@@ -132,12 +167,19 @@ class Run:
     invoices: ScopedInvoices
     report: IngestReport = field(default_factory=IngestReport)
     sleeps: list[float] = field(default_factory=list)
+    now: float = 0.0
+    """The pull's clock: it moves only when the pull sleeps."""
 
     async def store(self, page: Page) -> None:
         self.report.merge(await ingest_records(page.records(), self.invoices))
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)  # recorded, not waited: the test needs no wall clock
+        self.now += seconds
+        await asyncio.sleep(0)
+
+    def clock(self) -> float:
+        return self.now
 
 
 def pull(
@@ -147,10 +189,11 @@ def pull(
     return AkinonPull(
         full,
         token,
-        Checkpoint.open(checkpoint_path, full, ACCOUNT),
+        Checkpoint.open(checkpoint_path, full, ACCOUNT, DESTINATION),
         concurrency=concurrency,
         retry=RetryPolicy(attempts=4, first_delay=0.01, max_delay=0.05),
         sleep=run.sleep,
+        clock=run.clock,
     )
 
 
@@ -187,7 +230,8 @@ async def test_pull_dies_mid_run_and_resumes_storing_every_record_once(
     numbers = {invoice.invoiceNumber for invoice in await invoices.find(None, [], 100)}
     assert numbers == {f"INV-{i}" for i in range(1, 48)}
     assert all(auth == f"Token {TOKEN}" for _, auth in server.requests)
-    assert 2.0 in first.sleeps + second.sleeps  # Retry-After: 2 after the 429
+    # Retry-After: 2 after the 429, waited out once (the pause is shared by every page).
+    assert any(abs(slept - 2.0) < 1e-9 for slept in first.sleeps + second.sleeps)
     assert server.max_in_flight <= 3
     await server.stop()
 
@@ -260,19 +304,32 @@ async def test_pull_reports_rejected_records_with_their_position(
 
 async def test_pull_refuses_a_checkpoint_of_another_pull(tmp_path: Path) -> None:
     path = tmp_path / "pull.json"
-    Checkpoint(path, "https://a.example/api/v1/oms/invoices/", "other", mode="next").save()
+    url = "https://a.example/api/v1/oms/invoices/"
+    Checkpoint(path, url, "other", DESTINATION, mode="next").save()
 
     with pytest.raises(CheckpointMismatch, match="belongs to a pull of https://a.example"):
-        Checkpoint.open(path, "https://a.example/api/v1/oms/invoices/", ACCOUNT)
+        Checkpoint.open(path, url, ACCOUNT, DESTINATION)
+
+
+async def test_a_checkpoint_belongs_to_its_destination(tmp_path: Path) -> None:
+    path = tmp_path / "pull.json"
+    url = "https://a.example/api/v1/oms/invoices/"
+    Checkpoint(path, url, ACCOUNT, DESTINATION, mode="next", records_done=250).save()
+
+    with pytest.raises(CheckpointMismatch, match="would skip the records stored there"):
+        Checkpoint.open(path, url, ACCOUNT, "mongodb://127.0.0.1:27017/elsewhere")
+    assert Checkpoint.open(path, url, ACCOUNT, DESTINATION).records_done == 250
 
 
 async def test_pull_never_sends_the_token_to_another_host(
     invoices: ScopedInvoices, tmp_path: Path
 ) -> None:
     server = FakeAkinon([akinon(i) for i in range(1, 8)], page_size=5, style="cursor")
-    original: Callable[[web.Request, int], str | None] = server.page_link
-    server.page_link = lambda request, number: (  # type: ignore[method-assign]
-        None if number < 2 else (original(request, number) or "").replace("127.0.0.1", "localhost")
+    original: Callable[..., str | None] = server.page_link
+    server.page_link = lambda request, number, *count: (  # type: ignore[method-assign]
+        None
+        if number < 2
+        else (original(request, number, *count) or "").replace("127.0.0.1", "localhost")
     )
     url = await server.start()
     run = Run(invoices)
@@ -297,3 +354,37 @@ def test_retry_delay_honours_retry_after_and_caps_backoff() -> None:
     assert 0.5 <= policy.delay(0, None) <= 1.0
     assert 4.0 <= policy.delay(10, None) <= 8.0
     assert policy.delay(0, 30.0) == 30.0
+
+
+async def test_a_429_pauses_every_page_for_its_retry_after(
+    invoices: ScopedInvoices, tmp_path: Path
+) -> None:
+    # Page 2 is rate-limited (Retry-After: 2, sent as 1 here); pages 3-5 answer later, and
+    # the pages after them would start at once if the pause were page 2's alone.
+    server = FakeAkinon(
+        [akinon(i) for i in range(1, 41)],
+        page_size=4,
+        failures={2: [429]},
+        delays={3: 0.2, 4: 0.2, 5: 0.2},
+        clock=time.monotonic,
+    )
+    server.retry_after = "1"
+    url = await server.start()
+    full = invoices_url(url)
+    run = Run(invoices)
+    started = time.monotonic()
+    await AkinonPull(
+        full,
+        TOKEN,
+        Checkpoint.open(tmp_path / "pull.json", full, ACCOUNT, DESTINATION),
+        concurrency=4,
+        retry=RetryPolicy(attempts=3, first_delay=0.01, max_delay=0.05),
+    ).run(run.store)
+    await server.stop()
+
+    assert run.report.stored == 40
+    limited_at = next(t for number, t in server.request_times if number == 2) - started
+    later = [t - started for number, t in server.request_times if number >= 6]
+    retried = [t - started for number, t in server.request_times if number == 2][1]
+    assert later, server.request_times
+    assert min([*later, retried]) >= limited_at + 1.0
