@@ -13,8 +13,25 @@ import pytest
 from store.client import Database, open_database
 from store.indexes import ensure_indexes
 
+BACKENDS = ["embedded", pytest.param("mongodb", marks=pytest.mark.mongodb)]
 
-@pytest.fixture(params=["embedded", pytest.param("mongodb", marks=pytest.mark.mongodb)])
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store the `serve` fixture's app uses, each in turn (see below)."""
+    name: str = request.param
+    return name
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `both_backends` that use `serve` run once per backend; the others once."""
+    wanted = metafunc.definition.get_closest_marker("both_backends") is not None
+    if wanted and "serve" in metafunc.fixturenames and "backend" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("backend")  # `serve` asks for it by name
+        metafunc.parametrize("backend", BACKENDS)
+
+
+@pytest.fixture(params=BACKENDS)
 async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     """An empty store with every index, on each backend in turn."""
     if request.param == "mongodb":

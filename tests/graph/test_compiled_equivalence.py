@@ -40,13 +40,13 @@ from bench.workload import FILTERED_PAGE, FULL_PAGE, LOOKUP, SMALL_PAGE
 from graph.examples import EXAMPLE_OPERATIONS
 from graph.schema import schema
 from graph.types.invoice import invoice_global_id
-from invoicegraph.app import GRAPHQL_VIEW, RESOURCES, create_app
-from invoicegraph.settings import ApiKeyConfig, Settings
+from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
 from store.client import DuplicateKeyError
 from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
 SELECTION_EXAMPLES = 2_000
+MONGODB_SELECTION_EXAMPLES = 150
 CORRUPTION_EXAMPLES = 400
 
 
@@ -206,6 +206,7 @@ def variables_for(query: str, invoice: tuple[str, str]) -> dict[str, Any]:
     return {name: usual[name] for name in names if name in usual}
 
 
+@pytest.mark.both_backends  # on MongoDB: PyMongo's documents, not the embedded store's shared
 async def test_every_written_query_answers_alike(twin: Twin) -> None:
     queries = written_queries()
     [invoice] = await stored_ids(twin.client, 1)
@@ -345,6 +346,19 @@ def invoice_requests(draw: st.DrawFn) -> Request:
 @case_settings(SELECTION_EXAMPLES)
 @given(request=invoice_requests())
 async def test_generated_selections_answer_alike(twin: Twin, request: Request) -> None:
+    await answer_alike(twin, request)
+
+
+@pytest.mark.mongodb
+@pytest.mark.usefixtures("backend")
+@pytest.mark.parametrize("backend", ["mongodb"])  # the `serve` fixture's
+@case_settings(MONGODB_SELECTION_EXAMPLES)
+@given(request=invoice_requests())
+async def test_generated_selections_answer_alike_on_mongodb(twin: Twin, request: Request) -> None:
+    await answer_alike(twin, request)
+
+
+async def answer_alike(twin: Twin, request: Request) -> None:
     invoices = await twin.newest(PICKS)
     compiled, executed = await twin.ask(request.query, request.with_invoice(invoices))
     assert (compiled.status, compiled.body) == (executed.status, executed.body), request.query
@@ -461,36 +475,3 @@ def test_counted_error_ids_leave_uuid4_to_the_driver(monkeypatch: pytest.MonkeyP
     CountingIds().install(monkeypatch)
     assert graph.view.uuid.uuid4().hex == f"{0:032x}"
     assert len(uuid.uuid4().bytes) == 16
-
-
-# --- a real MongoDB -----------------------------------------------------------------------
-
-
-@pytest.mark.mongodb
-async def test_written_queries_answer_alike_on_a_real_mongodb(
-    aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, mongodb_uri: str
-) -> None:
-    """The production path: PyMongo's documents instead of the embedded store's shared ones."""
-    settings = Settings(
-        mongodb_uri=mongodb_uri,
-        database=f"invoicegraph_test_compiled_{uuid.uuid4().hex[:8]}",
-        demo_data=True,
-        # Enough for every written query; mongoeco's stand-in builds unique indexes in
-        # quadratic time (docs/drivers.md), so not the 1,200 of the default.
-        demo_invoices_per_account=40,
-        api_keys=[ApiKeyConfig(key="demo-key", account="demo", scopes=["read"])],
-    )
-    ids = CountingIds().install(monkeypatch)
-    http = await aiohttp_client(create_app(settings))
-    twin = Twin(GraphQLClient(http), ids)
-    try:
-        [invoice] = await stored_ids(twin.client, 1)
-        queries = written_queries()
-        compiled = 0
-        for query in queries:
-            compiled += await twin.same(query, variables_for(query, invoice))
-        assert compiled >= len(queries) // 2
-    finally:
-        database = http.app[RESOURCES].database
-        assert database is not None
-        await database.drop()
