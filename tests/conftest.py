@@ -14,7 +14,7 @@ from store.client import open_database
 from store.invoices import InvoiceStore
 
 # The `database` fixture on both backends; `mongodb_uri`, the MongoDB-speaking server.
-pytest_plugins = ["tests.backends", "tests.wire_server"]
+pytest_plugins = ["tests.wire_server", "tests.backends"]
 
 TEST_KEYS = [
     ApiKeyConfig(key="acme-reader-key", account="acme", scopes=["read"], name="acme-reader"),
@@ -84,7 +84,9 @@ async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIte
     `mongodb`, each app gets a database of its own, dropped afterwards, and the demo data
     has MONGODB_DEMO_INVOICES_PER_ACCOUNT generated invoices per account.
     """
-    backend = request.getfixturevalue("backend") if "backend" in request.fixturenames else None
+    # The test's parameter (tests/backends.py), not a fixture `serve` could depend on.
+    callspec = getattr(request.node, "callspec", None)
+    backend = callspec.params.get("backend") if callspec is not None else None
     uri: str | None = request.getfixturevalue("mongodb_uri") if backend == "mongodb" else None
     databases: list[str] = []
 

@@ -88,3 +88,17 @@ async def test_explain_names_the_winning_plan(database: Any) -> None:
     await database.invoices.insert_many(documents(3))
     explanation = await database.invoices.find({"account": "a"}).explain()
     assert explanation["queryPlanner"]["winningPlan"]
+
+
+SUM_OVERFLOW_GAP = (
+    "a $sum of 64-bit integers that overflows fails the command ('integer exceeds BSON int64 "
+    "range') instead of answering a double, as MongoDB does"
+)
+
+
+@on_the_stand_in(SUM_OVERFLOW_GAP, PyMongoError)
+async def test_a_long_sum_that_overflows_answers_a_double(database: Any) -> None:
+    await database.invoices.insert_many([{"g": 1, "units": 2**63 - 1} for _ in range(2)])
+    pipeline = [{"$group": {"_id": "$g", "sum": {"$sum": "$units"}}}]
+    [row] = await (await database.invoices.aggregate(pipeline)).to_list(None)
+    assert isinstance(row["sum"], float)
