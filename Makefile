@@ -75,7 +75,7 @@ typecheck: $(STAMP)
 test: $(STAMP) $(WIRE_STAMP) $(NODE_STAMP) $(CHROMIUM) lint typecheck
 	$(BIN)/pytest
 
-# Benchmarks (docs/performance.md): a table on stdout and bench/results.json, in ~3 minutes.
+# Benchmarks (docs/performance.md): a table on stdout and bench/results.json, in ~4 minutes.
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
