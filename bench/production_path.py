@@ -35,7 +35,7 @@ from bench.database import RELATED_PAGE
 from bench.execution import Costs, page_ids, side_by_side, stored_documents
 from bench.harness import Served, demo_documents, served
 from bench.report import Section, table
-from bench.wire_server import running_wire_server, wire_uri
+from bench.wire_server import NOT_INSTALLED, running_wire_server, wire_server_installed, wire_uri
 from bench.workload import (
     ATTRIBUTES_UPDATE,
     FILTERED_PAGE,
@@ -100,6 +100,9 @@ def decode_seconds(documents: list[dict[str, Any]], rounds: int) -> float:
 async def run(quick: bool = False) -> Section:
     rounds = 5 if quick else ROUNDS
     section = Section("production path: PyMongo to mongoeco's wire server vs the embedded store")
+    if not wire_server_installed():
+        section.notes.append(f"not measured: {NOT_INSTALLED}")
+        return section
     documents = demo_documents(STORED)
     async with on_the_wire(documents) as wire, embedded(documents) as local:
         ids = await page_ids(local, 100)

@@ -51,10 +51,11 @@ async def start_wire_server(
 
     Starting it again with the same port and file finds the same data.
     """
-    arguments = wire_arguments(port or 0, sqlite_file)
+    if not wire_server_installed():
+        raise WireServerMissing(NOT_INSTALLED)
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     port = port or free_port()
-    arguments[2] = str(port)
+    arguments = wire_arguments(port, sqlite_file)
     output = directory / "wire-server.log"
     server = ChildProcess(await spawn(arguments, output, {}), port, output)
     try:

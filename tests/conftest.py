@@ -74,6 +74,8 @@ ServeFactory = Callable[..., Awaitable[GraphQLClient]]
 
 # Mongoeco's stand-in builds compound unique indexes in quadratic time (docs/drivers.md).
 MONGODB_DEMO_INVOICES_PER_ACCOUNT = 30
+# The stand-in is pure Python, sharing a loaded machine: the default 5 s is for production.
+MONGODB_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture
@@ -97,6 +99,7 @@ async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIte
         if uri is not None:
             overrides.setdefault("database", f"invoicegraph_test_{uuid.uuid4().hex[:8]}")
             overrides.setdefault("demo_invoices_per_account", MONGODB_DEMO_INVOICES_PER_ACCOUNT)
+            overrides.setdefault("database_timeout_ms", MONGODB_TIMEOUT_MS)
             databases.append(overrides["database"])
         settings = Settings(**overrides)
         # The app adds the demo key itself only to the embedded store's demo data.

@@ -47,6 +47,8 @@ def server_env(database: str) -> dict[str, str]:
         "INVOICEGRAPH_DATABASE": database,
         "INVOICEGRAPH_API_KEYS": json.dumps(KEYS),
         "INVOICEGRAPH_DEMO_INVOICES_PER_ACCOUNT": str(DEMO_INVOICES_PER_ACCOUNT),
+        # The stand-in is pure Python, sharing a loaded machine: not production's 5 s.
+        "INVOICEGRAPH_DATABASE_TIMEOUT_MS": "30000",
     }
 
 

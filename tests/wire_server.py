@@ -91,7 +91,8 @@ async def start_wire_server(
     directory: Path, port: int | None = None, sqlite_file: Path | None = None
 ) -> ChildProcess:
     """bench.wire_server's, skipping the test when the server is not installed."""
-    _arguments(0, sqlite_file)
+    if not wire_server.wire_server_installed():
+        pytest.skip(NO_WIRE_SERVER)
     return await wire_server.start_wire_server(directory, port, sqlite_file)
 
 

@@ -46,7 +46,7 @@ from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
 SELECTION_EXAMPLES = 2_000
-MONGODB_SELECTION_EXAMPLES = 150
+MONGODB_SELECTION_EXAMPLES = 60
 CORRUPTION_EXAMPLES = 400
 
 

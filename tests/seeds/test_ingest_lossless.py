@@ -60,7 +60,7 @@ def test_ingested_akinon_record_is_recoverable_from_the_store(record: dict[str, 
 
 @pytest.mark.mongodb
 @settings(
-    max_examples=40,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
