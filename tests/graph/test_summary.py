@@ -36,7 +36,7 @@ Key = Callable[[Invoice], tuple[Hashable, ...]]
 
 
 async def seed(client: GraphQLClient) -> list[Invoice]:
-    generated = generate_demo_invoices(per_account=80)
+    generated = generate_demo_invoices(per_account=40)
     for account in ("demo", "acme"):
         mine = [invoice for invoice in generated if invoice.account == account]
         await client.invoices.scoped(Scope(account)).insert_many(mine)
