@@ -11,6 +11,8 @@ from graph.dataloaders import Loaders
 from graph.document_cache import CachedDocument, DocumentCache
 from graph.limits import RequestLimits
 from graph.request_writer import RequestWriter
+from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
+from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.events import ScopedEvents
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
@@ -50,6 +52,10 @@ class Context:
     """This request's entry in `documents`, once its text has passed the text limits."""
     executions: "CompiledExecutions | None" = None
     """Compiled execution (graph/compiled/); None: the executor runs every operation."""
+    clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS
+    """How far ahead of the server's clock a client's timestamp may be (acknowledgedAt)."""
+    default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES
+    """The currency of pushed Akinon records that carry none, by account and channel."""
 
     @property
     def events(self) -> ScopedEvents:
@@ -65,6 +71,8 @@ class Context:
         operation_name: str | None = None,
         documents: DocumentCache | None = None,
         executions: "CompiledExecutions | None" = None,
+        clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
+        default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
     ) -> "Context":
         loaders = Loaders(invoices)
         return cls(
@@ -78,6 +86,8 @@ class Context:
             operation_name=operation_name,
             documents=documents,
             executions=executions,
+            clock_skew_seconds=clock_skew_seconds,
+            default_currencies=default_currencies,
         )
 
 

@@ -10,6 +10,7 @@ import logging
 import math
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,11 +35,14 @@ from graph.errors import (
 from graph.graphiql import GraphiQL
 from graph.http_problem import HTTPProblem
 from graph.limits import LimitPolicy, QueryLimits, RequestLimits
+from graph.permissions import IngestScope
 from graph.persisted import PersistedQueries, RequestedDocument
 from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
 from graph.site_context import HEADER as SITE_CONTEXT
 from graph.site_context import request_scope
+from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
+from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.client import StoreUnavailable
 from store.invoices import InvoiceStore
 from store.keys import ApiKey, ApiKeys
@@ -161,6 +165,17 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+@dataclass(frozen=True)
+class BodyLimits:
+    """The largest request body a key may send: keys that ingest push batches of records."""
+
+    default: int = 1_000_000
+    ingest: int = 6_000_000
+
+    def for_key(self, api_key: ApiKey) -> int:
+        return max(self.default, self.ingest) if api_key.grants(IngestScope.scope) else self.default
+
+
 class GraphQLView:
     """Authenticates, reads the GraphQL request, runs it, and shapes the HTTP answer."""
 
@@ -175,6 +190,9 @@ class GraphQLView:
         limits: LimitPolicy | None = None,
         report_ingest: IngestReporter = unreported,
         compiled: bool = True,
+        clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
+        body_limits: BodyLimits | None = None,
+        default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -186,6 +204,13 @@ class GraphQLView:
         self._cache_max_age = cache_max_age
         self.documents = DocumentCache()
         self.executions = CompiledExecutions(enabled=compiled)
+        self._clock_skew_seconds = clock_skew_seconds
+        self._body_limits = body_limits or BodyLimits()
+        self._default_currencies = default_currencies
+
+    def unpriced(self) -> dict[str, Any]:
+        """`extensions` of an answer that computed no cost (a refusal, a failure)."""
+        return self._limits.unpriced()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -204,7 +229,7 @@ class GraphQLView:
             api_key = await self._authenticate(request)
             record.identify(api_key.name, api_key.account)
             scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
-            params = await self._read_params(request)
+            params = await self._read_params(request, self._body_limits.for_key(api_key))
             requested = await self._persisted().requested_document(params, api_key)
             limits = self._limits.for_key(api_key)
             context = Context.for_request(
@@ -215,6 +240,8 @@ class GraphQLView:
                 params.get("operationName") or None,
                 self.documents,
                 self.executions,
+                clock_skew_seconds=self._clock_skew_seconds,
+                default_currencies=self._default_currencies,
             )
             result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:
@@ -235,7 +262,8 @@ class GraphQLView:
         ):
             # The store failed under the request: no partial data, and a status to retry on.
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            return json_response({"errors": body["errors"]}, 503, retry, media_type)
+            failed = {key: body[key] for key in ("errors", "extensions") if key in body}
+            return json_response(failed, 503, retry, media_type)
         if limits.retry_after is not None:
             retry_after = str(math.ceil(limits.retry_after) or 1)
             return json_response(body, 429, {"Retry-After": retry_after}, media_type)
@@ -273,7 +301,7 @@ class GraphQLView:
             raise HTTPProblem(401, "UNAUTHENTICATED", "Unknown API key.", challenge)
         return api_key
 
-    async def _read_params(self, request: web.Request) -> Params:
+    async def _read_params(self, request: web.Request, max_bytes: int) -> Params:
         if request.method == "GET":
             params: Params = dict(request.query)
             for name in ("variables", "extensions"):
@@ -286,7 +314,7 @@ class GraphQLView:
                     "UNSUPPORTED_MEDIA_TYPE",
                     "POST a JSON body with 'Content-Type: application/json'.",
                 )
-            params = self._decode_json(await self._read_body(request), "request body")
+            params = self._decode_json(await self._read_body(request, max_bytes), "request body")
             if isinstance(params, list):
                 raise HTTPProblem(
                     400,
@@ -299,15 +327,21 @@ class GraphQLView:
         return self._check_params(params)
 
     @staticmethod
-    async def _read_body(request: web.Request) -> bytes:
+    async def _read_body(request: web.Request, max_bytes: int) -> bytes:
+        too_large = HTTPProblem(
+            413,
+            "REQUEST_TOO_LARGE",
+            f"The request body is too large: this key may send at most {max_bytes:,} bytes.",
+        )
+        if (request.content_length or 0) > max_bytes:
+            raise too_large  # refused unread
         try:
-            return await request.read()
-        except web.HTTPRequestEntityTooLarge as too_large:
-            raise HTTPProblem(
-                413,
-                "REQUEST_TOO_LARGE",
-                f"The request body is too large: {too_large.text}",
-            ) from None
+            body = await request.read()  # aiohttp stops at the largest limit of any key
+        except web.HTTPRequestEntityTooLarge:
+            raise too_large from None
+        if len(body) > max_bytes:
+            raise too_large
+        return body
 
     @staticmethod
     def _decode_json(text: str | bytes, what: str) -> Any:

@@ -16,13 +16,13 @@ from graph.persisted import PersistedQueries
 from graph.schema import schema
 from graph.throttle import CostBuckets
 from graph.trusted_documents import read_manifest
-from graph.view import GraphQLView, json_response
+from graph.view import BodyLimits, GraphQLView, json_response
 from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver
 from invoicegraph.settings import DEMO_KEY, Settings
 from seeds.demo import generate_demo_invoices
-from seeds.ingest import UnreadableSource, ingest_file, ingest_records
+from seeds.ingest import UnreadableSource, ingest_file, ingest_records, mapper_for
 from seeds.sources import read_records
 from store.client import Database, StoreUnavailable, open_database
 from store.indexes import ensure_indexes
@@ -124,7 +124,11 @@ async def ingest_startup_files(resources: Resources) -> None:
     for spec in resources.settings.ingest:
         account, path = parse_ingest_spec(spec, resources.settings.account)
         try:
-            report = await ingest_file(path, resources.invoices.scoped(Scope(account)))
+            report = await ingest_file(
+                path,
+                resources.invoices.scoped(Scope(account)),
+                mapper=mapper_for(resources.settings.akinon_currencies),
+            )
         except UnreadableSource as error:
             print(f"{path}: {error}", file=sys.stderr)  # the server starts anyway
             continue
@@ -202,7 +206,9 @@ def create_app(
     observer = RequestObserver(resources.metrics)
     deadline = database_deadline(settings.database_timeout_ms / 1000)
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[observer.middleware, deadline]
+        # The largest body any key may send; the view holds each key to its own limit.
+        client_max_size=max(settings.max_body_bytes, settings.max_ingest_body_bytes),
+        middlewares=[observer.middleware, deadline],
     )
     app[RESOURCES] = resources
     app[OBSERVER] = observer
@@ -230,8 +236,12 @@ def create_app(
         limits=build_limits(settings),
         report_ingest=resources.metrics.record_ingest,
         compiled=settings.compiled_execution,
+        clock_skew_seconds=settings.clock_skew_seconds,
+        body_limits=BodyLimits(settings.max_body_bytes, settings.max_ingest_body_bytes),
+        default_currencies=settings.akinon_currencies,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
+    observer.unpriced = view.unpriced
     app[GRAPHQL_VIEW] = view
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)

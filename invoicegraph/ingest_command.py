@@ -19,10 +19,13 @@ from seeds.akinon_pull import AkinonPull, PullFailed, invoices_url
 from seeds.ingest import (
     BATCH_SIZE,
     IngestReport,
+    Mapper,
     RecordResult,
     UnreadableSource,
     ingest_records,
     load_records,
+    mapper_for,
+    to_invoice,
 )
 from store.indexes import indexed_database
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
@@ -56,6 +59,8 @@ class IngestJob:
     quiet: bool = False
     batch_size: int = BATCH_SIZE
     actor: str = "ingest"
+    mapper: Mapper = to_invoice
+    """Maps each record; carries the accounts' default currencies (docs/akinon-mapping.md)."""
 
 
 def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,6 +101,7 @@ def ingest_job(args: argparse.Namespace, settings: Settings) -> IngestJob:
         rejects=args.rejects,
         quiet=args.quiet,
         batch_size=args.batch_size,
+        mapper=mapper_for(settings.akinon_currencies),
     )
 
 
@@ -178,7 +184,12 @@ async def _ingest_path(
     reporter.expect_more(len(records))
     report.merge(
         await ingest_records(
-            records, invoices, actor=job.actor, batch_size=job.batch_size, listener=reporter
+            records,
+            invoices,
+            actor=job.actor,
+            batch_size=job.batch_size,
+            listener=reporter,
+            mapper=job.mapper,
         )
     )
     return True
@@ -208,6 +219,7 @@ async def _pull(
                     actor=job.actor,
                     batch_size=job.batch_size,
                     listener=reporter,
+                    mapper=job.mapper,
                 )
             )
 

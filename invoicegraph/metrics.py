@@ -10,6 +10,9 @@ from graph.compiled.executor import CompiledExecutions
 from graph.document_cache import DocumentCache
 from graph.request_record import RequestRecord
 
+DB_BYTES_BUCKETS = tuple(float(4**power * 256) for power in range(10)) + (float("inf"),)
+"""256 B to 64 MB by factors of 4: a lookup of a few fields up to pages of full invoices."""
+
 OTHER = "other"
 """The label of operation names past the limit: clients choose names, and labels must stay few."""
 
@@ -121,6 +124,14 @@ class Metrics:
             ["operation"],
             registry=self.registry,
         )
+        self.db_response_bytes = Histogram(
+            "invoicegraph_db_response_bytes",
+            "Bytes of the documents the database returned to one GraphQL request, by operation "
+            "name (BSON sizes: exact on MongoDB, estimated on the embedded store).",
+            ["operation"],
+            buckets=DB_BYTES_BUCKETS,
+            registry=self.registry,
+        )
         self.rejected = Counter(
             "invoicegraph_requests_rejected",
             "Requests refused without running anything, by reason (the error code).",
@@ -141,12 +152,13 @@ class Metrics:
     def record_request(self, endpoint: str, status: int) -> None:
         self.http_requests.labels(endpoint, str(status)).inc()
 
-    def record_graphql(self, record: RequestRecord, seconds: float) -> None:
+    def record_graphql(self, record: RequestRecord, seconds: float, db_bytes: int = 0) -> None:
         """Count a request the GraphQL endpoint answered (its record has an outcome)."""
         assert record.outcome is not None
         operation = self.operation_label(record.operation)
         self.graphql_requests.labels(operation, record.outcome.value).inc()
         self.graphql_seconds.labels(operation).observe(seconds)
+        self.db_response_bytes.labels(operation).observe(db_bytes)
         if record.refusal is not None:
             self.rejected.labels(record.refusal).inc()
 

@@ -11,6 +11,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from graph.errors import internal_server_error
 from graph.request_record import REQUEST_RECORD, Outcome, RequestRecord
 from graph.view import json_response
 from invoicegraph.metrics import Metrics
+from store.client import ReadTally, tallied_reads
 
 REQUEST_ID_HEADER = "X-Request-Id"
 GRAPHQL_ENDPOINT = "/graphql"
@@ -54,9 +56,12 @@ def endpoint_of(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-def internal_error(request_id: str) -> web.Response:
+def internal_error(request_id: str, extensions: dict[str, Any] | None = None) -> web.Response:
     """The answer to a failure nothing else caught: no stack trace, an id to find the log by."""
-    return json_response({"errors": [internal_server_error(request_id, "request")]}, status=500)
+    body: dict[str, Any] = {"errors": [internal_server_error(request_id, "request")]}
+    if extensions:
+        body["extensions"] = extensions
+    return json_response(body, status=500)
 
 
 class RequestObserver:
@@ -64,6 +69,9 @@ class RequestObserver:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self.unpriced: Callable[[], dict[str, Any]] | None = None
+        """The GraphQL endpoint's `extensions` for an answer with no cost computed (its cost
+        report): a failed GraphQL request's 500 carries it like every other answer."""
         self.in_flight = 0
         metrics.in_flight.set_function(lambda: self.in_flight)
 
@@ -74,8 +82,10 @@ class RequestObserver:
         started = time.perf_counter()
         status = 500
         self.in_flight += 1
+        reads = ReadTally()
         try:
-            response = await handler(request)
+            with tallied_reads() as reads:
+                response = await handler(request)
             status = response.status
         except web.HTTPException as answer:  # aiohttp's own answers: 404, 405, 413
             status = answer.status
@@ -86,29 +96,38 @@ class RequestObserver:
             raise
         except Exception:
             request_log.exception("request %s failed", record.request_id)
+            extensions = None
             if endpoint_of(request) == GRAPHQL_ENDPOINT:
                 record.outcome = Outcome.INTERNAL_ERROR
-            response = internal_error(record.request_id)
+                extensions = self.unpriced() if self.unpriced is not None else None
+            response = internal_error(record.request_id, extensions)
         finally:
             self.in_flight -= 1
-            self._observe(request, record, status, time.perf_counter() - started)
+            self._observe(request, record, status, time.perf_counter() - started, reads)
         if not response.prepared:
             response.headers[REQUEST_ID_HEADER] = record.request_id
         return response
 
     def _observe(
-        self, request: web.Request, record: RequestRecord, status: int, seconds: float
+        self,
+        request: web.Request,
+        record: RequestRecord,
+        status: int,
+        seconds: float,
+        reads: ReadTally,
     ) -> None:
         self.metrics.record_request(endpoint_of(request), status)
         if record.outcome is not None:
-            self.metrics.record_graphql(record, seconds)
+            self.metrics.record_graphql(record, seconds, reads.bytes)
         elif status in REFUSED_BY_AIOHTTP:
             record.refusal = REFUSED_BY_AIOHTTP[status]
             self.metrics.record_rejection(record.refusal)
         level = logging.DEBUG if request.path in PROBES else logging.INFO
         if request_log.isEnabledFor(level):
             request_log.log(
-                level, "request", extra={"fields": log_fields(request, record, status, seconds)}
+                level,
+                "request",
+                extra={"fields": log_fields(request, record, status, seconds, reads)},
             )
 
 
@@ -117,7 +136,11 @@ OBSERVER = web.AppKey("observer", RequestObserver)
 
 
 def log_fields(
-    request: web.Request, record: RequestRecord, status: int, seconds: float
+    request: web.Request,
+    record: RequestRecord,
+    status: int,
+    seconds: float,
+    reads: ReadTally | None = None,
 ) -> dict[str, Any]:
     """The request's log line. The path without its query: GET variables may hold personal data."""
     fields: dict[str, Any] = {
@@ -136,6 +159,9 @@ def log_fields(
             cost=record.cost,
             error_codes=record.error_codes,
         )
+    if reads is not None and record.outcome is not None:
+        # What the database returned for the request (docs/performance.md, "Bytes fetched").
+        fields.update(db_documents=reads.documents, db_bytes=reads.bytes)
     if record.refusal is not None:
         fields["refusal"] = record.refusal
     return fields

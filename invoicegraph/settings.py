@@ -6,6 +6,8 @@ from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.limits import QueryLimits
+from seeds.akinon_currency import DefaultCurrencies
+from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 
 DEMO_KEY = "demo-key"
 DEFAULT_LIMITS = QueryLimits()
@@ -56,6 +58,10 @@ class Settings(BaseSettings):
     node_modules: Path = Path(__file__).resolve().parent.parent / "node_modules"
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
+    # Keys with the ingest scope push up to 500 Akinon records a request (about 2.4 KB each,
+    # up to 12 KB with a dozen lines): their bodies may be this large. The query limits
+    # still bound the document; only the variables grow (docs/ingest.md).
+    max_ingest_body_bytes: int = 6_000_000
     # Stored API keys (docs/security.md): a lookup is cached this long, so a revoked key stops
     # working within it, and a key's lastUsedAt is written at most once per period.
     key_cache_seconds: float = Field(default=60.0, gt=0)
@@ -79,6 +85,11 @@ class Settings(BaseSettings):
     # Queries run through compiled plans where they can (docs/performance.md); false: the
     # ordinary executor runs every operation.
     compiled_execution: bool = True
+    # The currency of Akinon records that carry none, per account and optionally per channel:
+    # {"acme": {"default": "TRY", "channels": {"12": "EUR"}}} (docs/akinon-mapping.md).
+    akinon_currencies: DefaultCurrencies = Field(default_factory=DefaultCurrencies)
+    # How far ahead of this server's clock a client's timestamp (acknowledgedAt) may be.
+    clock_skew_seconds: float = Field(default=ACKNOWLEDGE_CLOCK_SKEW_SECONDS, ge=0)
 
     @property
     def embedded(self) -> bool:

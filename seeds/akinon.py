@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from store.documents import Invoice
 from store.enums import InvoiceStatus, InvoiceType, StatusCode
 from store.money import parse_decimal
@@ -22,6 +23,9 @@ ORIGINAL = "akinon"
 """The attributes key that holds the Akinon values of a level not recoverable from fabric."""
 ORDER_STATUS = "akinonOrderStatus"
 """The order attributes key with Akinon's order status: `{"code", "name"}`."""
+DEFAULT_CURRENCY = "akinonDefaultCurrency"
+"""The invoice attributes key set when `currency` came from the account's setting, not the
+record: the record had none (absent, null or empty), so recovery leaves it out."""
 RELATED_INVOICE = "akinonRelatedInvoice"
 """The invoice attributes key pointing at the invoice a refund relates to: `{"id", "invoiceId"}`."""
 
@@ -118,8 +122,15 @@ def akinon_invoice_id(account: str, record_id: str) -> str:
     return hashlib.sha256(f"{account}:{SYSTEM}:{record_id}".encode()).hexdigest()[:24]
 
 
-def map_akinon_invoice(record: Mapping[str, Any], account: str) -> Invoice:
-    """One Akinon invoice record -> a validated fabric invoice owned by `account`."""
+def map_akinon_invoice(
+    record: Mapping[str, Any],
+    account: str,
+    currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
+) -> Invoice:
+    """One Akinon invoice record -> a validated fabric invoice owned by `account`.
+
+    A record without a currency gets the one `currencies` sets for its account and channel.
+    """
     if not isinstance(record, Mapping):
         raise AkinonRecordError("record", f"expected an object, got {_kind(record)}")
     record_id = _id_text(record.get("id"), "id")
@@ -146,6 +157,11 @@ def map_akinon_invoice(record: Mapping[str, Any], account: str) -> Invoice:
     if lines is not None:
         del kept["invoiceitem_set"]
     customer = _map_customer(record, kept)  # also leaves only the unmapped address in `kept`
+    channel_id = _channel_id(record)
+    attributes = _invoice_attributes(kept, record, account)
+    default_currency = None if "currency" in moved else currencies.currency_for(account, channel_id)
+    if default_currency is not None:
+        moved["currency"] = attributes[DEFAULT_CURRENCY] = default_currency
     document = {
         "invoiceId": akinon_invoice_id(account, record_id),
         "invoiceNumber": _id_text(record.get("number"), "number") or f"AKINON-{record_id}",
@@ -155,12 +171,12 @@ def map_akinon_invoice(record: Mapping[str, Any], account: str) -> Invoice:
         "createdAt": record["created_date"],
         "updatedAt": record.get("modified_date"),
         "statusCode": StatusCode.CREATED,
-        "channelId": _channel_id(record),
+        "channelId": channel_id,
         "invoiceTotal": total,
         "totalTaxAmount": tax,
         "customer": customer,
         "orders": _map_orders(order, order_id, items, total),
-        "attributes": _invoice_attributes(kept, record, account),
+        "attributes": attributes,
         "account": account,
         "version": 1,
         "source": {"system": SYSTEM, "id": record_id, "modifiedAt": record.get("modified_date")},
@@ -172,7 +188,10 @@ def map_akinon_invoice(record: Mapping[str, Any], account: str) -> Invoice:
 def recover_akinon_record(invoice: Invoice) -> dict[str, Any]:
     """The Akinon record an invoice was mapped from, equal to the original."""
     record = dict(_kept(invoice.attributes, "invoice"))
-    _restore(record, invoice, INVOICE_VERBATIM)
+    # A currency from the account's setting was not the record's: it had none to restore.
+    defaulted = DEFAULT_CURRENCY in (invoice.attributes or {})
+    paths = {k: v for k, v in INVOICE_VERBATIM.items() if not (defaulted and k == "currency")}
+    _restore(record, invoice, paths)
     if isinstance(record.get("address"), dict):
         address = record["address"] = dict(record["address"])
         _restore(address, invoice.customer, ADDRESS_VERBATIM)

@@ -6,6 +6,7 @@ updated, unchanged, stale or rejected, so read = stored + updated + unchanged + 
 rejected always holds (docs/ingest.md).
 """
 
+import functools
 import hashlib
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import orjson
 from pydantic import ValidationError
 
 from seeds.akinon import AkinonRecordError, map_akinon_invoice
+from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from seeds.fabric import fabric_invoice
 from seeds.sources import SourceRecord, read_records
 from store.documents import Invoice, InvoiceSource
@@ -160,11 +162,26 @@ def is_akinon_record(record: Mapping[str, Any]) -> bool:
     return not (FABRIC_KEYS & record.keys()) or bool(AKINON_KEYS & record.keys())
 
 
-def to_invoice(record: Mapping[str, Any], account: str) -> Invoice:
+def to_invoice(
+    record: Mapping[str, Any],
+    account: str,
+    currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
+) -> Invoice:
     """Map a record of either source system to a validated invoice of `account`."""
     if is_akinon_record(record):
-        return map_akinon_invoice(record, account)
+        return map_akinon_invoice(record, account, currencies)
     return fabric_source_invoice(record, account)
+
+
+Mapper = Callable[[Mapping[str, Any], str], Invoice]
+"""Maps one source record to a validated invoice of an account."""
+
+
+def mapper_for(currencies: DefaultCurrencies) -> Mapper:
+    """to_invoice with the accounts' default currencies for Akinon records that carry none."""
+    if currencies == NO_DEFAULT_CURRENCIES:
+        return to_invoice
+    return functools.partial(to_invoice, currencies=currencies)
 
 
 def fabric_source_invoice(record: Mapping[str, Any], account: str) -> Invoice:
@@ -208,7 +225,7 @@ def map_record(
     source: SourceRecord,
     account: str,
     channel: str | None = None,
-    mapper: Callable[[Mapping[str, Any], str], Invoice] = to_invoice,
+    mapper: Mapper = to_invoice,
 ) -> Invoice | RecordResult:
     """The record's invoice, or its rejection."""
     if source.data is None:
@@ -232,7 +249,7 @@ async def ingest_batch(
     records: Sequence[SourceRecord],
     invoices: ScopedInvoices,
     actor: str = INGEST_ACTOR,
-    mapper: Callable[[Mapping[str, Any], str], Invoice] = to_invoice,
+    mapper: Mapper = to_invoice,
 ) -> list[RecordResult]:
     """Map every record, write the valid ones in one batch; one result per record, in order."""
     results: list[RecordResult | None] = []
@@ -271,11 +288,12 @@ async def ingest_records(
     actor: str = INGEST_ACTOR,
     batch_size: int = BATCH_SIZE,
     listener: BatchListener | None = None,
+    mapper: Mapper = to_invoice,
 ) -> IngestReport:
     """Ingest every record a batch at a time; the report accounts for each one."""
     report = IngestReport()
     async for batch in _batches(records, batch_size):
-        results = await ingest_batch(batch, invoices, actor)
+        results = await ingest_batch(batch, invoices, actor, mapper)
         for result in results:
             report.add(result)
         if listener is not None:
@@ -319,6 +337,9 @@ async def ingest_file(
     *,
     actor: str = INGEST_ACTOR,
     listener: BatchListener | None = None,
+    mapper: Mapper = to_invoice,
 ) -> IngestReport:
     """Ingest one file; UnreadableSource when it cannot be read at all."""
-    return await ingest_records(load_records(path), invoices, actor=actor, listener=listener)
+    return await ingest_records(
+        load_records(path), invoices, actor=actor, listener=listener, mapper=mapper
+    )

@@ -8,12 +8,14 @@ change only while the conditions hold, so a check can never pass on a stale read
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import Enum
 from typing import Any, ClassVar, Protocol
 
 from store.documents import Invoice
 from store.enums import InvoiceStatus, StatusCode
 from store.field_names import is_safe_key, key_problem, unsafe_key_problems
+from store.instants import display_instant, instant_to_datetime, parse_instant
 from store.lifecycle import check_changeable, check_invoice_status_move, check_status_code_move
 from store.refusals import INVALID_INPUT, ChangeRefused, Refusal, refuse
 
@@ -90,6 +92,8 @@ class DeliveryStep:
     type: ChangeType
     stamp_field: str
     at: str | None = None
+    max_ahead_seconds: float = 0.0
+    """How far past the server's clock a given time may be: the sender's clock skew."""
     reads: ClassVar[frozenset[str]] = frozenset(
         {"invoiceStatus", "statusCode", "postedAt", "acknowledgedAt"}
     )
@@ -97,10 +101,19 @@ class DeliveryStep:
     def plan(self, invoice: Invoice, now: str) -> Change:
         check_status_code_move(invoice.invoiceStatus, invoice.statusCode, self.target)
         at = self.at or now
+        latest = parse_instant(instant_to_datetime(now) + timedelta(seconds=self.max_ahead_seconds))
+        if at > latest:
+            raise refuse(
+                INVALID_INPUT,
+                f"{self.stamp_field} {display_instant(at)} is in the future: it may be at most "
+                f"{self.max_ahead_seconds:g} s after the server's clock ({display_instant(now)})",
+                self.stamp_field,
+            )
         if self.target is StatusCode.ACKNOWLEDGED and invoice.postedAt and at < invoice.postedAt:
             raise refuse(
                 INVALID_INPUT,
-                f"acknowledgedAt {at} is before the invoice was posted ({invoice.postedAt})",
+                f"acknowledgedAt {display_instant(at)} is before the invoice was posted "
+                f"({display_instant(invoice.postedAt)})",
                 "acknowledgedAt",
             )
         previous_stamp = getattr(invoice, self.stamp_field)
@@ -122,9 +135,17 @@ def post(at: str | None = None) -> DeliveryStep:
     return DeliveryStep(StatusCode.POSTED, ChangeType.POST, "postedAt", at)
 
 
-def acknowledge(at: str | None = None) -> DeliveryStep:
-    """POSTED -> ACKNOWLEDGED, setting acknowledgedAt (now unless given)."""
-    return DeliveryStep(StatusCode.ACKNOWLEDGED, ChangeType.ACKNOWLEDGE, "acknowledgedAt", at)
+ACKNOWLEDGE_CLOCK_SKEW_SECONDS = 60.0
+"""The default allowance for a merchant's clock running ahead of the server's."""
+
+
+def acknowledge(
+    at: str | None = None, clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS
+) -> DeliveryStep:
+    """POSTED -> ACKNOWLEDGED, setting acknowledgedAt (now unless given; never in the future)."""
+    return DeliveryStep(
+        StatusCode.ACKNOWLEDGED, ChangeType.ACKNOWLEDGE, "acknowledgedAt", at, clock_skew_seconds
+    )
 
 
 @dataclass(frozen=True)

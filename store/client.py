@@ -10,10 +10,13 @@ import inspect
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+import bson
 import pymongo
+from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, UpdateMany, UpdateOne
 from pymongo.errors import (
     BulkWriteError,
@@ -44,8 +47,10 @@ __all__ = [
     "StoreUnavailable",
     "UpdateMany",
     "UpdateOne",
+    "ReadTally",
     "open_database",
     "shared_deadline",
+    "tallied_reads",
 ]
 
 
@@ -124,6 +129,53 @@ def counted_command(counter: CommandCounter, name: str) -> Iterator[None]:
         counter.record(name, time.perf_counter() - started)
 
 
+@dataclass
+class ReadTally:
+    """The documents the database returned to one unit of work (a request), and their bytes.
+
+    On a real MongoDB the bytes are exact: the BSON size of each returned document, read off
+    the raw batches before decoding (the reply's envelope is not counted). The embedded store
+    holds Python objects, not BSON: its bytes are an estimate, the BSON size of a sample of
+    the returned documents (ESTIMATE_SAMPLE) scaled to all of them.
+    """
+
+    documents: int = 0
+    bytes: int = 0
+
+
+_READS: ContextVar[ReadTally | None] = ContextVar("invoicegraph_reads", default=None)
+
+ESTIMATE_SAMPLE = 5
+"""Documents of one embedded read whose BSON is encoded to estimate the read's bytes."""
+
+
+@contextmanager
+def tallied_reads() -> Iterator[ReadTally]:
+    """Tally every document read inside (in this task and those it starts) and its bytes."""
+    tally = ReadTally()
+    token = _READS.set(tally)
+    try:
+        yield tally
+    finally:
+        _READS.reset(token)
+
+
+def _estimate(documents: Sequence[Document]) -> int:
+    """The BSON bytes of `documents`, from evenly spaced samples: an encode of each is costly."""
+    if len(documents) <= ESTIMATE_SAMPLE:
+        return sum(_bson_size(document) for document in documents)
+    step = len(documents) / ESTIMATE_SAMPLE
+    sampled = sum(_bson_size(documents[int(i * step)]) for i in range(ESTIMATE_SAMPLE))
+    return round(sampled * len(documents) / ESTIMATE_SAMPLE)
+
+
+def _bson_size(document: Document) -> int:
+    try:
+        return len(bson.encode(document))
+    except (bson.errors.InvalidDocument, OverflowError):  # not storable as it is: not counted
+        return 0
+
+
 class Collection:
     """A MongoDB collection reduced to what both backends do alike."""
 
@@ -131,10 +183,34 @@ class Collection:
         self._raw = raw
         self._counter = counter
         self._embedded = embedded  # the mongomock collection behind `raw`, when embedded
+        # A real server's reads come back as raw BSON: its size is known before decoding,
+        # which then happens here exactly as the driver would have done it.
+        self._reader = raw
+        if embedded is None:
+            self._codec = raw.codec_options
+            self._reader = raw.with_options(
+                codec_options=raw.codec_options.with_options(document_class=RawBSONDocument)
+            )
 
     async def _run(self, name: str, result: Any) -> Any:
         with counted_command(self._counter, name):
             return await result if inspect.isawaitable(result) else result
+
+    def _read(self, documents: list[Any]) -> list[Document]:
+        """The documents a read returned, decoded, tallied for the request that asked."""
+        tally = _READS.get()
+        if self._embedded is not None:
+            if tally is not None and documents:
+                tally.documents += len(documents)
+                tally.bytes += _estimate(documents)
+            return documents
+        if tally is not None:
+            tally.documents += len(documents)
+            tally.bytes += sum(len(document.raw) for document in documents)
+        return [bson.decode(document.raw, self._codec) for document in documents]
+
+    def _read_one(self, document: Any) -> Document | None:
+        return None if document is None else self._read([document])[0]
 
     async def find(
         self,
@@ -153,14 +229,13 @@ class Collection:
         """
         # Only the embedded backend's (accelerated) find takes `shared`.
         sharing = {"shared": True} if shared and self._embedded is not None else {}
-        cursor = self._raw.find(filter, projection, **sharing)
+        cursor = self._reader.find(filter, projection, **sharing)
         if sort:
             cursor = cursor.sort(list(sort))
         if limit:
             # The embedded backend's to_list ignores its length: limit the cursor.
             cursor = cursor.limit(limit)
-        documents: list[Document] = await self._run("find", cursor.to_list(None))
-        return documents
+        return self._read(await self._run("find", cursor.to_list(None)))
 
     async def find_by_keys(
         self,
@@ -180,8 +255,7 @@ class Collection:
     async def find_one(
         self, filter: Mapping[str, Any], projection: Mapping[str, Any] | None = None
     ) -> Document | None:
-        document: Document | None = await self._run("find", self._raw.find_one(filter, projection))
-        return document
+        return self._read_one(await self._run("find", self._reader.find_one(filter, projection)))
 
     async def count(self, filter: Mapping[str, Any]) -> int:
         count: int = await self._run("count", self._raw.count_documents(filter))
@@ -189,11 +263,11 @@ class Collection:
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
         with counted_command(self._counter, "aggregate"):
-            cursor = self._raw.aggregate(list(pipeline))
+            cursor = self._reader.aggregate(list(pipeline))
             if inspect.isawaitable(cursor):  # PyMongo async: a coroutine giving a cursor
                 cursor = await cursor
-            documents: list[Document] = await cursor.to_list(None)
-            return documents
+            documents = await cursor.to_list(None)
+        return self._read(documents)
 
     async def insert_one(self, document: Mapping[str, Any]) -> None:
         await self._run("insert", self._raw.insert_one(dict(document)))
@@ -217,13 +291,13 @@ class Collection:
         """Apply one atomic update and return the document as it is after it."""
         from pymongo import ReturnDocument
 
-        document: Document | None = await self._run(
+        document = await self._run(
             "findAndModify",
-            self._raw.find_one_and_update(
+            self._reader.find_one_and_update(
                 filter, update, projection=projection, return_document=ReturnDocument.AFTER
             ),
         )
-        return document
+        return self._read_one(document)
 
     async def bulk_write(self, operations: Sequence[Any]) -> Any:
         """Several writes in one command, unordered: one failure does not stop the rest.

@@ -1,14 +1,21 @@
-"""Every index the application relies on, in one place, created at start-up."""
+"""Every index the application relies on, in one place, created at start-up.
+
+Indexes on the `_search` companions (store/search_keys.py) serve only documents that carry
+them: ensure_indexes also gives them to documents written before they existed.
+"""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from store.client import ASCENDING, DESCENDING, Database, IndexModel, open_database
+from store.search_keys import CUSTOMER_EMAIL, UPDATED_AT, backfill_search_keys
 
 INVOICES = "invoices"
 PERSISTED_DOCUMENTS = "persisted_documents"
 INVOICE_EVENTS = "invoice_events"
 API_KEYS = "api_keys"
+MIGRATIONS = "migrations"
+"""One record per data migration done (by `_id`): start-up skips what is recorded."""
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -49,6 +56,12 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("account", ASCENDING), ("_units.invoiceTotal", ASCENDING), ("invoiceId", ASCENDING)],
             name="account_invoiceTotal",
         ),
+        # updatedAt through its companion, present on every invoice (createdAt when never
+        # updated), so a cursor always has a value to resume after.
+        IndexModel(
+            [("account", ASCENDING), (UPDATED_AT, ASCENDING), ("invoiceId", ASCENDING)],
+            name="account_updatedAt",
+        ),
         # Filters on fields with few values, followed by the default order, so that a
         # filtered first page reads only the index entries it returns.
         *(
@@ -63,13 +76,15 @@ INDEXES: dict[str, list[IndexModel]] = {
             )
             for field in ("invoiceStatus", "invoiceType", "statusCode", "channelId", "currency")
         ),
-        # Filters on fields with many values, which narrow a listing to a few invoices.
+        # Filters on fields with many values, which narrow a listing to a few invoices;
+        # startsWith on the text ones is an anchored prefix: a range of the index.
+        # customerEmail compares case-folded, through its companion.
         *(
             IndexModel([("account", ASCENDING), (path, ASCENDING)], name=f"account_{path}")
             for path in (
                 "orders.orderNumber",
                 "shipmentNumber",
-                "customer.email",
+                CUSTOMER_EMAIL,
                 "orders.items.sku",
             )
         ),
@@ -107,8 +122,10 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 async def ensure_indexes(database: Database) -> None:
+    """Create every index, then backfill the companions they index (once, store/search_keys)."""
     for collection, indexes in INDEXES.items():
         await database.collection(collection).create_indexes(indexes)
+    await backfill_search_keys(database.collection(INVOICES), database.collection(MIGRATIONS))
 
 
 @asynccontextmanager

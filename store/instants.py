@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import PlainValidator
 
+from store.message_values import shown
+
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"
     r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:[.,](?P<fraction>\d{1,9}))?"
@@ -41,7 +43,7 @@ def _parse(value: object) -> str:
         try:
             datetime.fromisoformat(utc.group(1))
         except ValueError as error:
-            raise ValueError(f"{value!r} is not a valid timestamp: {error}") from None
+            raise ValueError(f"{shown(value)} is not a valid timestamp: {error}") from None
         return f"{utc.group(1)}.{(utc.group(2) or '').ljust(9, '0')}Z"
     if isinstance(value, datetime):
         if value.tzinfo is None:
@@ -51,12 +53,12 @@ def _parse(value: object) -> str:
         raise ValueError(f"expected an ISO 8601 timestamp, got {type(value).__name__}")
     match = _ISO.match(value.strip())
     if match is None:
-        raise ValueError(f"{value!r} is not an ISO 8601 timestamp")
+        raise ValueError(f"{shown(value)} is not an ISO 8601 timestamp")
     date, time, fraction, offset = match.group("date", "time", "fraction", "offset")
     if time is None:
         time, offset = "00:00:00", "Z"  # a bare date is that day's midnight UTC
     elif offset is None:
-        raise ValueError(f"{value!r} has no timezone offset")
+        raise ValueError(f"{shown(value)} has no timezone offset")
     if len(time) == 5:
         time += ":00"
     if offset in ("Z", "z"):
@@ -66,7 +68,7 @@ def _parse(value: object) -> str:
     try:
         local = datetime.fromisoformat(f"{date}T{time}{offset}")
     except ValueError as error:
-        raise ValueError(f"{value!r} is not a valid timestamp: {error}") from None
+        raise ValueError(f"{shown(value)} is not a valid timestamp: {error}") from None
     return _utc_text(_to_utc(local, value), (fraction or "").ljust(9, "0"))
 
 
@@ -75,7 +77,7 @@ def _to_utc(moment: datetime, value: object) -> datetime:
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{value!r} is outside the years 1 to 9999 in UTC") from None
+        raise ValueError(f"{shown(value)} is outside the years 1 to 9999 in UTC") from None
 
 
 def _utc_text(moment: datetime, fraction: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from store.enums import InvoiceStatus
 from store.instants import parse_instant
 from store.money import decimal_text, parse_money, to_units
+from store.search_keys import CUSTOMER_EMAIL, fold
 
 
 class FilterField(Enum):
@@ -48,6 +49,7 @@ class Operator(Enum):
     LTE = "lte"
     GT = "gt"
     GTE = "gte"
+    STARTS_WITH = "startsWith"
 
 
 FIELD_PATHS: dict[FilterField, str] = {
@@ -64,7 +66,8 @@ FIELD_PATHS: dict[FilterField, str] = {
     FilterField.ORDER_NUMBER: "orders.orderNumber",
     FilterField.ORDER_ID: "orders.orderId",
     FilterField.SHIPMENT_NUMBER: "shipmentNumber",
-    FilterField.CUSTOMER_EMAIL: "customer.email",
+    # Case-insensitive: compared case-folded, through its companion (store/search_keys.py).
+    FilterField.CUSTOMER_EMAIL: CUSTOMER_EMAIL,
     FilterField.SKU: "orders.items.sku",
 }
 """Where each filter field lives in a stored document."""
@@ -74,11 +77,18 @@ MONEY_FIELDS = frozenset({FilterField.INVOICE_TOTAL})
 ORDERED_FIELDS = INSTANT_FIELDS | MONEY_FIELDS
 """Fields with a meaningful order; only these take lt, lte, gt and gte."""
 
+FOLDED_FIELDS = frozenset({FilterField.CUSTOMER_EMAIL})
+"""Fields compared without regard to case."""
+PREFIX_FIELDS = frozenset({FilterField.INVOICE_NUMBER, FilterField.ORDER_NUMBER, FilterField.SKU})
+"""Fields that take startsWith: numbers and codes people type the beginning of."""
+
 LIST_OPERATORS = frozenset({Operator.IN, Operator.NIN})
 RANGE_OPERATORS = frozenset({Operator.LT, Operator.LTE, Operator.GT, Operator.GTE})
 MAX_LIST_VALUES = 100
 
 _MONGO_OPERATORS = {operator: f"${operator.value}" for operator in Operator}
+_REGEX_SPECIAL = frozenset("\\^$.|?*+()[]{}")
+"""Characters escaped in a prefix: the rest stand for themselves in PCRE and Python alike."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,8 @@ def _clause(condition: Condition) -> dict[str, Any]:
     field, operator = condition.field, condition.operator
     if operator in RANGE_OPERATORS and field not in ORDERED_FIELDS:
         raise ValueError(f"{field.value} has no order to compare with {operator.value}")
+    if operator is Operator.STARTS_WITH:
+        return {FIELD_PATHS[field]: {"$regex": _prefix_pattern(field, condition.value)}}
     if operator in LIST_OPERATORS:
         if isinstance(condition.value, str | bytes) or not isinstance(condition.value, Sequence):
             raise ValueError(f"{operator.value} takes a list of values")
@@ -154,4 +166,15 @@ def _stored_value(field: FilterField, value: Any) -> Any:
         return value.value
     if not isinstance(value, str):
         raise ValueError(f"{field.value} compares with text, not {type(value).__name__}")
-    return value
+    return fold(value) if field in FOLDED_FIELDS else value
+
+
+def _prefix_pattern(field: FilterField, prefix: Any) -> str:
+    """An anchored, case-sensitive pattern of plain characters: MongoDB reads it as a range
+    of the index (from the prefix up to the next one), then checks only the keys in it."""
+    if field not in PREFIX_FIELDS:
+        names = ", ".join(sorted(field.value for field in PREFIX_FIELDS))
+        raise ValueError(f"{field.value} takes no startsWith: {names} do")
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError("startsWith takes a non-empty text")
+    return "^" + "".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in prefix)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from store.keyset import SortKey
+from store.search_keys import UPDATED_AT
 
 
 class SortField(Enum):
@@ -14,6 +15,7 @@ class SortField(Enum):
     CREATED_AT = "createdAt"
     INVOICE_TOTAL = "invoiceTotal"
     INVOICE_NUMBER = "invoiceNumber"
+    UPDATED_AT = "updatedAt"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ _SORTABLE = {
     SortField.INVOICE_TOTAL: _Sortable("_units.invoiceTotal", int),
     # invoiceNumber is unique per account, so it needs no tiebreaker.
     SortField.INVOICE_NUMBER: _Sortable("invoiceNumber", str, unique=True),
+    # Through its companion: createdAt for an invoice never updated (store/search_keys.py).
+    SortField.UPDATED_AT: _Sortable(UPDATED_AT, str),
 }
 TIEBREAKER = "invoiceId"
 """Unique per account: the last key of every order that is not total already."""

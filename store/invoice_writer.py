@@ -8,10 +8,11 @@ matches nothing and the change starts over from a fresh read (a bounded number o
 times), or, under `expected_version`, is refused with the current version.
 """
 
+from dataclasses import replace
 from typing import Any
 
 from store.changes import Change, ChangeType, Planner
-from store.documents import AuditLog, Invoice, UpdatedField
+from store.documents import AuditLog, Invoice, InvoiceBody, UpdatedField
 from store.enums import StatusCode
 from store.events import InvoiceEvent
 from store.field_names import unsafe_key_problems
@@ -19,6 +20,7 @@ from store.identifiers import new_audit_id
 from store.instants import now_instant
 from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
 from store.lifecycle import INITIAL_INVOICE_STATUS, INVOICE_STATUS_TRANSITIONS
+from store.message_values import shown
 from store.refusals import (
     DUPLICATE,
     INVALID_INPUT,
@@ -28,6 +30,7 @@ from store.refusals import (
     Refusal,
     refuse,
 )
+from store.search_keys import UPDATED_AT
 from store.source_changes import audit_text
 from store.totals import totals_problems
 
@@ -78,24 +81,10 @@ class InvoiceWriter:
 
     async def create(self, invoice: Invoice) -> Invoice:
         """Store a new invoice in its initial state, with its CREATE audit entry and event."""
-        problems = totals_problems(invoice)
-        problems += unsafe_key_problems(invoice.model_dump(mode="json", exclude_none=True), [])
-        if not invoice.invoiceNumber.strip():
-            problems.insert(0, Refusal(INVALID_INPUT, "invoiceNumber is blank", "invoiceNumber"))
-        status = invoice.invoiceStatus or INITIAL_INVOICE_STATUS
-        starts = INVOICE_STATUS_TRANSITIONS[None]
-        if status not in starts:
-            choices = ", ".join(sorted(state.value for state in starts))
-            problems.insert(
-                0,
-                Refusal(
-                    INVALID_INPUT,
-                    f"a new invoice cannot start as {status.value}; it can start as {choices}",
-                    "invoiceStatus",
-                ),
-            )
+        problems = creation_problems(invoice)
         if problems:
             raise ChangeRefused(problems)
+        status = invoice.invoiceStatus or INITIAL_INVOICE_STATUS
         at, audit_id = invoice.createdAt, new_audit_id()
         audit = self._audit_entry(ChangeType.CREATE, audit_id, at, {})
         created = invoice.model_copy(
@@ -124,18 +113,22 @@ class InvoiceWriter:
         for _ in range(MAX_ATTEMPTS):
             current = await self._invoices.get(invoice_id, fields=["version", *planner.reads])
             if current is None:
-                raise refuse(NOT_FOUND, f"no invoice {invoice_id!r} in this account", "invoiceId")
+                missing = f"no invoice {shown(invoice_id)} in this account"
+                raise refuse(NOT_FOUND, missing, "invoiceId")
             if expected_version is not None and current.version != expected_version:
                 raise _conflict(expected_version, current.version)
             at = now_instant()
-            change = planner.plan(current, at)
+            try:
+                change = planner.plan(current, at)
+            except ChangeRefused as refused:  # decided against this version: the client's cue
+                raise at_version(refused, current.version) from None
             changed = await self._write(current, change, at, expected_version)
             if changed is not None:
                 return changed
         raise refuse(
             VERSION_CONFLICT,
-            f"invoice {invoice_id!r} kept changing under this change ({MAX_ATTEMPTS} attempts); "
-            "read it again and retry",
+            f"invoice {shown(invoice_id)} kept changing under this change "
+            f"({MAX_ATTEMPTS} attempts); read it again and retry",
             "invoiceId",
         )
 
@@ -148,7 +141,7 @@ class InvoiceWriter:
         update: dict[str, Any] = {
             "$inc": {"version": 1},
             "$push": {"auditLogs": audit.model_dump(mode="json", exclude_none=True)},
-            "$set": {**change.sets, "updatedAt": at},
+            "$set": {**change.sets, "updatedAt": at, UPDATED_AT: at},
             "$max": {CHANGE_CLOCK: at},
         }
         if change.unsets:
@@ -166,6 +159,32 @@ class InvoiceWriter:
         return changed
 
 
+def creation_problems(invoice: InvoiceBody) -> list[Refusal]:
+    """Every reason a valid invoice cannot be created: start status, blank number, totals, keys."""
+    problems = []
+    status = invoice.invoiceStatus or INITIAL_INVOICE_STATUS
+    starts = INVOICE_STATUS_TRANSITIONS[None]
+    if status not in starts:
+        choices = ", ".join(sorted(state.value for state in starts))
+        problems.append(
+            Refusal(
+                INVALID_INPUT,
+                f"a new invoice cannot start as {status.value}; it can start as {choices}",
+                "invoiceStatus",
+            )
+        )
+    if invoice.invoiceNumber is not None and not invoice.invoiceNumber.strip():
+        problems.append(Refusal(INVALID_INPUT, "invoiceNumber is blank", "invoiceNumber"))
+    problems += totals_problems(invoice)
+    problems += unsafe_key_problems(invoice.model_dump(mode="json", exclude_none=True), [])
+    return problems
+
+
+def at_version(refused: ChangeRefused, version: int) -> ChangeRefused:
+    """The refusal with the version of the invoice it was decided against."""
+    return ChangeRefused(replace(refusal, current_version=version) for refusal in refused.refusals)
+
+
 def _conflict(expected: int, current: int) -> ChangeRefused:
     return refuse(
         VERSION_CONFLICT,
@@ -179,4 +198,5 @@ def _duplicate_refusal(duplicate: DuplicateInvoice) -> ChangeRefused:
     named = [key for key in ("invoiceNumber", "invoiceId") if key in duplicate.key]
     field = named[0] if named else "invoiceNumber"
     value = duplicate.key.get(field)
-    return refuse(DUPLICATE, f"this account already has an invoice with {field} {value!r}", field)
+    taken = f"this account already has an invoice with {field} {shown(value)}"
+    return refuse(DUPLICATE, taken, field)

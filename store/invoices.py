@@ -15,6 +15,7 @@ from store.events import EventStore
 from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 from store.money import to_units
+from store.search_keys import COMPANIONS, SEARCH, search_keys
 from store.source_upsert import (
     SOURCE_KEY,
     SourceOutcome,
@@ -85,11 +86,12 @@ def to_document(invoice: Invoice) -> Document:
         for name in UNIT_FIELDS
         if getattr(invoice, name) is not None
     }
+    document[SEARCH] = search_keys(document)
     return document
 
 
 def from_document(document: Document) -> Invoice:
-    # Keys starting with "_" are internal (`_id`, `_units`, CHANGE_CLOCK), never fabric's.
+    # Keys starting with "_" are internal (`_id`, COMPANIONS, CHANGE_CLOCK), never fabric's.
     return Invoice.model_validate(
         {key: value for key, value in document.items() if not key.startswith("_")}
     )
@@ -98,7 +100,7 @@ def from_document(document: Document) -> Invoice:
 def mongo_projection(fields: Iterable[str] | None) -> dict[str, int] | None:
     """A projection for dotted fabric paths, collapsed so that no path is inside another."""
     if fields is None:
-        return {"_id": 0, "_units": 0}
+        return {"_id": 0, **dict.fromkeys(COMPANIONS, 0)}
     projection: dict[str, int] = {"_id": 0}
     for path in sorted(set(fields) | ALWAYS_FETCHED):
         parts = path.split(".")

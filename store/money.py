@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import PlainSerializer, PlainValidator
 
+from store.message_values import shown
+
 MAX_FRACTION_DIGITS = 6
 # Amounts that are filtered, sorted or summed also get an integer companion in
 # millionths ("units"); integers compare and add exactly on every backend.
@@ -36,11 +38,11 @@ def parse_money(value: object) -> Decimal:
             return value
     amount, exponent = _parse(value)
     if -exponent > MAX_FRACTION_DIGITS:
-        raise ValueError(f"{value!r} has more than {MAX_FRACTION_DIGITS} decimal places")
+        raise ValueError(f"{shown(value)} has more than {MAX_FRACTION_DIGITS} decimal places")
     # Below 10**12 the companion stays under 10**18 < 2**63: only larger amounts need units.
     if amount.adjusted() >= 12 and abs(to_units(amount)) >= UNITS_LIMIT:
         raise ValueError(
-            f"{value!r} is out of range: amounts must stay below {from_units(UNITS_LIMIT)}"
+            f"{shown(value)} is out of range: amounts must stay below {from_units(UNITS_LIMIT)}"
         )
     return amount
 
@@ -53,7 +55,7 @@ def _parse(value: object) -> tuple[Decimal, int]:
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError(f"{value!r} is not a decimal number") from None
+            raise ValueError(f"{shown(value)} is not a decimal number") from None
     elif isinstance(value, bool):
         raise ValueError("expected a decimal number, got a boolean")
     elif isinstance(value, Decimal):
@@ -65,14 +67,16 @@ def _parse(value: object) -> tuple[Decimal, int]:
     else:
         raise ValueError(f"expected a decimal number, got {type(value).__name__}")
     if not number.is_finite():
-        raise ValueError(f"{value!r} is not a finite decimal number")
+        raise ValueError(f"{shown(value)} is not a finite decimal number")
     exponent = _exponent(number)
     if number and number.adjusted() >= MAX_INTEGER_DIGITS:
         raise ValueError(
-            f"{value!r} is out of range: at most {MAX_INTEGER_DIGITS} digits before the point"
+            f"{shown(value)} is out of range: at most {MAX_INTEGER_DIGITS} digits before the point"
         )
     if -exponent > MAX_DECIMAL_PLACES:
-        raise ValueError(f"{value!r} is out of range: at most {MAX_DECIMAL_PLACES} decimal places")
+        raise ValueError(
+            f"{shown(value)} is out of range: at most {MAX_DECIMAL_PLACES} decimal places"
+        )
     return number, exponent
 
 

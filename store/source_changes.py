@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from store.client import Document
+from store.search_keys import COMPANIONS
 
 LIFECYCLE_FIELDS = ("statusCode", "postedAt", "acknowledgedAt")
 """Set by this API's lifecycle (invoicePost, invoiceAcknowledge), never by a source record."""
@@ -43,7 +44,7 @@ def merged(current: Document, incoming: Document) -> Document:
     if attributes:
         document["attributes"] = attributes
     for key, value in current.items():
-        if key.startswith("_") and key != "_units":
+        if key.startswith("_") and key not in COMPANIONS:
             document[key] = value  # internal keys (`_id`, clocks) belong to the store
     return document
 

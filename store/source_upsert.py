@@ -32,6 +32,8 @@ from store.enums import InvoiceStatus
 from store.events import InvoiceEvent, ScopedEvents
 from store.identifiers import new_audit_id
 from store.instants import now_instant
+from store.message_values import shown
+from store.search_keys import COMPANIONS
 from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
@@ -403,7 +405,7 @@ def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> Inse
     if plan.stored is None:
         return InsertOne(dict(current))
     stored = plan.stored
-    written = {"_units", clock}
+    written = {*COMPANIONS, clock}
     sets = {
         key: value
         for key, value in current.items()
@@ -430,6 +432,6 @@ def _clash(field_name: str, document: Mapping[str, Any], other: Mapping[str, Any
     source = other.get("source") or {}
     owner = f" (from {source['system']} record {source['id']})" if source else ""
     return (
-        f"{field_name} {document.get(field_name)!r} already belongs to invoice "
+        f"{field_name} {shown(document.get(field_name))} already belongs to invoice "
         f"{other.get('invoiceId')}{owner}"
     )

@@ -45,7 +45,7 @@ def test_schema_describes_every_type_and_field() -> None:
                     if not argument.description
                 ]
         if isinstance(kind, GraphQLEnumType):
-            continue
+            missing += [f"{name}.{v}" for v, value in kind.values.items() if not value.description]
     assert missing == []
 
 

@@ -68,7 +68,7 @@ def test_ingest_rejections_exit_three_and_replay_from_the_rejects_file(tmp_path:
         f"{path}: record 2 (invoice -) rejected: line 2 is not valid JSON: "
         "Expecting value: line 1 column 1 (char 0)",
         f"{path}: record 3 (invoice INV-2) rejected at invoiceitem_set[0].total_amount: "
-        "'abc' is not a decimal number",
+        '"abc" is not a decimal number',
     ]
     written = [json.loads(line) for line in rejects.read_text().splitlines()]
     assert [line["rejected"]["position"] for line in written] == [2, 3]

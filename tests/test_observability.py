@@ -259,7 +259,7 @@ async def test_metrics_count_records_pushed_through_the_ingest_mutation(
 
 
 async def test_too_large_body_is_refused_and_counted(serve: ServeFactory) -> None:
-    client = await serve(max_body_bytes=2000)
+    client = await serve(max_body_bytes=2000, max_ingest_body_bytes=2000)
     response = await client.http.post(
         "/graphql", json={"query": "{ __typename }" + " " * 5000}, headers=client.headers()
     )
@@ -288,6 +288,7 @@ async def test_unexpected_failure_answers_500_with_the_request_id_and_no_trace(
         "requestId": "boom-1",
     }
     assert "secret" not in json.dumps(body)
+    assert set(body["extensions"]["cost"]) == {"requestedQueryCost", "maximumAvailable"}
     metrics = await scrape(client)
     requests = "invoicegraph_graphql_requests_total"
     assert sample(metrics, requests, operation="unknown", outcome="internal_error") == 1

@@ -1,5 +1,6 @@
 """akinonInvoicesIngest: partners push Akinon invoice records; each lands by its Akinon id."""
 
+import functools
 from enum import Enum
 from typing import Annotated
 
@@ -7,6 +8,7 @@ import strawberry
 
 from graph.context import Info
 from graph.mutations.results import MutationError
+from graph.types.described_enum import described_enum
 from graph.types.scalars import JSON
 from seeds.akinon import map_akinon_invoice
 from seeds.ingest import BATCH_SIZE, IngestReport, RecordResult, RecordStatus, ingest_batch
@@ -15,26 +17,28 @@ from seeds.sources import to_source_record
 MAX_RECORDS = BATCH_SIZE
 """Records one call may push: they are written as one batch."""
 
-strawberry.enum(
+described_enum(
     RecordStatus,
     name="IngestRecordStatus",
-    description=(
-        "What happened to a pushed record: STORED (a new invoice, version 1), UPDATED (a "
-        "newer source modification time changed the invoice: version + 1 and a SOURCE_UPDATE "
-        "audit entry), UNCHANGED (the same record again), STALE (older than the stored one, "
-        "ignored), REJECTED (invalid or clashing; `reason` says why, nothing stored)."
-    ),
+    description="What happened to a pushed record.",
+    values={
+        RecordStatus.STORED: "A new invoice was stored, at version 1.",
+        RecordStatus.UPDATED: (
+            "A newer source modification time changed the invoice: version + 1 and a "
+            "SOURCE_UPDATE audit entry."
+        ),
+        RecordStatus.UNCHANGED: "The same record again: nothing changed.",
+        RecordStatus.STALE: "Older than the stored record: ignored.",
+        RecordStatus.REJECTED: "Invalid or clashing: nothing stored; `reason` says why.",
+    },
 )
 
 
-@strawberry.enum(
-    description=(
-        "Why akinonInvoicesIngest looked at no record: TOO_MANY_RECORDS (more than "
-        f"{MAX_RECORDS} in one call)."
-    )
-)
+@strawberry.enum(description="Why akinonInvoicesIngest looked at no record.")
 class AkinonInvoicesIngestErrorCode(Enum):
-    TOO_MANY_RECORDS = "TOO_MANY_RECORDS"
+    TOO_MANY_RECORDS = strawberry.enum_value(
+        "TOO_MANY_RECORDS", description=f"More than {MAX_RECORDS} records in one call."
+    )
 
 
 @strawberry.type(description="A reason akinonInvoicesIngest looked at no record.")
@@ -129,8 +133,9 @@ async def resolve_akinon_invoices_ingest(
         )
         return _payload([], [error], IngestReport().counts())
     sources = [to_source_record(position, record) for position, record in enumerate(records, 1)]
+    mapper = functools.partial(map_akinon_invoice, currencies=info.context.default_currencies)
     results = await ingest_batch(
-        sources, info.context.invoices, actor=info.context.api_key.name, mapper=map_akinon_invoice
+        sources, info.context.invoices, actor=info.context.api_key.name, mapper=mapper
     )
     for result in results:
         # Ingest writes past the request's writer: drop what the loaders hold (stale, absent).

@@ -18,19 +18,26 @@ from store.changes import acknowledge
 from store.refusals import ChangeRefused
 
 
-@strawberry.enum(
-    description=(
-        "Why invoiceAcknowledge made no change: NOT_FOUND (no such invoice in the account), "
-        "INVALID_TRANSITION (not POSTED, or a DRAFT or DELETED invoice), VERSION_CONFLICT "
-        "(the invoice is not at expectedVersion), INVALID_INPUT (e.g. acknowledgedAt "
-        "before postedAt)."
-    )
-)
+@strawberry.enum(description="Why invoiceAcknowledge made no change.")
 class InvoiceAcknowledgeErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="The account has no invoice with this invoiceId."
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        "INVALID_TRANSITION",
+        description="The invoice is not POSTED, or is DRAFT or DELETED.",
+    )
+    VERSION_CONFLICT = strawberry.enum_value(
+        "VERSION_CONFLICT",
+        description="The invoice is not at expectedVersion: read it again, then retry.",
+    )
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT",
+        description=(
+            "An argument is invalid (e.g. acknowledgedAt before postedAt, or in the "
+            "future); `field` names it."
+        ),
+    )
 
 
 @strawberry.type(description="A reason invoiceAcknowledge made no change.")
@@ -54,14 +61,20 @@ async def resolve_invoice_acknowledge(
     acknowledgedAt: Annotated[
         DateTime | None,
         strawberry.argument(
-            description="When the merchant acknowledged the invoice; now when omitted."
+            description=(
+                "When the merchant acknowledged the invoice; now when omitted. Not before "
+                "postedAt, and not later than now plus the clock-skew allowance "
+                "(INVOICEGRAPH_CLOCK_SKEW_SECONDS, 60 by default)."
+            )
         ),
     ] = None,
     expectedVersion: ExpectedVersionArgument = None,
 ) -> InvoiceAcknowledgePayload:
     try:
         changed = await info.context.writer.apply(
-            invoiceId, acknowledge(acknowledgedAt), expectedVersion
+            invoiceId,
+            acknowledge(acknowledgedAt, info.context.clock_skew_seconds),
+            expectedVersion,
         )
     except ChangeRefused as refused:
         errors = errors_of(refused, InvoiceAcknowledgeError, InvoiceAcknowledgeErrorCode)

@@ -18,18 +18,23 @@ from store.changes import AttributesUpdate
 from store.refusals import ChangeRefused
 
 
-@strawberry.enum(
-    description=(
-        "Why invoiceAttributesUpdate made no change: NOT_FOUND (no such invoice in the "
-        "account), INVALID_TRANSITION (the invoice is DELETED), VERSION_CONFLICT (the "
-        "invoice is not at expectedVersion), INVALID_INPUT (e.g. a key both set and removed)."
-    )
-)
+@strawberry.enum(description="Why invoiceAttributesUpdate made no change.")
 class InvoiceAttributesUpdateErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="The account has no invoice with this invoiceId."
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        "INVALID_TRANSITION",
+        description="The invoice is DELETED and no longer changes.",
+    )
+    VERSION_CONFLICT = strawberry.enum_value(
+        "VERSION_CONFLICT",
+        description="The invoice is not at expectedVersion: read it again, then retry.",
+    )
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT",
+        description="An argument is invalid (e.g. a key both set and removed); `field` names it.",
+    )
 
 
 @strawberry.type(description="A reason invoiceAttributesUpdate made no change.")

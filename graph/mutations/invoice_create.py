@@ -1,5 +1,6 @@
 """invoiceCreate: store a new invoice, validated, in its initial lifecycle state."""
 
+import copy
 import dataclasses
 from enum import Enum
 from typing import Annotated, Any
@@ -12,22 +13,25 @@ from graph.mutations.results import MutationError, errors_of
 from graph.types.inputs import InvoiceCreateInput
 from graph.types.invoice import Invoice, as_invoice
 from seeds.fabric import fabric_invoice
+from store.documents import InvoiceBody
+from store.invoice_writer import creation_problems
+from store.message_values import shown
 from store.refusals import INVALID_INPUT, ChangeRefused, Refusal, field_path
 
 SOURCE_SYSTEM = "invoicegraph"
 """The source of invoices created through the API (their source key is their invoiceId)."""
 
 
-@strawberry.enum(
-    description=(
-        "Why invoiceCreate stored nothing: INVALID_INPUT (a value is invalid or the totals do "
-        "not reconcile; `field` names it), DUPLICATE (the account already has an invoice "
-        "with this invoiceNumber or invoiceId)."
-    )
-)
+@strawberry.enum(description="Why invoiceCreate stored nothing.")
 class InvoiceCreateErrorCode(Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    DUPLICATE = "DUPLICATE"
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT",
+        description="A value is invalid or the totals do not reconcile; `field` names it.",
+    )
+    DUPLICATE = strawberry.enum_value(
+        "DUPLICATE",
+        description="The account already has an invoice with this invoiceNumber or invoiceId.",
+    )
 
 
 @strawberry.type(description="A reason invoiceCreate stored nothing.")
@@ -45,13 +49,58 @@ class InvoiceCreatePayload:
     )
 
 
-def _validation_refusals(error: ValidationError) -> ChangeRefused:
+def _validation_refusals(error: ValidationError) -> list[Refusal]:
     refusals = []
     for problem in error.errors():
-        path = field_path([part for part in problem["loc"] if isinstance(part, str | int)])
+        path = field_path(_location(problem["loc"]))
         reason = problem["msg"].removeprefix("Value error, ")
         refusals.append(Refusal(INVALID_INPUT, f"{path}: {reason}", path or None))
-    return ChangeRefused(refusals)
+    return refusals
+
+
+def _location(loc: tuple[object, ...]) -> list[str | int]:
+    return [part for part in loc if isinstance(part, str | int)]
+
+
+def _without(record: dict[str, Any], locations: list[list[str | int]]) -> dict[str, Any] | None:
+    """A copy of the record without the values at these locations; None if one is not there."""
+    pruned = copy.deepcopy(record)
+    for location in locations:
+        parent: Any = pruned
+        for part in location[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not location or not isinstance(parent, dict) or location[-1] not in parent:
+            return None
+        del parent[location[-1]]
+    return pruned
+
+
+def _all_problems(record: dict[str, Any], error: ValidationError) -> list[Refusal]:
+    """The invalid values, and what else is wrong with the rest of the invoice.
+
+    The invalid values are left out and the rest checked as a new invoice would be, so
+    one bad amount does not hide a total that does not reconcile or a bad start status.
+    Checks that read a value left out are skipped: their answer would be a guess.
+    """
+    refusals = _validation_refusals(error)
+    locations = [_location(problem["loc"]) for problem in error.errors()]
+    pruned = _without(record, locations)
+    if pruned is None:
+        return refusals
+    try:
+        body = InvoiceBody.model_validate(pruned)
+    except ValidationError:  # e.g. a required value was the invalid one
+        return refusals
+    left_out = {field_path(location) for location in locations}
+    taxes_unknown = any(path.endswith(".itemTaxTotal") for path in left_out)
+    for refusal in creation_problems(body):
+        if refusal.field in left_out or (taxes_unknown and refusal.field == "totalTaxAmount"):
+            continue
+        refusals.append(refusal)
+    return refusals
 
 
 def _record(input: InvoiceCreateInput) -> dict[str, Any]:
@@ -59,29 +108,32 @@ def _record(input: InvoiceCreateInput) -> dict[str, Any]:
     return {key: value for key, value in dataclasses.asdict(input).items() if value is not None}
 
 
-def _in_channel(record: dict[str, Any], channel: str | None) -> dict[str, Any]:
+def _channel_problems(record: dict[str, Any], channel: str | None) -> list[Refusal]:
     """Under an x-site-context channel, the invoice is of that channel (given or not)."""
     if channel is None:
-        return record
+        return []
     given = record.setdefault("channelId", channel)
-    if given != channel:
-        reason = f"channelId {given!r} is outside channel {channel!r} of the x-site-context"
-        raise ChangeRefused([Refusal(INVALID_INPUT, reason, "channelId")])
-    return record
+    if given == channel:
+        return []
+    reason = f"channelId {shown(given)} is outside channel {shown(channel)} of the x-site-context"
+    return [Refusal(INVALID_INPUT, reason, "channelId")]
 
 
 async def resolve_invoice_create(
     info: Info,
     input: Annotated[InvoiceCreateInput, strawberry.argument(description="The new invoice.")],
 ) -> InvoiceCreatePayload:
+    record = _record(input)
+    problems = _channel_problems(record, info.context.invoices.scope.channel)
     try:
         try:
-            record = _in_channel(_record(input), info.context.invoices.scope.channel)
             invoice = fabric_invoice(
                 record, info.context.invoices.scope.account, source_system=SOURCE_SYSTEM
             )
         except ValidationError as error:
-            raise _validation_refusals(error) from None
+            raise ChangeRefused(problems + _all_problems(record, error)) from None
+        if problems:  # every reason at once: the rest of the invoice is checked too
+            raise ChangeRefused(problems + creation_problems(invoice))
         created = await info.context.writer.create(invoice)
     except ChangeRefused as refused:
         errors = errors_of(refused, InvoiceCreateError, InvoiceCreateErrorCode)

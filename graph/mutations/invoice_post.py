@@ -16,18 +16,22 @@ from store.changes import post
 from store.refusals import ChangeRefused
 
 
-@strawberry.enum(
-    description=(
-        "Why invoicePost made no change: NOT_FOUND (no such invoice in the account), "
-        "INVALID_TRANSITION (not CREATED, or a DRAFT or DELETED invoice), VERSION_CONFLICT "
-        "(the invoice is not at expectedVersion), INVALID_INPUT (an argument is invalid)."
-    )
-)
+@strawberry.enum(description="Why invoicePost made no change.")
 class InvoicePostErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="The account has no invoice with this invoiceId."
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        "INVALID_TRANSITION",
+        description="The invoice is not CREATED, or is DRAFT or DELETED.",
+    )
+    VERSION_CONFLICT = strawberry.enum_value(
+        "VERSION_CONFLICT",
+        description="The invoice is not at expectedVersion: read it again, then retry.",
+    )
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT", description="An argument is invalid; `field` names it."
+    )
 
 
 @strawberry.type(description="A reason invoicePost made no change.")

@@ -18,18 +18,24 @@ from store.changes import StatusUpdate
 from store.refusals import ChangeRefused
 
 
-@strawberry.enum(
-    description=(
-        "Why invoiceStatusUpdate made no change: NOT_FOUND (no such invoice in the account), "
-        "INVALID_TRANSITION (the lifecycle does not allow the move), VERSION_CONFLICT (the "
-        "invoice is not at expectedVersion), INVALID_INPUT (an argument is invalid)."
-    )
-)
+@strawberry.enum(description="Why invoiceStatusUpdate made no change.")
 class InvoiceStatusUpdateErrorCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    VERSION_CONFLICT = "VERSION_CONFLICT"
-    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = strawberry.enum_value(
+        "NOT_FOUND", description="The account has no invoice with this invoiceId."
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        "INVALID_TRANSITION",
+        description=(
+            "The lifecycle does not allow this move from the current status (docs/lifecycle.md)."
+        ),
+    )
+    VERSION_CONFLICT = strawberry.enum_value(
+        "VERSION_CONFLICT",
+        description="The invoice is not at expectedVersion: read it again, then retry.",
+    )
+    INVALID_INPUT = strawberry.enum_value(
+        "INVALID_INPUT", description="An argument is invalid; `field` names it."
+    )
 
 
 @strawberry.type(description="A reason invoiceStatusUpdate made no change.")

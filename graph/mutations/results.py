@@ -30,7 +30,11 @@ class MutationError:
         description="The argument or input field at fault (e.g. orders[0].invoiceOrderTotal)."
     )
     currentVersion: int | None = strawberry.field(
-        description="On VERSION_CONFLICT, the invoice's current version; null otherwise."
+        description=(
+            "The invoice's current version when the refusal was decided against it "
+            "(VERSION_CONFLICT, INVALID_TRANSITION, and inputs checked against the stored "
+            "invoice); null otherwise (e.g. NOT_FOUND)."
+        )
     )
 
 

@@ -3,19 +3,25 @@
 import strawberry
 
 from graph.resolvers.event_invoice import resolve_event_invoice
+from graph.types.described_enum import described_enum
 from graph.types.invoice import Invoice, PageInfo
 from graph.types.scalars import DateTime
 from store.changes import ChangeType
 
-strawberry.enum(
+described_enum(
     ChangeType,
     name="InvoiceEventType",
-    description=(
-        "The kind of change: CREATE (invoiceCreate), STATUS_UPDATE (invoiceStatusUpdate), "
-        "POST (invoicePost), ACKNOWLEDGE (invoiceAcknowledge), ATTRIBUTES_UPDATE "
-        "(invoiceAttributesUpdate), SOURCE_UPDATE (a newer record from the source system, "
-        "at ingest). Audit entries name it in auditType."
-    ),
+    description="The kind of change. Audit entries name it in auditType.",
+    values={
+        ChangeType.CREATE: "The invoice was created (invoiceCreate, or a first ingest).",
+        ChangeType.STATUS_UPDATE: "invoiceStatus moved (invoiceStatusUpdate).",
+        ChangeType.POST: "The invoice was posted to the merchant (invoicePost).",
+        ChangeType.ACKNOWLEDGE: "The merchant acknowledged the invoice (invoiceAcknowledge).",
+        ChangeType.ATTRIBUTES_UPDATE: "Attributes were set or removed (invoiceAttributesUpdate).",
+        ChangeType.SOURCE_UPDATE: (
+            "A newer record from the source system replaced the invoice's content, at ingest."
+        ),
+    },
 )
 
 

@@ -23,6 +23,13 @@ class InvoiceSortField(Enum):
     INVOICE_NUMBER = strawberry.enum_value(
         SortField.INVOICE_NUMBER, description="invoiceNumber, as text (unique per account)."
     )
+    UPDATED_AT = strawberry.enum_value(
+        SortField.UPDATED_AT,
+        description=(
+            "updatedAt: when the invoice last changed; an invoice never updated sorts by its "
+            "createdAt."
+        ),
+    )
 
 
 @strawberry.enum(description="Which way a sort key runs.")

@@ -1,11 +1,16 @@
 """akinonInvoicesIngest over HTTP: one result per record; idempotent, stale, rejected."""
 
 import copy
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+from bench.ingest import akinon_records
+from graph.mutations.akinon_invoices_ingest import MAX_RECORDS
+from invoicegraph.settings import Settings
 from seeds.akinon import akinon_invoice_id
+from seeds.akinon_currency import DefaultCurrencies
 from store.keys import key_digest
 from tests.conftest import ServeFactory
 
@@ -62,7 +67,7 @@ async def test_ingest_mutation_gives_one_result_per_record(serve: ServeFactory) 
     assert second["status"] == "REJECTED"
     assert second["invoiceId"] is None
     assert second["field"] == "invoiceitem_set[0].total_amount"
-    assert second["reason"] == "'abc' is not a decimal number"
+    assert second["reason"] == '"abc" is not a decimal number'
     assert (third["position"], third["status"]) == (3, "STORED")
     stored = await client.data(INVOICE, {"id": first["invoiceId"]})
     assert stored["invoice"]["invoiceNumber"] == "P-1"
@@ -174,3 +179,65 @@ async def test_ingest_mutation_update_is_an_invoice_event(serve: ServeFactory) -
     assert event["actor"] == audit["employeeId"]
     assert "invoiceStatus" in event["changedFields"]
     assert event["changedFields"] == [field["fieldName"] for field in audit["updatedFields"]]
+
+
+def realistic_batch() -> list[dict[str, Any]]:
+    """500 distinct Akinon records of 3 or 4 lines: about 2.5 KB each, as Akinon sends them."""
+    records = [record for record in akinon_records(1200) if len(record["invoiceitem_set"]) >= 3]
+    return records[:MAX_RECORDS]
+
+
+async def test_a_full_batch_of_realistic_records_fits_the_body_limit(serve: ServeFactory) -> None:
+    client = await serve()
+    records = realistic_batch()
+    body = json.dumps({"query": INGEST, "variables": {"records": records}}).encode()
+    assert len(records) == 500
+    assert 2_300 < len(body) / len(records) < 2_700  # bytes a record, as the issue measured
+    assert len(body) > Settings().max_body_bytes  # what any key may send: ingest keys more
+
+    response = await client.http.post(
+        "/graphql",
+        data=io.BytesIO(body),
+        headers={**client.headers(), "Content-Type": "application/json"},
+    )
+
+    assert response.status == 200
+    payload = (await response.json())["data"]["akinonInvoicesIngest"]
+    assert (payload["stored"], payload["rejected"], payload["errors"]) == (500, 0, [])
+
+    client.key = "acme-reader-key"  # a key without the ingest scope keeps the smaller limit
+    refused = await client.http.post(
+        "/graphql",
+        data=io.BytesIO(body),
+        headers={**client.headers(), "Content-Type": "application/json"},
+    )
+    assert refused.status == 413
+    [error] = (await refused.json())["errors"]
+    assert error["message"] == (
+        "The request body is too large: this key may send at most 1,000,000 bytes."
+    )
+
+
+BY_CURRENCY = "{ invoiceSummary { byCurrency { currency count } } }"
+
+
+async def test_pushed_records_take_the_account_s_currency_and_summaries_group_by_it(
+    serve: ServeFactory,
+) -> None:
+    client = await serve(
+        akinon_currencies=DefaultCurrencies.model_validate(
+            {"demo": {"default": "TRY", "channels": {"9": "EUR"}}}
+        )
+    )
+    in_channel_9 = akinon(2, channel=BASE["channel"] | {"id": 9})
+
+    data = await client.data(INGEST, {"records": [akinon(1), in_channel_9, akinon(3)]})
+
+    assert data["akinonInvoicesIngest"]["stored"] == 3
+    summary = await client.data(BY_CURRENCY)
+    assert sorted(summary["invoiceSummary"]["byCurrency"], key=lambda g: g["currency"]) == [
+        {"currency": "EUR", "count": 1},
+        {"currency": "TRY", "count": 2},
+    ]
+    found = await client.data(INVOICE, {"id": akinon_invoice_id("demo", "2")})
+    assert found["invoice"]["attributes"]["akinonDefaultCurrency"] == "EUR"

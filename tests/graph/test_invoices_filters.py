@@ -56,6 +56,11 @@ def brute_force(invoice: Invoice, field: FilterField, operator: Operator, operan
     if invoice.invoiceStatus is InvoiceStatus.DELETED and not asks_for_deleted:
         return False
     values = _values(invoice, field)
+    if field is FilterField.CUSTOMER_EMAIL:  # compared without regard to case
+        values = [value.casefold() for value in values]
+        operand = (
+            [v.casefold() for v in operand] if isinstance(operand, list) else operand.casefold()
+        )
     tests: dict[Operator, Callable[[Any], bool]] = {
         Operator.EQ: lambda value: value == operand,
         Operator.NE: lambda value: value == operand,
@@ -65,6 +70,7 @@ def brute_force(invoice: Invoice, field: FilterField, operator: Operator, operan
         Operator.LTE: lambda value: value <= operand,
         Operator.GT: lambda value: value > operand,
         Operator.GTE: lambda value: value >= operand,
+        Operator.STARTS_WITH: lambda value: value.startswith(operand),
     }
     hit = any(tests[operator](value) for value in values)
     return not hit if operator in (Operator.NE, Operator.NIN) else hit
@@ -76,6 +82,7 @@ ENUMS: dict[FilterField, type[Enum]] = {
     FilterField.STATUS_CODE: StatusCode,
 }
 ORDERED = {FilterField.INVOICE_DATE, FilterField.CREATED_AT, FilterField.INVOICE_TOTAL}
+PREFIXED = {FilterField.INVOICE_NUMBER, FilterField.ORDER_NUMBER, FilterField.SKU}
 
 
 def cases(invoices: list[Invoice], field: FilterField) -> Iterator[tuple[Operator, Any, Any]]:
@@ -104,6 +111,16 @@ def cases(invoices: list[Invoice], field: FilterField) -> Iterator[tuple[Operato
         yield Operator.EQ, "DELETED", "DELETED"
         yield Operator.IN, ["DELETED", common], ["DELETED", common]
         yield Operator.NIN, ["DELETED"], ["DELETED"]
+    if field is FilterField.CUSTOMER_EMAIL:
+        yield Operator.EQ, common.upper(), common.upper()
+        yield Operator.IN, [common.swapcase(), absent], [common.swapcase(), absent]
+        yield Operator.NIN, [common.title()], [common.title()]
+    if field in PREFIXED:
+        for value in (common, present[-1]):
+            for length in (1, len(value) // 2, len(value)):
+                yield Operator.STARTS_WITH, value[:length], value[:length]
+        yield Operator.STARTS_WITH, absent, absent
+        yield Operator.STARTS_WITH, common.lower(), common.lower()  # case-sensitive
     if field in ORDERED:
         for value in (present[len(present) // 3], present[0], present[-1]):
             for operator in (Operator.LT, Operator.LTE, Operator.GT, Operator.GTE):

@@ -382,7 +382,7 @@ async def test_create_duplicate_number_or_id_is_refused(serve: ServeFactory) -> 
         ("DUPLICATE", "invoiceNumber"),
         ("DUPLICATE", "invoiceId"),
     ]
-    assert "'NEW-1'" in refusals[0][0]["message"]
+    assert '"NEW-1"' in refusals[0][0]["message"]
     assert await stored_counts(client) == before
 
 

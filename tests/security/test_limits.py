@@ -220,7 +220,7 @@ async def test_every_answer_reports_cost(serve: ServeFactory, query: str) -> Non
 
 
 async def test_refusals_before_the_document_report_cost_too(serve: ServeFactory) -> None:
-    client = await serve(max_body_bytes=2000)
+    client = await serve(max_body_bytes=2000, max_ingest_body_bytes=2000)
     answers = [
         await post_json(client, [{"query": PAGE}]),
         await post_json(client, {"query": PAGE + " " * 3000}),
@@ -265,7 +265,7 @@ async def test_query_over_the_bucket_is_too_complex_not_throttled(serve: ServeFa
 
 
 async def test_body_over_the_maximum_is_413_json(serve: ServeFactory) -> None:
-    client = await serve(max_body_bytes=2000)
+    client = await serve(max_body_bytes=2000, max_ingest_body_bytes=2000)
     status, body = await post_json(client, {"query": "{ __typename }" + " " * 5000})
     assert status == 413
     [error] = body["errors"]

@@ -106,6 +106,6 @@ async def test_create_under_a_channel_lands_in_it(serve: ServeFactory) -> None:
         {
             "code": "INVALID_INPUT",
             "field": "channelId",
-            "message": "channelId '8' is outside channel '7' of the x-site-context",
+            "message": 'channelId "8" is outside channel "7" of the x-site-context',
         }
     ]

@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from seeds.akinon import (
+    DEFAULT_CURRENCY,
     ORDER_STATUS,
     ORDER_STATUS_NAMES,
     ORIGINAL,
@@ -21,6 +23,7 @@ from seeds.akinon import (
     map_akinon_invoice,
     recover_akinon_record,
 )
+from seeds.akinon_currency import DefaultCurrencies
 from store.documents import Invoice, json_numbers
 from store.enums import InvoiceStatus, InvoiceType, StatusCode
 from store.invoices import from_document, to_document
@@ -760,3 +763,47 @@ def test_recover_of_map_is_identity_for_akinon_like_records(record: dict[str, An
     assert invoice.source.id == str(record["id"])
     assert invoice.invoiceId == akinon_invoice_id(ACCOUNT, str(record["id"]))
     assert invoice.invoiceDate.endswith("Z")
+
+
+CURRENCIES = DefaultCurrencies.model_validate(
+    {ACCOUNT: {"default": "TRY", "channels": {"7": "EUR"}}, "other": {"channels": {"2": "USD"}}}
+)
+
+
+@pytest.mark.parametrize(
+    ("account", "channel", "currency"),
+    [(ACCOUNT, 2, "TRY"), (ACCOUNT, 7, "EUR"), ("other", 2, "USD"), ("other", 3, None)],
+)
+def test_currency_defaults_per_account_and_channel_recover_the_absence(
+    record: dict[str, Any], account: str, channel: int, currency: str | None
+) -> None:
+    record["channel"]["id"] = channel
+    original = copy.deepcopy(record)
+    assert "currency" not in record  # Akinon's records carry none
+
+    invoice = map_akinon_invoice(record, account, CURRENCIES)
+
+    assert invoice.currency == currency
+    assert (invoice.attributes or {}).get(DEFAULT_CURRENCY) == currency
+    assert recover_akinon_record(invoice) == original
+    stored = from_document(to_document(invoice))
+    assert recover_akinon_record(stored) == json_numbers(original)
+
+
+@pytest.mark.parametrize("own", [None, "", "GBP"])
+def test_a_record_s_own_currency_value_is_kept(record: dict[str, Any], own: str | None) -> None:
+    record["currency"] = own
+    original = copy.deepcopy(record)
+
+    invoice = map_akinon_invoice(record, ACCOUNT, CURRENCIES)
+
+    assert invoice.currency == (own or "TRY")  # a null or empty one is no currency: defaulted
+    assert (DEFAULT_CURRENCY in (invoice.attributes or {})) == (not own)
+    assert recover_akinon_record(invoice) == original
+
+
+def test_currency_setting_refuses_what_is_not_a_currency_code() -> None:
+    with pytest.raises(ValidationError):
+        DefaultCurrencies.model_validate({ACCOUNT: {"default": "lira"}})
+    with pytest.raises(ValidationError):
+        DefaultCurrencies.model_validate({ACCOUNT: {"defualt": "TRY"}})

@@ -340,7 +340,7 @@ async def test_ingest_rejects_bad_records_and_lands_the_rest(invoices: ScopedInv
         (6, "INV-3", "created_date"),
     ]
     reasons = [rejection.reason for rejection in report.rejected]
-    assert "'12,50' is not a decimal number" in reasons[0]
+    assert '"12,50" is not a decimal number' in reasons[0]
     assert "line 3 is not valid JSON" in reasons[1]
     assert reasons[2] == "expected a JSON object, got list"
     assert "missing" in reasons[4]
@@ -358,7 +358,7 @@ async def test_ingest_rejects_a_number_taken_by_another_invoice(
     assert result.status is RecordStatus.REJECTED
     assert result.rejection is not None
     assert result.rejection.path == "invoiceNumber"
-    assert "'INV-1' already belongs to invoice" in result.rejection.reason
+    assert '"INV-1" already belongs to invoice' in result.rejection.reason
     assert "akinon record 1" in result.rejection.reason
     assert other.status is RecordStatus.STORED
     assert await invoices.count() == 2

@@ -11,9 +11,10 @@ from seeds.fabric import fabric_invoice
 from store.client import Database
 from store.documents import Invoice
 from store.enums import InvoiceStatus
-from store.indexes import INVOICES
+from store.indexes import INVOICES, MIGRATIONS, ensure_indexes
 from store.invoice_filters import (
     FIELD_PATHS,
+    PREFIX_FIELDS,
     Condition,
     FilterField,
     Operator,
@@ -21,8 +22,9 @@ from store.invoice_filters import (
     invoice_criteria,
 )
 from store.invoice_sorting import SortField, invoice_sort_keys
-from store.invoices import InvoiceStore, Scope
+from store.invoices import InvoiceStore, Scope, to_document
 from store.keyset import SortKey, mongo_sort
+from store.search_keys import MIGRATION_ID, SEARCH
 from tests.wire_server import uses_wire_server
 
 
@@ -52,7 +54,13 @@ async def invoices(database: Database) -> Any:
                 invoiceDate="2024-03-01T00:00:00.000000001Z",
                 orders=[{"orderId": "o2", "items": [{"sku": "red"}]}],
             ),
-            make_invoice("C", invoiceTotal="9.999999", invoiceStatus="SETTLED"),
+            make_invoice(
+                "C",
+                invoiceTotal="9.999999",
+                invoiceStatus="SETTLED",
+                orders=[{"orderNumber": "ORD.7", "items": [{"sku": "zzz"}, {"sku": "0"}]}],
+                customer={"email": "Mehmet@Example.com"},
+            ),
         ]
     )
     return scoped
@@ -117,6 +125,77 @@ async def test_conditions_combine_with_and(invoices: Any) -> None:
     assert await numbers(invoices) == ["A", "B", "C"]
 
 
+async def test_customer_email_compares_without_regard_to_case(invoices: Any) -> None:
+    email = FilterField.CUSTOMER_EMAIL
+    assert await numbers(invoices, cond(email, Operator.EQ, "MEHMET@example.com")) == ["C"]
+    assert await numbers(invoices, cond(email, Operator.IN, ["A@EXAMPLE.COM", "x@y.z"])) == ["A"]
+    assert await numbers(invoices, cond(email, Operator.NE, "mehmet@EXAMPLE.com")) == ["A", "B"]
+    assert await numbers(invoices, cond(email, Operator.NIN, ["a@example.COM"])) == ["B", "C"]
+
+
+async def test_starts_with_matches_a_prefix_of_any_element_literally(invoices: Any) -> None:
+    starts = Operator.STARTS_WITH
+    assert await numbers(invoices, cond(FilterField.INVOICE_NUMBER, starts, "B")) == ["B"]
+    assert await numbers(invoices, cond(FilterField.SKU, starts, "re")) == ["A", "B"]
+    assert await numbers(invoices, cond(FilterField.SKU, starts, "gr")) == ["A"]
+    # One element must start with it: "zzz" is above "a" and "0" below "b", yet none is "a...".
+    assert await numbers(invoices, cond(FilterField.SKU, starts, "a")) == []
+    # Regular-expression characters stand for themselves: "." is not any character.
+    assert await numbers(invoices, cond(FilterField.ORDER_NUMBER, starts, "ORD.")) == ["C"]
+    assert await numbers(invoices, cond(FilterField.ORDER_NUMBER, starts, "ORD.7")) == ["C"]
+    assert await numbers(invoices, cond(FilterField.ORDER_NUMBER, starts, "ORDX")) == []
+    assert await numbers(invoices, cond(FilterField.ORDER_NUMBER, starts, "ord")) == []
+
+
+async def test_updated_at_sorts_never_updated_invoices_by_created_at(database: Database) -> None:
+    scoped = InvoiceStore(database).scoped(Scope("demo"))
+    await scoped.insert_many(
+        [
+            make_invoice("U1", createdAt="2024-01-01T00:00:00Z", updatedAt="2024-06-01T00:00:00Z"),
+            make_invoice("U2", createdAt="2024-03-01T00:00:00Z"),  # never updated
+            make_invoice("U3", createdAt="2024-02-01T00:00:00Z", updatedAt="2024-04-01T00:00:00Z"),
+        ]
+    )
+    keys = invoice_sort_keys([(SortField.UPDATED_AT, False)])
+
+    page = await scoped.find_page(None, keys, None, 10)
+
+    assert [invoice.invoiceNumber for invoice, _ in page] == ["U2", "U3", "U1"]
+    assert [values[0] for _, values in page] == [
+        "2024-03-01T00:00:00.000000000Z",
+        "2024-04-01T00:00:00.000000000Z",
+        "2024-06-01T00:00:00.000000000Z",
+    ]
+    assert page[0][0].updatedAt is None  # the companion never shows
+
+
+async def test_documents_written_before_the_companions_are_backfilled_once(
+    database: Database,
+) -> None:
+    collection = database.collection(INVOICES)
+    old = to_document(make_invoice("OLD", customer={"email": "Old@Example.com"}))
+    del old[SEARCH]  # as written before `_search` existed
+    await collection.insert_one(old)
+    await database.collection(MIGRATIONS).delete_many({})
+    scoped = InvoiceStore(database).scoped(Scope("demo"))
+    by_email = [cond(FilterField.CUSTOMER_EMAIL, Operator.EQ, "old@example.com")]
+    assert await numbers(scoped, *by_email) == []
+
+    await ensure_indexes(database)
+
+    assert await numbers(scoped, *by_email) == ["OLD"]
+    keys = invoice_sort_keys([(SortField.UPDATED_AT, True)])
+    page = await scoped.find_page(None, keys, None, 5)
+    assert [invoice.invoiceNumber for invoice, _ in page] == ["OLD"]
+    [record] = await database.collection(MIGRATIONS).find({})
+    assert record == {"_id": MIGRATION_ID, "done": True, "invoices": 1}
+    stale = to_document(make_invoice("STALE"))
+    del stale[SEARCH]
+    await collection.insert_one(stale)
+    await ensure_indexes(database)  # recorded as done: not run again
+    assert await collection.find({"invoiceNumber": "STALE", SEARCH: {"$exists": True}}) == []
+
+
 @pytest.mark.parametrize(
     ("condition", "reason"),
     [
@@ -127,6 +206,9 @@ async def test_conditions_combine_with_and(invoices: Any) -> None:
         (cond(FilterField.SKU, Operator.IN, ["x"] * 101), "at most 100"),
         (cond(FilterField.SKU, Operator.EQ, {"$ne": None}), "text"),
         (cond(FilterField.SKU, Operator.EQ, None), "null"),
+        (cond(FilterField.CHANNEL_ID, Operator.STARTS_WITH, "we"), "invoiceNumber, orderNumber"),
+        (cond(FilterField.SKU, Operator.STARTS_WITH, ""), "non-empty"),
+        (cond(FilterField.SKU, Operator.STARTS_WITH, ["r"]), "non-empty text"),
     ],
 )
 def test_invalid_condition_is_refused_with_a_reason(condition: Condition, reason: str) -> None:
@@ -194,6 +276,8 @@ def _sample_conditions(invoices: list[Invoice]) -> Iterator[Condition]:
     for field, value in values.items():
         yield Condition(field, Operator.EQ, value)
         yield Condition(field, Operator.IN, [value])
+    for field in PREFIX_FIELDS:  # all but the last character: a selective prefix
+        yield Condition(field, Operator.STARTS_WITH, values[field][:-1])
     ranked = {
         FilterField.INVOICE_DATE: sorted(i.invoiceDate for i in invoices),
         FilterField.CREATED_AT: sorted(i.createdAt for i in invoices),
@@ -228,6 +312,10 @@ async def test_every_filter_and_sort_uses_an_index(database: Database) -> None:
         scanned = [stage["keyPattern"] for stage in stages if stage["stage"] == "IXSCAN"]
         path = FIELD_PATHS[condition.field]
         assert any(path in pattern for pattern in scanned), (condition, stages)
+        if condition.operator is Operator.STARTS_WITH:  # an anchored range, not a full scan
+            bounds = [s["indexBounds"][path] for s in stages if path in s.get("indexBounds", {})]
+            assert bounds, (condition, stages)
+            assert all(condition.value in bound[0] for bound in bounds), (condition, bounds)
     for field in SortField:
         for descending in (False, True):
             keys = invoice_sort_keys([(field, descending)])
