@@ -98,13 +98,13 @@ def build_limits(settings: Settings) -> LimitPolicy:
     return LimitPolicy(limits, CostBuckets(capacity, settings.cost_restore_rate))
 
 
-async def load_demo_data(invoices: InvoiceStore) -> int:
+async def load_demo_data(invoices: InvoiceStore, per_account: int = 600) -> int:
     """The reference invoices and the generated ones, each into its account if still empty.
 
     An account that holds invoices is left alone: a restart against the same MongoDB
     neither duplicates the demo data nor mixes it into real data.
     """
-    generated = generate_demo_invoices()
+    generated = generate_demo_invoices(per_account=per_account)
     stored = 0
     for account in sorted({DEMO_ACCOUNT} | {invoice.account for invoice in generated}):
         scoped = invoices.scoped(Scope(account))
@@ -166,7 +166,7 @@ async def prepare_database(resources: Resources, database: Database) -> None:
     if settings.loads_demo_data:
         # Before the indexes: the embedded store checks a unique index in one pass when
         # it is created, but scans every document on every insert once it exists.
-        await load_demo_data(invoices)
+        await load_demo_data(invoices, settings.demo_invoices_per_account)
     await ensure_indexes(database)
     trusted = resources.trusted
     if trusted is None and settings.trusted_documents:

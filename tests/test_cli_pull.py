@@ -1,5 +1,5 @@
 """`invoicegraph ingest --akinon-url` as an operator runs it: destinations, interrupts, hints,
-progress, --since; a fake Akinon OMS on loopback and nx-27017 as the database."""
+progress, --since; a fake Akinon OMS on loopback and the MongoDB wire server (mongoeco) as the database."""
 
 import asyncio
 import contextlib
@@ -23,7 +23,7 @@ from seeds.akinon_pull import invoices_url
 from store.client import open_database
 from store.invoices import InvoiceStore, Scope
 from tests.seeds.test_akinon_pull import TOKEN, FakeAkinon, akinon
-from tests.wire_database import mongodb_uri, running_nx27017
+from tests.wire_database import mongodb_uri, running_database
 
 EXECUTABLE = Path(sys.executable).parent / "invoicegraph"
 DEADLINE = 60.0
@@ -97,7 +97,7 @@ async def test_a_resumed_pull_never_skips_what_another_destination_stored(tmp_pa
     """The loss of issue 18: a dry run stopped after 5 pages, then the same pull into a
     database, stored 280 of 530. Each destination now has its own checkpoint, or none.
 
-    Two nx-27017 servers are the two databases (it keeps one namespace per server).
+    Two wire servers, each over its own SQLite file, are the two databases.
     """
     records = [akinon(i) for i in range(1, 531)]
     server = FakeAkinon(records, page_size=50)
@@ -111,8 +111,8 @@ async def test_a_resumed_pull_never_skips_what_another_destination_stored(tmp_pa
         return result
 
     async with (
-        running_nx27017(tmp_path / "nx1") as nx1,
-        running_nx27017(tmp_path / "nx2") as nx2,
+        running_database(tmp_path / "nx1") as nx1,
+        running_database(tmp_path / "nx2") as nx2,
         serving(server) as url,
     ):
         first_db, other_db = mongodb_uri(nx1.port), mongodb_uri(nx2.port)

@@ -5,8 +5,8 @@ store it is an estimate from a sample (store/client.py, ReadTally).
 """
 
 import logging
+import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import bson
 import pytest
@@ -15,7 +15,6 @@ from bench.selections import full_selection
 from store.client import ESTIMATE_SAMPLE, open_database, tallied_reads
 from tests.conftest import ServeFactory
 from tests.test_observability import request_lines, sample, scrape, seeded
-from tests.wire_database import mongodb_uri, running_nx27017
 
 NARROW = "query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceNumber } }"
 FULL = "query Lookup($id: ID!) { invoice(invoiceId: $id) {\n" + full_selection() + "} }"
@@ -68,21 +67,22 @@ async def test_embedded_estimate_is_exact_for_a_few_documents_and_scaled_past_th
     assert abs(many.bytes - sum(sizes)) <= 0.1 * sum(sizes)
 
 
-async def test_real_server_counts_the_raw_bson_of_every_document(tmp_path: Path) -> None:
+@pytest.mark.mongodb
+async def test_real_server_counts_the_raw_bson_of_every_document(mongodb_uri: str) -> None:
     written = [
         {"_id": n, "name": f"invoice-{n}", "at": datetime(2024, 1, n + 1, tzinfo=UTC)}
         for n in range(3)
     ]
-    async with running_nx27017(tmp_path / "nx") as server:
-        database = open_database(mongodb_uri(server.port), "bytes")
-        try:
-            collection = database.collection("things")
-            await collection.insert_many(written)
-            with tallied_reads() as reads:
-                found = await collection.find({}, sort=[("_id", 1)])
-                one = await collection.find_one({"_id": 1}, {"name": 1})
-        finally:
-            await database.close()
+    database = open_database(mongodb_uri, f"invoicegraph_test_bytes_{uuid.uuid4().hex[:8]}")
+    try:
+        collection = database.collection("things")
+        await collection.insert_many(written)
+        with tallied_reads() as reads:
+            found = await collection.find({}, sort=[("_id", 1)])
+            one = await collection.find_one({"_id": 1}, {"name": 1})
+    finally:
+        await database.drop()
+        await database.close()
 
     assert found == written  # decoded as the driver decodes: timezone-aware datetimes
     assert one == {"_id": 1, "name": "invoice-1"}
