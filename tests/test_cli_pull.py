@@ -1,5 +1,5 @@
 """`invoicegraph ingest --akinon-url` as an operator runs it: destinations, interrupts, hints,
-progress, --since; a fake Akinon OMS on loopback and the MongoDB wire server (mongoeco) as the database."""
+progress, --since; a fake Akinon OMS on loopback and mongoeco's wire server as the database."""
 
 import asyncio
 import contextlib
@@ -111,11 +111,11 @@ async def test_a_resumed_pull_never_skips_what_another_destination_stored(tmp_pa
         return result
 
     async with (
-        running_database(tmp_path / "nx1") as nx1,
-        running_database(tmp_path / "nx2") as nx2,
+        running_database(tmp_path / "db1") as db1,
+        running_database(tmp_path / "db2") as db2,
         serving(server) as url,
     ):
-        first_db, other_db = mongodb_uri(nx1.port), mongodb_uri(nx2.port)
+        first_db, other_db = mongodb_uri(db1.port), mongodb_uri(db2.port)
 
         into_other = await stopped_after_5_pages("--mongodb-uri", other_db)
         assert into_other.status == 1, into_other.stderr
