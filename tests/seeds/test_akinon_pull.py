@@ -69,8 +69,13 @@ class FakeAkinon:
     requests: list[tuple[int, str | None]] = field(default_factory=list)
     port: int = 0
     runner: web.AppRunner | None = None
+    dying: asyncio.Task[None] | None = None
+    """The stop that `die_after` began from inside a request: a restart waits for it."""
 
     async def start(self) -> str:
+        if self.dying is not None:
+            await self.dying
+            self.dying = None
         app = web.Application()
         app.router.add_get("/api/v1/oms/invoices/", self.invoices)
         self.runner = web.AppRunner(app)
@@ -81,9 +86,11 @@ class FakeAkinon:
         return f"http://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
+        runner, self.runner = self.runner, None
+        if runner is not None:
+            await runner.cleanup()
+        if self.dying is not None and self.dying is not asyncio.current_task():
+            await self.dying
 
     def listed(self, since: str | None) -> list[dict[str, Any]]:
         """The records Akinon lists: those modified at or after `since`, when given."""
@@ -143,7 +150,7 @@ class FakeAkinon:
         if self.served == self.add_after:
             self.records.extend(self.added)
         if self.served == self.die_after:
-            asyncio.get_running_loop().create_task(self.stop())
+            self.dying = asyncio.get_running_loop().create_task(self.stop())
         return web.Response(text=json.dumps(body, default=str), content_type="application/json")
 
 
