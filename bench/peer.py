@@ -10,8 +10,8 @@ alternating, for several rounds; each figure is the median over the rounds.
 
 CPU per request is the server process's own CPU time (user + system, from /proc) over the
 requests wrk counted. "Outside the store" takes away the time our app spent in database
-commands (its /metrics histogram, on the embedded store mongomock filtering in Python),
-scaled to CPU by the share of the run the server process was on a CPU.
+commands (its /metrics `invoicegraph_db_command_cpu_seconds`: on the embedded store,
+mongomock filtering and sorting in Python).
 """
 
 import asyncio
@@ -86,11 +86,7 @@ class Load:
 
     @property
     def outside_store_per_request(self) -> float:
-        # The store's time is wall time, stretched like everything else whenever the shared
-        # machine runs something else: scale it by the share of the run the server had a
-        # CPU (it is never idle under a closed loop of 8), to estimate the store's CPU.
-        store_cpu = self.store * min(1.0, self.cpu / self.seconds)
-        return (self.cpu - store_cpu) / self.requests
+        return (self.cpu - self.store) / self.requests
 
 
 def process_cpu(pid: int) -> float:
@@ -163,13 +159,13 @@ async def wrk(url: str, script: Path, seconds: float) -> str:
 
 
 async def store_seconds(session: aiohttp.ClientSession, url: str) -> float:
-    """Seconds our app has spent in database commands, from its /metrics."""
+    """CPU seconds our app has spent in database commands, from its /metrics."""
     async with session.get(f"{url}/metrics") as response:
         text = await response.text()
-    return sum(
-        float(value)
-        for value in re.findall(r"^invoicegraph_db_command_seconds_sum\{[^}]*\} (\S+)$", text, re.M)
-    )
+    found = re.search(r"^invoicegraph_db_command_cpu_seconds_total (\S+)$", text, re.M)
+    if found is None:
+        raise RuntimeError(f"{url}/metrics has no invoicegraph_db_command_cpu_seconds_total")
+    return float(found[1])
 
 
 @dataclass
