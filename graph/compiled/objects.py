@@ -155,25 +155,13 @@ def _conversion(convert: Convert, value: str, index: int, namespace: dict[str, A
     if own is None:
         return [f"if {value} is not None:", f"    {value} = convert{index}({value})"]
     assert isinstance(convert, Leaf)
-    answer = convert.answer
     for name, bound in convert.names.items():
         namespace[f"{name}{index}"] = bound
         own = re.sub(rf"\b{name}\(", f"{name}{index}(", own)
-        if answer is not None:
-            answer = re.sub(rf"\b{name}\(", f"{name}{index}(", answer)
     own = re.sub(r"\bv\b", value, own)
-    if answer is None:
-        return [
-            f"if {value} is not None:",
-            f"    if not ({own}):",
-            f"        {value} = convert{index}({value})",
-        ]
-    answer = re.sub(r"\bv\b", value, answer)
     return [
         f"if {value} is not None:",
-        f"    if {own}:",
-        f"        {value} = {answer}",
-        "    else:",
+        f"    if not ({own}):",
         f"        {value} = convert{index}({value})",
     ]
 
