@@ -14,13 +14,14 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bench import database, execution, growth, http_load, ingest, production_path
+from bench import database, execution, growth, http_load, ingest, peer, production_path
 from bench.report import RESULTS, Section, table, write
 
 SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
     "execution": execution.run,
     "database": database.run,
     "http": http_load.run,
+    "peer": peer.run,
     "ingest": ingest.run,
     "growth": growth.run,
     "production": production_path.run,

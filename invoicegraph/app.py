@@ -193,6 +193,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
     database = open_database(settings.mongodb_uri, settings.database, settings.database_timeout_ms)
     try:
         database.commands.listeners.append(resources.metrics.record_db_command)
+        resources.metrics.watch_db_command_cpu(lambda: database.commands.cpu_seconds)
         resources.database = database
         resources.invoices = InvoiceStore(database)
         resources.keys = build_api_keys(settings, database)

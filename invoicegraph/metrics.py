@@ -51,6 +51,20 @@ class PersistedDocumentLookups(Collector):
         yield family
 
 
+class DatabaseCommandCpu(Collector):
+    """CPU time the process's thread spent inside database commands, read at each scrape."""
+
+    def __init__(self, seconds: Callable[[], float]) -> None:
+        self._seconds = seconds
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "invoicegraph_db_command_cpu_seconds",
+            "CPU seconds of this process inside database commands (the embedded store's work).",
+            value=self._seconds(),
+        )
+
+
 class GraphQLExecutions(Collector):
     """Operations answered by compiled plans and by the executor, read at each scrape."""
 
@@ -173,6 +187,10 @@ class Metrics:
     def watch_executions(self, executions: CompiledExecutions, documents: DocumentCache) -> None:
         """Export compiled versus executor runs and the document cache's hits and misses."""
         self.registry.register(GraphQLExecutions(executions, documents))
+
+    def watch_db_command_cpu(self, seconds: Callable[[], float]) -> None:
+        """Export the CPU time spent inside database commands, read from `seconds`."""
+        self.registry.register(DatabaseCommandCpu(seconds))
 
     def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Export the persisted-document cache's hits and misses, read from `counts`."""

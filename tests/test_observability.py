@@ -188,6 +188,22 @@ async def test_metrics_count_every_database_command(serve: ServeFactory) -> None
     assert sample(metrics, "invoicegraph_db_command_seconds_count", command="find") >= 2
 
 
+async def test_metrics_count_the_cpu_inside_database_commands(serve: ServeFactory) -> None:
+    client, _ = await seeded(serve)
+    before = await scrape(client)
+    await client.data(PAGE)
+
+    after = await scrape(client)
+    cpu = sample(after, "invoicegraph_db_command_cpu_seconds_total") - sample(
+        before, "invoicegraph_db_command_cpu_seconds_total"
+    )
+    wall = sample(after, "invoicegraph_db_command_seconds_sum", command="find") - sample(
+        before, "invoicegraph_db_command_seconds_sum", command="find"
+    )
+    # The embedded store filters and sorts in this thread: some CPU, never more than the wall.
+    assert 0 < cpu <= wall
+
+
 async def test_operation_labels_stop_growing_at_the_limit(serve: ServeFactory) -> None:
     client = await serve()
     client.http.app[RESOURCES].metrics.operation_label.limit = 2
