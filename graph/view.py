@@ -5,11 +5,13 @@ client accepts it (request errors answer 400 without `data`), else legacy `appli
 (every well-formed request answers 200). Persisted documents run by id (graph/persisted.py).
 """
 
+import asyncio
 import hashlib
 import logging
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
 import orjson
@@ -28,6 +30,7 @@ from graph.errors import (
     RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
     ClientError,
+    QueryTimeout,
     internal_server_error,
     service_unavailable_message,
 )
@@ -128,6 +131,8 @@ def is_request_error(result: ExecutionResult) -> bool:
     Errors raised while executing always carry a path; request errors never do.
     """
     errors = result.errors or []
+    if any(isinstance(error, QueryTimeout) for error in errors):
+        return False  # it executed, for too long
     return result.data is None and bool(errors) and all(not error.path for error in errors)
 
 
@@ -154,6 +159,14 @@ def unavailable(error: StoreUnavailable) -> HTTPProblem:
     )
 
 
+def _is_mutation(context: Context) -> bool:
+    document = context.document
+    if document is None:
+        return False
+    operation = get_operation_ast(document, context.operation_name)
+    return operation is not None and operation.operation is GraphQLOperationType.MUTATION
+
+
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
@@ -175,6 +188,7 @@ class GraphQLView:
         limits: LimitPolicy | None = None,
         report_ingest: IngestReporter = unreported,
         compiled: bool = True,
+        request_timeout: float | None = None,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -186,6 +200,8 @@ class GraphQLView:
         self._cache_max_age = cache_max_age
         self.documents = DocumentCache()
         self.executions = CompiledExecutions(enabled=compiled)
+        self._request_timeout = request_timeout
+        """Seconds a query may execute (None: no budget); mutations run to their end."""
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -342,12 +358,16 @@ class GraphQLView:
             else {OperationType.QUERY, OperationType.MUTATION}
         )
         try:
-            return await self.schema.execute(
-                document,
-                variable_values=params.get("variables"),
-                context_value=context,
-                operation_name=context.operation_name,
-                allowed_operation_types=allowed,
+            return await self._within_budget(
+                self.schema.execute(
+                    document,
+                    variable_values=params.get("variables"),
+                    context_value=context,
+                    operation_name=context.operation_name,
+                    allowed_operation_types=allowed,
+                ),
+                context,
+                limits,
             )
         except InvalidOperationTypeError:
             raise HTTPProblem(
@@ -366,6 +386,36 @@ class GraphQLView:
             return ExecutionResult(
                 data=None, errors=[ClientError(message)], extensions={"cost": limits.report()}
             )
+
+    async def _within_budget(
+        self, execution: Awaitable[ExecutionResult], context: Context, limits: RequestLimits
+    ) -> ExecutionResult:
+        """The execution's result, or QUERY_TIMEOUT once a query passes the time budget.
+
+        The execution is cancelled there: its awaits (database cursors, loaders) unwind and
+        release what they hold. A mutation is never cut halfway: it runs to its end.
+        """
+        task = asyncio.ensure_future(execution)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self._request_timeout)
+            if not done and _is_mutation(context):
+                return await task
+        except asyncio.CancelledError:  # the client left, or the server stops
+            task.cancel()
+            raise
+        if done:
+            return task.result()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        assert self._request_timeout is not None
+        milliseconds = round(self._request_timeout * 1000)
+        error = QueryTimeout(
+            f"The query ran past this API's time budget of {milliseconds} ms and was stopped: "
+            "ask for less (smaller pages, fewer nested lists, fewer counts).",
+            budgetMs=milliseconds,
+        )
+        return ExecutionResult(data=None, errors=[error], extensions={"cost": limits.report()})
 
     @staticmethod
     def _cacheable(

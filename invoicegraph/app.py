@@ -90,7 +90,11 @@ def build_limits(settings: Settings) -> LimitPolicy:
         max_breadth=settings.max_query_breadth,
         max_cost=settings.max_query_cost,
         introspection=settings.introspection,
-        cost_model=replace(DEFAULT_COST_MODEL, list_size=settings.query_cost_list_size),
+        cost_model=replace(
+            DEFAULT_COST_MODEL,
+            list_size=settings.query_cost_list_size,
+            scan_cost=settings.query_cost_scan,
+        ),
     )
     if settings.cost_restore_rate is None:
         return LimitPolicy(limits)
@@ -230,6 +234,7 @@ def create_app(
         limits=build_limits(settings),
         report_ingest=resources.metrics.record_ingest,
         compiled=settings.compiled_execution,
+        request_timeout=settings.request_timeout_ms / 1000,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
     app[GRAPHQL_VIEW] = view

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Bounds the database work of a request (all its commands together), finding a server and
     # connecting; a single command outside requests (ingest, start-up) gets twice it.
     database_timeout_ms: int = Field(default=5000, ge=1)
+    # A query executing longer is stopped with QUERY_TIMEOUT (docs/security.md); above the
+    # database's deadline, so a store that does not answer is reported as such.
+    request_timeout_ms: int = Field(default=6000, ge=1)
     # /readyz answers 503 when the database has not answered a ping within this.
     ready_timeout_seconds: float = Field(default=2.0, gt=0)
     # On SIGTERM, requests in flight get this long to finish before they are cancelled.
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=DEFAULT_LIMITS.max_cost, ge=1)
     # The cost of a list of objects that is not a connection assumes it holds this many.
     query_cost_list_size: int = Field(default=DEFAULT_LIMITS.cost_model.list_size, ge=1)
+    # The cost of a count or summary: the invoices a scan of one account is assumed to read.
+    query_cost_scan: int = Field(default=DEFAULT_LIMITS.cost_model.scan_cost, ge=0)
     # A cost budget per key (leaky bucket): points regained per second; None turns it off.
     cost_restore_rate: float | None = Field(default=None, gt=0)
     # The most a key's bucket holds; None: max_query_cost.
