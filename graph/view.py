@@ -159,6 +159,21 @@ def unavailable(error: StoreUnavailable) -> HTTPProblem:
     )
 
 
+SINGLE_HEADERS = ("Authorization", SITE_CONTEXT)
+"""Headers a request sends once: of two, a proxy's narrowing one could lose to the client's."""
+
+
+def _refuse_repeated_headers(request: web.Request) -> None:
+    for name in SINGLE_HEADERS:
+        count = len(request.headers.getall(name, ()))
+        if count > 1:
+            raise HTTPProblem(
+                400,
+                "DUPLICATE_HEADER",
+                f"The request sends {count} {name} headers; send exactly one.",
+            )
+
+
 def _is_mutation(context: Context) -> bool:
     document = context.document
     if document is None:
@@ -217,6 +232,7 @@ class GraphQLView:
             record.refused(problem.code)
             return problem_response(problem, extensions=self._limits.unpriced())
         try:
+            _refuse_repeated_headers(request)
             api_key = await self._authenticate(request)
             record.identify(api_key.name, api_key.account)
             scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)

@@ -12,6 +12,7 @@ import signal
 from aiohttp import web
 
 from invoicegraph.observability import OBSERVER
+from invoicegraph.parser_errors import ApiAppRunner
 
 log = logging.getLogger("invoicegraph.shutdown")
 
@@ -41,7 +42,7 @@ async def serve_until_stopped(
 ) -> None:
     """Open the app's resources, listen, and on a stop signal drain and close everything."""
     # access_log=None: the request middleware already logs one JSON line per request.
-    runner = web.AppRunner(app, shutdown_timeout=drain_seconds, access_log=None)
+    runner = ApiAppRunner(app, shutdown_timeout=drain_seconds, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
