@@ -7,8 +7,10 @@ client accepts it (request errors answer 400 without `data`), else legacy `appli
 
 import asyncio
 import hashlib
+import json
 import logging
 import math
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -172,6 +174,14 @@ def _refuse_repeated_headers(request: web.Request) -> None:
                 "DUPLICATE_HEADER",
                 f"The request sends {count} {name} headers; send exactly one.",
             )
+
+
+LONG_INTEGER = re.compile(rb"\d{19}")
+"""Nineteen digits in a row: perhaps an integer that 64 bits cannot hold."""
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _is_mutation(context: Context) -> bool:
@@ -344,8 +354,12 @@ class GraphQLView:
     @staticmethod
     def _decode_json(text: str | bytes, what: str) -> Any:
         try:
+            if LONG_INTEGER.search(text if isinstance(text, bytes) else text.encode()):
+                # orjson reads an integer beyond 64 bits as a rounded float: read it exactly,
+                # so that it is refused as such (graph/mutations, store/field_names.py).
+                return json.loads(text, parse_constant=_not_json)
             return orjson.loads(text)
-        except orjson.JSONDecodeError as error:
+        except (orjson.JSONDecodeError, ValueError, RecursionError) as error:
             raise HTTPProblem(
                 400, "BAD_REQUEST", f"The {what} is not valid JSON: {error}"
             ) from None

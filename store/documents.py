@@ -21,6 +21,7 @@ from store.enums import (
 )
 from store.instants import Instant
 from store.money import ExactDecimal, Money
+from store.size import MAX_IDENTIFIER_LENGTH, MAX_TEXT_LENGTH
 
 
 def json_numbers(value: Any) -> Any:
@@ -43,10 +44,11 @@ def json_numbers(value: Any) -> Any:
 
 
 Attributes = Annotated[dict[str, Any], PlainSerializer(json_numbers, when_used="json")]
+Identifier = Annotated[str, Field(max_length=MAX_IDENTIFIER_LENGTH)]
 
 
 class FabricModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+    model_config = ConfigDict(extra="forbid", use_enum_values=False, str_max_length=MAX_TEXT_LENGTH)
 
 
 class PersonName(FabricModel):
@@ -301,8 +303,8 @@ class InvoiceSource(FabricModel):
 class InvoiceBody(FabricModel):
     """The fabric invoice as a client or a source system supplies it."""
 
-    invoiceId: str | None = None
-    invoiceNumber: str | None = None
+    invoiceId: Identifier | None = None
+    invoiceNumber: Identifier | None = None
     invoiceStatus: InvoiceStatus | None = None
     invoiceType: InvoiceType | None = None
     invoiceDate: Instant | None = None
@@ -335,8 +337,8 @@ class Invoice(InvoiceBody):
     a projected read always fetches them (`REQUIRED_FIELDS`).
     """
 
-    invoiceId: str = Field(min_length=1)
-    invoiceNumber: str = Field(min_length=1)
+    invoiceId: str = Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)
+    invoiceNumber: str = Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)
     invoiceDate: Instant
     createdAt: Instant
     invoiceTotal: Money

@@ -28,6 +28,7 @@ from store.refusals import (
     Refusal,
     refuse,
 )
+from store.size import MAX_DOCUMENT_BYTES, document_bytes, too_large
 from store.source_changes import audit_text
 from store.totals import totals_problems
 
@@ -79,7 +80,10 @@ class InvoiceWriter:
     async def create(self, invoice: Invoice) -> Invoice:
         """Store a new invoice in its initial state, with its CREATE audit entry and event."""
         problems = totals_problems(invoice)
-        problems += unsafe_key_problems(invoice.model_dump(mode="json", exclude_none=True), [])
+        dumped = invoice.model_dump(mode="json", exclude_none=True)
+        problems += unsafe_key_problems(dumped, [])
+        if not problems and (size := document_bytes(dumped)) > MAX_DOCUMENT_BYTES:
+            problems.append(Refusal(INVALID_INPUT, too_large(size), None))
         if not invoice.invoiceNumber.strip():
             problems.insert(0, Refusal(INVALID_INPUT, "invoiceNumber is blank", "invoiceNumber"))
         status = invoice.invoiceStatus or INITIAL_INVOICE_STATUS
@@ -122,13 +126,18 @@ class InvoiceWriter:
         if expected_version is not None and expected_version < 1:
             raise refuse(INVALID_INPUT, "expectedVersion starts at 1", "expectedVersion")
         for _ in range(MAX_ATTEMPTS):
-            current = await self._invoices.get(invoice_id, fields=["version", *planner.reads])
-            if current is None:
+            # The whole invoice: its size decides whether the change may grow it.
+            stored = await self._invoices.get_document(invoice_id)
+            if stored is None:
                 raise refuse(NOT_FOUND, f"no invoice {invoice_id!r} in this account", "invoiceId")
+            current = from_document(stored)
             if expected_version is not None and current.version != expected_version:
                 raise _conflict(expected_version, current.version)
             at = now_instant()
             change = planner.plan(current, at)
+            if not change.sets and not change.unsets:
+                return current  # it changes nothing: no version, no audit entry, no event
+            _check_growth(stored, change)
             changed = await self._write(current, change, at, expected_version)
             if changed is not None:
                 return changed
@@ -164,6 +173,19 @@ class InvoiceWriter:
             time, fields = document[CHANGE_CLOCK], list(change.previous)
             await self._events.record(self._event(changed, change.type, audit_id, time, fields))
         return changed
+
+
+def _check_growth(stored: dict[str, Any], change: Change) -> None:
+    """Refuse a change that would take the invoice past its size cap (store/size.py).
+
+    Counted generously: the values set, and again in the audit entry with the values they
+    replace.
+    """
+    size = document_bytes(stored) + 2 * document_bytes({"sets": change.sets})
+    size += document_bytes({"previous": change.previous}) + 1024
+    if size > MAX_DOCUMENT_BYTES:
+        field = "attributes" if change.type is ChangeType.ATTRIBUTES_UPDATE else None
+        raise refuse(INVALID_INPUT, too_large(size), field)
 
 
 def _conflict(expected: int, current: int) -> ChangeRefused:

@@ -160,6 +160,13 @@ class ScopedInvoices:
         )
         return from_document(document) if document else None
 
+    async def get_document(self, invoice_id: str) -> Document | None:
+        """The whole stored document of an invoice, as stored (internal keys included)."""
+        document: Document | None = await self._collection.find_one(
+            self.where({"invoiceId": invoice_id})
+        )
+        return document
+
     async def get_by_number(
         self, invoice_number: str, fields: Iterable[str] | None = None
     ) -> Invoice | None:

@@ -32,6 +32,7 @@ from store.enums import InvoiceStatus
 from store.events import InvoiceEvent, ScopedEvents
 from store.identifiers import new_audit_id
 from store.instants import now_instant
+from store.size import MAX_DOCUMENT_BYTES, too_large
 from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
@@ -386,15 +387,16 @@ def _may_be_newer(incoming: Document, stored: Document) -> bool:
 
 
 def _unstorable(document: Document) -> str | None:
-    """Why MongoDB cannot hold a document (a NUL in a key, an integer past 64 bits), if it cannot.
+    """Why MongoDB cannot hold a document (a NUL in a key, an integer past 64 bits, over the
+    size cap of store/size.py), if it cannot.
 
     Checked one by one: such a document would fail its whole bulk write, not only itself.
     """
     try:
-        bson.encode(document)
+        size = len(bson.encode(document))
     except (InvalidDocument, OverflowError) as error:
         return f"MongoDB cannot store this record: {error}"
-    return None
+    return too_large(size) if size > MAX_DOCUMENT_BYTES else None
 
 
 def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> InsertOne | UpdateMany:
