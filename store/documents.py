@@ -21,7 +21,6 @@ from store.enums import (
 )
 from store.instants import Instant
 from store.money import ExactDecimal, Money
-from store.size import MAX_IDENTIFIER_LENGTH, MAX_TEXT_LENGTH
 
 
 def json_numbers(value: Any) -> Any:
@@ -44,11 +43,10 @@ def json_numbers(value: Any) -> Any:
 
 
 Attributes = Annotated[dict[str, Any], PlainSerializer(json_numbers, when_used="json")]
-Identifier = Annotated[str, Field(max_length=MAX_IDENTIFIER_LENGTH)]
 
 
 class FabricModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=False, str_max_length=MAX_TEXT_LENGTH)
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
 
 class PersonName(FabricModel):
@@ -303,8 +301,8 @@ class InvoiceSource(FabricModel):
 class InvoiceBody(FabricModel):
     """The fabric invoice as a client or a source system supplies it."""
 
-    invoiceId: Identifier | None = None
-    invoiceNumber: Identifier | None = None
+    invoiceId: str | None = None
+    invoiceNumber: str | None = None
     invoiceStatus: InvoiceStatus | None = None
     invoiceType: InvoiceType | None = None
     invoiceDate: Instant | None = None
@@ -337,8 +335,8 @@ class Invoice(InvoiceBody):
     a projected read always fetches them (`REQUIRED_FIELDS`).
     """
 
-    invoiceId: str = Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)
-    invoiceNumber: str = Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)
+    invoiceId: str = Field(min_length=1)
+    invoiceNumber: str = Field(min_length=1)
     invoiceDate: Instant
     createdAt: Instant
     invoiceTotal: Money

@@ -28,7 +28,7 @@ from store.refusals import (
     Refusal,
     refuse,
 )
-from store.size import MAX_DOCUMENT_BYTES, document_bytes, too_large
+from store.size import MAX_DOCUMENT_BYTES, document_bytes, length_problems, too_large
 from store.source_changes import audit_text
 from store.totals import totals_problems
 
@@ -82,6 +82,7 @@ class InvoiceWriter:
         problems = totals_problems(invoice)
         dumped = invoice.model_dump(mode="json", exclude_none=True)
         problems += unsafe_key_problems(dumped, [])
+        problems += [Refusal(INVALID_INPUT, why, path) for path, why in length_problems(dumped)]
         if not problems and (size := document_bytes(dumped)) > MAX_DOCUMENT_BYTES:
             problems.append(Refusal(INVALID_INPUT, too_large(size), None))
         if not invoice.invoiceNumber.strip():

@@ -18,6 +18,32 @@ MAX_IDENTIFIER_LENGTH = 256
 """The most characters of an identifier that an index keys on (invoiceId, invoiceNumber)."""
 
 
+IDENTIFIERS = frozenset({"invoiceId", "invoiceNumber"})
+
+
+def length_problems(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(path, reason) for every text of the document over its cap (attributes excepted:
+    free-form, bounded by the document's size)."""
+    problems: list[tuple[str, str]] = []
+
+    def visit(value: Any, path: str, key: str) -> None:
+        if isinstance(value, str):
+            identifier = key in IDENTIFIERS and path == key  # the invoice's own, top level
+            cap = MAX_IDENTIFIER_LENGTH if identifier else MAX_TEXT_LENGTH
+            if len(value) > cap:
+                problems.append((path, f"{path} holds {len(value)} characters; at most {cap}"))
+        elif isinstance(value, Mapping):
+            for name, item in value.items():
+                if name != "attributes":
+                    visit(item, f"{path}.{name}" if path else str(name), str(name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, f"{path}[{index}]", key)
+
+    visit(document, "", "")
+    return problems
+
+
 def document_bytes(document: Mapping[str, Any]) -> int:
     """The BSON size of a document (which the caller knows BSON can hold)."""
     return len(bson.encode(document))

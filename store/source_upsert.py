@@ -32,7 +32,7 @@ from store.enums import InvoiceStatus
 from store.events import InvoiceEvent, ScopedEvents
 from store.identifiers import new_audit_id
 from store.instants import now_instant
-from store.size import MAX_DOCUMENT_BYTES, too_large
+from store.size import MAX_DOCUMENT_BYTES, length_problems, too_large
 from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
@@ -392,6 +392,9 @@ def _unstorable(document: Document) -> str | None:
 
     Checked one by one: such a document would fail its whole bulk write, not only itself.
     """
+    too_long = length_problems(document)
+    if too_long:
+        return too_long[0][1]
     try:
         size = len(bson.encode(document))
     except (InvalidDocument, OverflowError) as error:

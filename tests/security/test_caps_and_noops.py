@@ -27,7 +27,7 @@ async def test_long_identifiers_and_texts_are_refused(serve: ServeFactory) -> No
     long_number = await create(client, invoiceNumber="N" * (MAX_IDENTIFIER_LENGTH + 1))
     [error] = long_number["errors"]
     assert (error["code"], error["field"]) == ("INVALID_INPUT", "invoiceNumber")
-    assert f"at most {MAX_IDENTIFIER_LENGTH} characters" in error["message"]
+    assert error["message"].endswith(f"characters; at most {MAX_IDENTIFIER_LENGTH}")
     assert "NNNN" not in error["message"]
 
     long_text = await create(client, shipmentNumber="S" * (MAX_TEXT_LENGTH + 1))
