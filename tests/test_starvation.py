@@ -16,8 +16,10 @@ from invoicegraph.settings import Settings
 
 SECONDS = 10.0
 BUDGET = Settings().request_timeout_ms / 1000
-SLACK = 1.0
-"""Seconds between the server's budget running out and the client reading the answer."""
+SLACK = 2.0
+"""Seconds between the server's budget running out and the client reading the answer: the
+execution is cancelled at its next await, after the piece of work in hand (on a loaded
+2-core machine, up to about a second for a page of 100 events with their invoices)."""
 HEALTHZ_BOUND = 2.0
 """Generous: /healthz waits about 0.1 s at worst on an idle machine (see make bench)."""
 
