@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from graphql import (
@@ -34,7 +35,7 @@ from graphql import (
 from bench.load_generator import Call, LoadReport, drive, graphql_call
 from bench.processes import running_invoicegraph
 from bench.report import Section, table
-from bench.workload import SMALL_PAGE, Request
+from bench.workload import ATTRIBUTES_UPDATE, SMALL_PAGE, Request
 from graph.limits import QueryLimits, RequestLimits
 from graph.resolvers.pagination import MAX_PAGE_SIZE
 
@@ -206,10 +207,28 @@ def expensive_call(url: str, request: Request) -> Call:
     return call
 
 
+async def make_events(url: str, count: int = 100) -> None:
+    """An attributes change on `count` invoices: the event feed has a full page to read
+    (the demo data holds invoices, not changes)."""
+    headers = {"Authorization": f"Bearer {DEMO_KEY}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        page = f"{{ invoices(first: {count}) {{ edges {{ node {{ invoiceId }} }} }} }}"
+        body: dict[str, Any] = {"query": page}
+        async with session.post(f"{url}/graphql", json=body) as response:
+            edges = (await response.json())["data"]["invoices"]["edges"]
+        for serial, edge in enumerate(edges):
+            variables = {"id": edge["node"]["invoiceId"], "attributes": {"starvation": serial}}
+            body = {"query": ATTRIBUTES_UPDATE, "variables": variables}
+            async with session.post(f"{url}/graphql", json=body) as response:
+                answer = await response.json()
+                assert not answer.get("errors"), answer
+
+
 async def measure(
     url: str, queries: list[Costly], seconds: float, alone_seconds: float = 10.0
 ) -> StarvationReport:
     """The small queries alone, then beside the costly ones, /healthz probed meanwhile."""
+    await make_events(url)
     small = Request("small query", SMALL_PAGE)
     small_calls = itertools.repeat((small.kind, graphql_call(url, DEMO_KEY, small)))
     await drive(small_calls, SMALL_CLIENTS, 1.0)  # warm-up

@@ -20,8 +20,10 @@ SLACK = 2.0
 """Seconds between the server's budget running out and the client reading the answer: the
 execution is cancelled at its next await, after the piece of work in hand (on a loaded
 2-core machine, up to about a second for a page of 100 events with their invoices)."""
-HEALTHZ_BOUND = 2.0
-"""Generous: /healthz waits about 0.1 s at worst on an idle machine (see make bench)."""
+HEALTHZ_BOUND = 3.0
+"""Generous, for a loaded 2-core machine: /healthz waits behind the piece of work in hand
+(a page of 100 events with their invoices, a summary), up to 1.6 s seen there; make bench
+reports the longest wait."""
 
 
 async def test_costly_queries_starve_nobody(tmp_path: Path) -> None:
