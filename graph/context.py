@@ -1,8 +1,8 @@
 """The per-request context: the caller, its scoped store and its DataLoaders."""
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import DocumentNode
@@ -50,6 +50,9 @@ class Context:
     """This request's entry in `documents`, once its text has passed the text limits."""
     executions: "CompiledExecutions | None" = None
     """Compiled execution (graph/compiled/); None: the executor runs every operation."""
+    projections: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    """The fields each resolved field's invoices need (graph/projection.py), worked out once
+    per field of the document: every item of a list resolves the same selection."""
 
     @property
     def events(self) -> ScopedEvents:

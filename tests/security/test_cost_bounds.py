@@ -247,6 +247,7 @@ async def test_documents_read_never_exceed_the_cost(serve: ServeFactory) -> None
 
     @settings(
         max_examples=60,
+        derandomize=True,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
@@ -256,9 +257,15 @@ async def test_documents_read_never_exceed_the_cost(serve: ServeFactory) -> None
         cases.append(query)
 
     collect()
+    answered = 0
     for query in cases:
         with documents_read(size) as read:
             status, body = await client.post(query)
-        assert "errors" not in body, (query, body)
         cost = body["extensions"]["cost"]["requestedQueryCost"]
+        if "errors" in body:  # over the maximum: refused before reading anything
+            assert [e["extensions"]["limit"] for e in body["errors"]] == ["cost"], body
+            assert (read[0], cost > 10_000) == (0, True), query
+            continue
         assert read[0] <= cost, (query, read[0], cost)
+        answered += 1
+    assert answered >= len(cases) // 2, (answered, len(cases))
