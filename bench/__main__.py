@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bench import database, execution, growth, http_load, ingest, peer, production_path
+from bench import database, execution, growth, http_load, ingest, peer, production_path, starvation
 from bench.report import RESULTS, Section, table, write
 
 SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
@@ -25,6 +25,7 @@ SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
     "ingest": ingest.run,
     "growth": growth.run,
     "production": production_path.run,
+    "starvation": starvation.run,
 }
 
 

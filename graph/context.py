@@ -1,8 +1,8 @@
 """The per-request context: the caller, its scoped store and its DataLoaders."""
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import DocumentNode
@@ -56,6 +56,9 @@ class Context:
     """How far ahead of the server's clock a client's timestamp may be (acknowledgedAt)."""
     default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES
     """The currency of pushed Akinon records that carry none, by account and channel."""
+    projections: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    """The fields each resolved field's invoices need (graph/projection.py), worked out once
+    per field of the document: every item of a list resolves the same selection."""
 
     @property
     def events(self) -> ScopedEvents:

@@ -2,10 +2,14 @@
 
 Scalars and enums cost 0; an object costs 1; a connection costs 2 plus its page size
 (`first`/`last`, the field's default page when absent, at most the largest page) times
-the cost of one edge's selection; a list of objects that is not a connection is assumed
-to hold `list_size` items; an interface or union costs its most expensive possible type;
-a mutation field costs `mutation_cost` plus its payload. Fields selected twice are counted
-twice, so the cost never understates what runs.
+the cost of one edge's selection; a list looked up by argument (`bounded_lists`) costs 2
+plus its bound times (2 + one item's selection): it reads at most twice (bound + 1)
+invoices; a list of objects inside the stored document is assumed to hold `list_size`
+items (it loads nothing more); a field that scans the account (`scans`: counts and
+summaries) costs `scan_cost` more; an interface or union costs its most expensive
+possible type; a mutation field costs `mutation_cost` plus its payload. Every cost
+multiplies by the bounds of the lists above it, and fields selected twice are counted
+twice, so the cost never understates what runs (docs/security.md).
 """
 
 from collections.abc import Mapping
@@ -47,6 +51,21 @@ class CostModel:
     a connection missing here counts the largest page."""
     list_size: int = 1
     mutation_cost: int = 10
+    bounded_lists: Mapping[tuple[str, str], "ListBound"] = field(default_factory=dict)
+    """(type, field) of a list that reads other documents -> what bounds it."""
+    scans: frozenset[tuple[str, str]] = frozenset()
+    """(type, field) of fields that scan the caller's invoices (counts, summaries)."""
+    scan_cost: int = 1000
+    """The invoices a scan is assumed to read: the size of an account it prices as bounded."""
+
+
+@dataclass(frozen=True)
+class ListBound:
+    """A list bounded by an argument: its default, and the most it may ask for."""
+
+    argument: str
+    default: int
+    maximum: int
 
 
 def _unwrap(kind: Any) -> tuple[GraphQLNamedType, bool]:
@@ -174,11 +193,24 @@ class QueryCost:
 
     def _field(self, node: FieldNode, parent: GraphQLObjectType, page: int | None) -> int:
         definition = self._definition(node, parent)
+        name = node.name.value
+        scan = self._model.scan_cost if (parent.name, name) in self._model.scans else 0
         if definition is None or node.selection_set is None:
-            return 0  # a scalar, an enum, or a field validation will refuse
+            return scan  # a scalar, an enum, or a field validation will refuse
         kind, is_list = _unwrap(definition.type)
         if is_leaf_type(kind):
-            return 0
+            return scan
+        return scan + self._object_field(node, parent, kind, is_list, page)
+
+    def _object_field(
+        self,
+        node: FieldNode,
+        parent: GraphQLObjectType,
+        kind: GraphQLNamedType,
+        is_list: bool,
+        page: int | None,
+    ) -> int:
+        assert node.selection_set is not None
         name = node.name.value
         if page is not None and name == "pageInfo":
             return 0  # part of the connection's own 2
@@ -189,8 +221,22 @@ class QueryCost:
         if is_connection(kind):
             size = self._page_size(node, parent.name)
             return 2 + self._selection_set(node.selection_set, kind, page=size)
+        bound = self._model.bounded_lists.get((parent.name, name))
+        if bound is not None:
+            items = self._bound(node, bound)
+            return 2 + items * (2 + self._selection_set(node.selection_set, kind))
         each = 1 + self._selection_set(node.selection_set, kind)
         return self._model.list_size * each if is_list else each
+
+    def _bound(self, node: FieldNode, bound: "ListBound") -> int:
+        for argument in node.arguments or ():
+            if argument.name.value == bound.argument:
+                value = self._int_value(argument.value)
+                if value is None:  # null, or not given by a variable: the default applies
+                    return bound.default
+                # A larger bound is refused by the resolver with a precise message.
+                return max(0, min(value, bound.maximum))
+        return bound.default
 
     def _page_size(self, node: FieldNode, parent: str) -> int:
         model = self._model

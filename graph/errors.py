@@ -23,6 +23,12 @@ class BadUserInput(ClientError):
         super().__init__(f"Invalid argument '{argument}': {reason}", argument=argument)
 
 
+class QueryTimeout(ClientError):
+    """Execution passed the request's time budget and was stopped (graph/view.py)."""
+
+    code = "QUERY_TIMEOUT"
+
+
 class SumOutOfRange(ClientError):
     """A summary's sum does not fit the store's exact 64-bit arithmetic."""
 

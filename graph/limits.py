@@ -13,17 +13,27 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
-from graph.cost import CostModel, QueryCost
+from graph.cost import CostModel, ListBound, QueryCost
 from graph.document_cache import CachedDocument
 from graph.errors import BadUserInput, ClientError
 from graph.permissions import FORBIDDEN
 from graph.query_shape import Shape, ShapeMeter, TooDeep, lex, operations_to_run
-from graph.resolvers.pagination import DEFAULT_EVENTS_PAGE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from graph.resolvers.pagination import (
+    DEFAULT_EVENTS_PAGE,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_RELATED,
+    MAX_PAGE_SIZE,
+    MAX_RELATED,
+)
 from graph.throttle import CostBuckets
 from store.keys import ApiKey
 
 VALUE_NESTING = 32
 """How deep argument values and variables may nest (MongoDB stores at most 100 levels)."""
+VARIABLE_LIST_VALUES = 1000
+"""The most values one list in the variables holds: twice the largest batch any argument
+takes (akinonInvoicesIngest's 500 records; filters take 100 values). Checked before the
+variables are coerced, whose cost grows with their size."""
 
 DEFAULT_COST_MODEL = CostModel(
     max_page_size=MAX_PAGE_SIZE,
@@ -31,6 +41,10 @@ DEFAULT_COST_MODEL = CostModel(
         ("Query", "invoices"): DEFAULT_PAGE_SIZE,
         ("Query", "invoiceEvents"): DEFAULT_EVENTS_PAGE,
     },
+    bounded_lists={
+        ("Invoice", "relatedInvoices"): ListBound("first", DEFAULT_RELATED, MAX_RELATED),
+    },
+    scans=frozenset({("InvoiceConnection", "totalCount"), ("Query", "invoiceSummary")}),
 )
 
 
@@ -238,7 +252,8 @@ def _too_complex(message: str, limit: str, maximum: int) -> QueryTooComplex:
 
 
 def _check_variables(variables: Mapping[str, Any] | None) -> GraphQLError | None:
-    """Refuse variables nested deeper than VALUE_NESTING (a JSON argument is stored as is)."""
+    """Refuse variables nested deeper than VALUE_NESTING (a JSON argument is stored as is)
+    or holding a list longer than VARIABLE_LIST_VALUES: before any of them is coerced."""
     stack: list[tuple[Any, int]] = [(value, 1) for value in (variables or {}).values()]
     while stack:
         value, depth = stack.pop()
@@ -247,5 +262,10 @@ def _check_variables(variables: Mapping[str, Any] | None) -> GraphQLError | None
         if isinstance(value, dict):
             stack += [(item, depth + 1) for item in value.values()]
         elif isinstance(value, list):
+            if len(value) > VARIABLE_LIST_VALUES:
+                return BadUserInput(
+                    "variables",
+                    f"a list holds {len(value)} values; at most {VARIABLE_LIST_VALUES} per list",
+                )
             stack += [(item, depth + 1) for item in value]
     return None

@@ -5,11 +5,15 @@ client accepts it (request errors answer 400 without `data`), else legacy `appli
 (every well-formed request answers 200). Persisted documents run by id (graph/persisted.py).
 """
 
+import asyncio
 import hashlib
+import json
 import logging
 import math
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,7 @@ from graph.errors import (
     RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
     ClientError,
+    QueryTimeout,
     internal_server_error,
     service_unavailable_message,
 )
@@ -132,6 +137,8 @@ def is_request_error(result: ExecutionResult) -> bool:
     Errors raised while executing always carry a path; request errors never do.
     """
     errors = result.errors or []
+    if any(isinstance(error, QueryTimeout) for error in errors):
+        return False  # it executed, for too long
     return result.data is None and bool(errors) and all(not error.path for error in errors)
 
 
@@ -156,6 +163,37 @@ def unavailable(error: StoreUnavailable) -> HTTPProblem:
         service_unavailable_message(error.reason),
         {"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+SINGLE_HEADERS = ("Authorization", SITE_CONTEXT)
+"""Headers a request sends once: of two, a proxy's narrowing one could lose to the client's."""
+
+
+def _refuse_repeated_headers(request: web.Request) -> None:
+    for name in SINGLE_HEADERS:
+        count = len(request.headers.getall(name, ()))
+        if count > 1:
+            raise HTTPProblem(
+                400,
+                "DUPLICATE_HEADER",
+                f"The request sends {count} {name} headers; send exactly one.",
+            )
+
+
+LONG_INTEGER = re.compile(rb"\d{19}")
+"""Nineteen digits in a row: perhaps an integer that 64 bits cannot hold."""
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _is_mutation(context: Context) -> bool:
+    document = context.document
+    if document is None:
+        return False
+    operation = get_operation_ast(document, context.operation_name)
+    return operation is not None and operation.operation is GraphQLOperationType.MUTATION
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -193,6 +231,7 @@ class GraphQLView:
         clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
         body_limits: BodyLimits | None = None,
         default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
+        request_timeout: float | None = None,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -211,6 +250,8 @@ class GraphQLView:
     def unpriced(self) -> dict[str, Any]:
         """`extensions` of an answer that computed no cost (a refusal, a failure)."""
         return self._limits.unpriced()
+        self._request_timeout = request_timeout
+        """Seconds a query may execute (None: no budget); mutations run to their end."""
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -226,6 +267,7 @@ class GraphQLView:
             record.refused(problem.code)
             return problem_response(problem, extensions=self._limits.unpriced())
         try:
+            _refuse_repeated_headers(request)
             api_key = await self._authenticate(request)
             record.identify(api_key.name, api_key.account)
             scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
@@ -346,8 +388,12 @@ class GraphQLView:
     @staticmethod
     def _decode_json(text: str | bytes, what: str) -> Any:
         try:
+            if LONG_INTEGER.search(text if isinstance(text, bytes) else text.encode()):
+                # orjson reads an integer beyond 64 bits as a rounded float: read it exactly,
+                # so that it is refused as such (graph/mutations, store/field_names.py).
+                return json.loads(text, parse_constant=_not_json)
             return orjson.loads(text)
-        except orjson.JSONDecodeError as error:
+        except (orjson.JSONDecodeError, ValueError, RecursionError) as error:
             raise HTTPProblem(
                 400, "BAD_REQUEST", f"The {what} is not valid JSON: {error}"
             ) from None
@@ -376,12 +422,16 @@ class GraphQLView:
             else {OperationType.QUERY, OperationType.MUTATION}
         )
         try:
-            return await self.schema.execute(
-                document,
-                variable_values=params.get("variables"),
-                context_value=context,
-                operation_name=context.operation_name,
-                allowed_operation_types=allowed,
+            return await self._within_budget(
+                self.schema.execute(
+                    document,
+                    variable_values=params.get("variables"),
+                    context_value=context,
+                    operation_name=context.operation_name,
+                    allowed_operation_types=allowed,
+                ),
+                context,
+                limits,
             )
         except InvalidOperationTypeError:
             raise HTTPProblem(
@@ -400,6 +450,36 @@ class GraphQLView:
             return ExecutionResult(
                 data=None, errors=[ClientError(message)], extensions={"cost": limits.report()}
             )
+
+    async def _within_budget(
+        self, execution: Awaitable[ExecutionResult], context: Context, limits: RequestLimits
+    ) -> ExecutionResult:
+        """The execution's result, or QUERY_TIMEOUT once a query passes the time budget.
+
+        The execution is cancelled there: its awaits (database cursors, loaders) unwind and
+        release what they hold. A mutation is never cut halfway: it runs to its end.
+        """
+        task = asyncio.ensure_future(execution)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self._request_timeout)
+            if not done and _is_mutation(context):
+                return await task
+        except asyncio.CancelledError:  # the client left, or the server stops
+            task.cancel()
+            raise
+        if done:
+            return task.result()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        assert self._request_timeout is not None
+        milliseconds = round(self._request_timeout * 1000)
+        error = QueryTimeout(
+            f"The query ran past this API's time budget of {milliseconds} ms and was stopped: "
+            "ask for less (smaller pages, fewer nested lists, fewer counts).",
+            budgetMs=milliseconds,
+        )
+        return ExecutionResult(data=None, errors=[error], extensions={"cost": limits.report()})
 
     @staticmethod
     def _cacheable(

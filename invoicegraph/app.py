@@ -90,7 +90,11 @@ def build_limits(settings: Settings) -> LimitPolicy:
         max_breadth=settings.max_query_breadth,
         max_cost=settings.max_query_cost,
         introspection=settings.introspection,
-        cost_model=replace(DEFAULT_COST_MODEL, list_size=settings.query_cost_list_size),
+        cost_model=replace(
+            DEFAULT_COST_MODEL,
+            list_size=settings.query_cost_list_size,
+            scan_cost=settings.query_cost_scan,
+        ),
     )
     if settings.cost_restore_rate is None:
         return LimitPolicy(limits)
@@ -278,6 +282,7 @@ def create_app(
         clock_skew_seconds=settings.clock_skew_seconds,
         body_limits=BodyLimits(settings.max_body_bytes, settings.max_ingest_body_bytes),
         default_currencies=settings.akinon_currencies,
+        request_timeout=settings.request_timeout_ms / 1000,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
     observer.unpriced = view.unpriced

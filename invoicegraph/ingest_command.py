@@ -36,6 +36,7 @@ from seeds.ingest import (
     IngestReport,
     Mapper,
     RecordResult,
+    Rejection,
     UnreadableSource,
     ingest_records,
     load_records,
@@ -227,12 +228,21 @@ class Reporter:
         self._pull = records
         self.progress.expect(self._files + self._pull)
 
+    def _write_rejection(self, rejection: Rejection) -> None:
+        """Never fails the ingest: a rejects file that cannot be written is said once."""
+        assert self._rejects is not None
+        try:
+            self._rejects.write(rejection.json_line(self.source))
+        except OSError as error:
+            self.progress.say(f"invoicegraph ingest: cannot write the rejects file: {error}")
+            self._rejects = None
+
     def __call__(self, results: Sequence[RecordResult]) -> None:
         for result in results:
             if result.rejection is not None:
                 self.progress.say(result.rejection.describe(self.source))
                 if self._rejects is not None:
-                    self._rejects.write(result.rejection.json_line(self.source))
+                    self._write_rejection(result.rejection)
         self.progress.advance(len(results))
 
 

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     # Processes serving one port (a real MongoDB only: the embedded store lives in one).
     workers: int = Field(default=1, ge=1)
+    # A query executing longer is stopped with QUERY_TIMEOUT (docs/security.md); above the
+    # database's deadline, so a store that does not answer is reported as such.
+    request_timeout_ms: int = Field(default=6000, ge=1)
     # /readyz answers 503 when the database has not answered a ping within this.
     ready_timeout_seconds: float = Field(default=2.0, gt=0)
     # On SIGTERM, requests in flight get this long to finish before they are cancelled.
@@ -87,6 +90,8 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=DEFAULT_LIMITS.max_cost, ge=1)
     # The cost of a list of objects that is not a connection assumes it holds this many.
     query_cost_list_size: int = Field(default=DEFAULT_LIMITS.cost_model.list_size, ge=1)
+    # The cost of a count or summary: the invoices a scan of one account is assumed to read.
+    query_cost_scan: int = Field(default=DEFAULT_LIMITS.cost_model.scan_cost, ge=0)
     # A cost budget per key (leaky bucket): points regained per second; None turns it off.
     cost_restore_rate: float | None = Field(default=None, gt=0)
     # The most a key's bucket holds; None: max_query_cost.

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from invoicegraph.observability import OBSERVER
+from invoicegraph.parser_errors import ApiAppRunner
 
 log = logging.getLogger("invoicegraph.shutdown")
 
@@ -48,7 +49,7 @@ async def serve_until_stopped(
     """Open the app's resources, serve on the bound `listener`, and on a stop signal drain
     and close everything."""
     # access_log=None: the request middleware already logs one JSON line per request.
-    runner = web.AppRunner(app, shutdown_timeout=drain_seconds, access_log=None)
+    runner = ApiAppRunner(app, shutdown_timeout=drain_seconds, access_log=None)
     await runner.setup()
     # What start-up built (the schema, the embedded store's documents) lives as long as the
     # process: out of the collector's full passes, which a full page otherwise triggers

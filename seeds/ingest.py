@@ -78,15 +78,27 @@ class Rejection:
             "path": self.path,
             "reason": self.reason,
         }
-        line = orjson.dumps({"rejected": rejected, "record": self.record}, default=_exact_number)
-        return line + b"\n"
+        line = {"rejected": rejected, "record": _writable(self.record)}
+        return orjson.dumps(line, default=_exact_number) + b"\n"
 
 
 def _exact_number(value: object) -> Any:
-    """Decimals (JSON numbers read exactly) are written back with the same digits."""
+    """Decimals (JSON numbers read exactly) are written back with the same digits; anything
+    else JSON cannot hold, as its text: a rejects line is always written."""
     if isinstance(value, Decimal):
-        return orjson.Fragment(format(value, "f"))
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+        return orjson.Fragment(format(value, "f") if value.is_finite() else f'"{value}"')
+    return str(value)
+
+
+def _writable(value: Any) -> Any:
+    """The record with its integers beyond 64 bits (which orjson refuses) as their digits."""
+    if type(value) is int and not -(2**63) <= value < 2**64:
+        return orjson.Fragment(str(value))
+    if isinstance(value, dict):
+        return {str(key): _writable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_writable(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -181,16 +181,39 @@ class AttributesUpdate:
             raise ChangeRefused(problems)
 
     def plan(self, invoice: Invoice, now: str) -> Change:
+        """Only what changes: a value the invoice already has, or the removal of a key it
+        does not have, is left out; with nothing left the change is a no-op."""
         check_changeable(invoice.invoiceStatus)
         current = invoice.attributes or {}
-        touched = [*self.attributes, *dict.fromkeys(self.keys_to_remove)]
-        previous = {f"attributes.{key}": current.get(key) for key in touched}
+        sets = {
+            key: value
+            for key, value in self.attributes.items()
+            if key not in current or not same_json(current[key], value)
+        }
+        removed = [key for key in dict.fromkeys(self.keys_to_remove) if key in current]
+        previous = {f"attributes.{key}": current.get(key) for key in [*sets, *removed]}
         conditions = {path: _same(value) for path, value in previous.items()}
         conditions["invoiceStatus"] = {"$ne": InvoiceStatus.DELETED.value}
         return Change(
             ChangeType.ATTRIBUTES_UPDATE,
             conditions=conditions,
-            sets={f"attributes.{key}": value for key, value in self.attributes.items()},
-            unsets=tuple(f"attributes.{key}" for key in dict.fromkeys(self.keys_to_remove)),
+            sets={f"attributes.{key}": value for key, value in sets.items()},
+            unsets=tuple(f"attributes.{key}" for key in removed),
             previous=previous,
         )
+
+
+def same_json(stored: Any, given: Any) -> bool:
+    """The same JSON value: numbers by value (1 and 1.0), booleans only as booleans, objects
+    whatever their keys' order."""
+    if isinstance(stored, bool) or isinstance(given, bool):
+        return stored is given
+    if isinstance(stored, int | float) and isinstance(given, int | float):
+        return stored == given
+    if isinstance(stored, dict) and isinstance(given, dict):
+        return stored.keys() == given.keys() and all(
+            same_json(stored[key], given[key]) for key in stored
+        )
+    if isinstance(stored, list) and isinstance(given, list):
+        return len(stored) == len(given) and all(map(same_json, stored, given))
+    return type(stored) is type(given) and bool(stored == given)

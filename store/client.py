@@ -27,6 +27,7 @@ from pymongo.errors import (
 )
 
 from store.embedded import accelerate, holders
+from store.turns import Turns
 
 Document = dict[str, Any]
 SortSpec = Sequence[tuple[str, int]]
@@ -198,7 +199,9 @@ def _bson_size(document: Document) -> int:
 class Collection:
     """A MongoDB collection reduced to what both backends do alike."""
 
-    def __init__(self, raw: Any, counter: CommandCounter, embedded: Any = None) -> None:
+    def __init__(
+        self, raw: Any, counter: CommandCounter, embedded: Any = None, turns: Turns | None = None
+    ) -> None:
         self._raw = raw
         self._counter = counter
         self._embedded = embedded  # the mongomock collection behind `raw`, when embedded
@@ -210,10 +213,23 @@ class Collection:
             self._reader = raw.with_options(
                 codec_options=raw.codec_options.with_options(document_class=RawBSONDocument)
             )
+        self._turns = turns  # embedded: one command per turn of the event loop
 
     async def _run(self, name: str, result: Any) -> Any:
-        with counted_command(self._counter, name):
-            return await result if inspect.isawaitable(result) else result
+        if self._turns is None:
+            with counted_command(self._counter, name):
+                return await result if inspect.isawaitable(result) else result
+        try:
+            await self._turns.acquire()
+        except BaseException:  # cancelled while waiting: the command never runs
+            if inspect.iscoroutine(result):
+                result.close()
+            raise
+        try:
+            with counted_command(self._counter, name):
+                return await result if inspect.isawaitable(result) else result
+        finally:
+            self._turns.release()
 
     def _read(self, documents: list[Any]) -> list[Document]:
         """The documents a read returned, decoded, tallied for the request that asked."""
@@ -281,12 +297,14 @@ class Collection:
         return count
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
-        with counted_command(self._counter, "aggregate"):
+        async def run() -> list[Any]:
             cursor = self._reader.aggregate(list(pipeline))
             if inspect.isawaitable(cursor):  # PyMongo async: a coroutine giving a cursor
                 cursor = await cursor
-            documents = await cursor.to_list(None)
-        return self._read(documents)
+            documents: list[Any] = await cursor.to_list(None)
+            return documents
+
+        return self._read(await self._run("aggregate", run()))
 
     async def insert_one(self, document: Mapping[str, Any]) -> None:
         await self._run("insert", self._raw.insert_one(dict(document)))
@@ -343,6 +361,7 @@ class Database:
         self._client = client
         self.embedded = embedded
         self.commands = CommandCounter()
+        self._turns = Turns() if embedded else None
 
     def collection(self, name: str) -> Collection:
         raw = self._raw[name]
@@ -350,7 +369,7 @@ class Database:
             return Collection(raw, self.commands)
         embedded = self._raw.delegate.get_collection(name)
         accelerate(embedded)
-        return Collection(raw, self.commands, embedded)
+        return Collection(raw, self.commands, embedded, self._turns)
 
     async def ping(self, timeout_seconds: float | None = None) -> None:
         """Raise StoreUnavailable unless the server answers (within `timeout_seconds`)."""

@@ -31,6 +31,7 @@ from store.refusals import (
     refuse,
 )
 from store.search_keys import UPDATED_AT
+from store.size import MAX_DOCUMENT_BYTES, document_bytes, length_problems, too_large
 from store.source_changes import audit_text
 from store.totals import totals_problems
 
@@ -111,10 +112,12 @@ class InvoiceWriter:
         if expected_version is not None and expected_version < 1:
             raise refuse(INVALID_INPUT, "expectedVersion starts at 1", "expectedVersion")
         for _ in range(MAX_ATTEMPTS):
-            current = await self._invoices.get(invoice_id, fields=["version", *planner.reads])
-            if current is None:
+            # The whole invoice: its size decides whether the change may grow it.
+            stored = await self._invoices.get_document(invoice_id)
+            if stored is None:
                 missing = f"no invoice {shown(invoice_id)} in this account"
                 raise refuse(NOT_FOUND, missing, "invoiceId")
+            current = from_document(stored)
             if expected_version is not None and current.version != expected_version:
                 raise _conflict(expected_version, current.version)
             at = now_instant()
@@ -122,6 +125,9 @@ class InvoiceWriter:
                 change = planner.plan(current, at)
             except ChangeRefused as refused:  # decided against this version: the client's cue
                 raise at_version(refused, current.version) from None
+            if not change.sets and not change.unsets:
+                return current  # it changes nothing: no version, no audit entry, no event
+            _check_growth(stored, change)
             changed = await self._write(current, change, at, expected_version)
             if changed is not None:
                 return changed
@@ -176,13 +182,30 @@ def creation_problems(invoice: InvoiceBody) -> list[Refusal]:
     if invoice.invoiceNumber is not None and not invoice.invoiceNumber.strip():
         problems.append(Refusal(INVALID_INPUT, "invoiceNumber is blank", "invoiceNumber"))
     problems += totals_problems(invoice)
-    problems += unsafe_key_problems(invoice.model_dump(mode="json", exclude_none=True), [])
+    dumped = invoice.model_dump(mode="json", exclude_none=True)
+    problems += unsafe_key_problems(dumped, [])
+    problems += [Refusal(INVALID_INPUT, why, path) for path, why in length_problems(dumped)]
+    if not problems and (size := document_bytes(dumped)) > MAX_DOCUMENT_BYTES:
+        problems.append(Refusal(INVALID_INPUT, too_large(size), None))
     return problems
 
 
 def at_version(refused: ChangeRefused, version: int) -> ChangeRefused:
     """The refusal with the version of the invoice it was decided against."""
     return ChangeRefused(replace(refusal, current_version=version) for refusal in refused.refusals)
+
+
+def _check_growth(stored: dict[str, Any], change: Change) -> None:
+    """Refuse a change that would take the invoice past its size cap (store/size.py).
+
+    Counted generously: the values set, and again in the audit entry with the values they
+    replace.
+    """
+    size = document_bytes(stored) + 2 * document_bytes({"sets": change.sets})
+    size += document_bytes({"previous": change.previous}) + 1024
+    if size > MAX_DOCUMENT_BYTES:
+        field = "attributes" if change.type is ChangeType.ATTRIBUTES_UPDATE else None
+        raise refuse(INVALID_INPUT, too_large(size), field)
 
 
 def _conflict(expected: int, current: int) -> ChangeRefused:

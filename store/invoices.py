@@ -162,6 +162,13 @@ class ScopedInvoices:
         )
         return from_document(document) if document else None
 
+    async def get_document(self, invoice_id: str) -> Document | None:
+        """The whole stored document of an invoice, as stored (internal keys included)."""
+        document: Document | None = await self._collection.find_one(
+            self.where({"invoiceId": invoice_id})
+        )
+        return document
+
     async def get_by_number(
         self, invoice_number: str, fields: Iterable[str] | None = None
     ) -> Invoice | None:
@@ -199,20 +206,51 @@ class ScopedInvoices:
         )
         return documents
 
-    async def find_by_order_ids(
-        self, order_ids: Sequence[str], fields: Iterable[str] | None = None
-    ) -> list[Invoice]:
-        """Every invoice covering one of these orders, in invoiceId order, in one command.
+    async def find_related(
+        self,
+        invoices: Sequence[tuple[str, Sequence[str]]],
+        limit: int,
+        fields: Iterable[str] | None = None,
+    ) -> list[list[Invoice]]:
+        """For each (invoiceId, orderIds): the oldest `limit` other invoices sharing an order.
 
-        With `fields`, each invoice also carries `orders.orderId`, to be told apart by order.
+        Reads at most 2 x (limit + 1) invoices per entry: one command for all the entries,
+        capped at (limit + 1) per entry; only when that cap was reached, one command (capped
+        at limit + 1) per entry that may have missed some. So a hostile order shared by
+        thousands of invoices costs no more than an ordinary one (docs/security.md).
         """
-        projection = mongo_projection(None if fields is None else [*fields, "orders.orderId"])
-        documents = await self._collection.find(
-            self.where({"orders.orderId": {"$in": list(order_ids)}}),
-            projection,
-            sort=[("invoiceId", 1)],
+        wanted = [(invoice_id, list(dict.fromkeys(orders))) for invoice_id, orders in invoices]
+        order_ids = list(dict.fromkeys(order for _, orders in wanted for order in orders))
+        if not order_ids or limit <= 0:
+            return [[] for _ in wanted]
+        projection = mongo_projection(
+            None if fields is None else [*fields, "invoiceDate", "orders.orderId"]
         )
-        return [from_document(document) for document in documents]
+        sort = [("invoiceDate", 1), ("invoiceId", 1)]
+        cap = len(wanted) * (limit + 1)
+        documents = await self._collection.find(
+            self.where({"orders.orderId": {"$in": order_ids}}), projection, sort=sort, limit=cap
+        )
+        found = [from_document(document) for document in documents]
+        answers: list[list[Invoice]] = []
+        for invoice_id, orders in wanted:
+            mine = set(orders)
+            shared = [
+                invoice
+                for invoice in found
+                if any(order.orderId in mine for order in invoice.orders or [])
+            ]
+            if len(found) == cap and len(shared) < limit + 1 and orders:
+                # The common read stopped early: this entry's oldest may lie beyond it.
+                documents = await self._collection.find(
+                    self.where({"orders.orderId": {"$in": orders}}),
+                    projection,
+                    sort=sort,
+                    limit=limit + 1,
+                )
+                shared = [from_document(document) for document in documents]
+            answers.append([i for i in shared if i.invoiceId != invoice_id][:limit])
+        return answers
 
     async def find(
         self,

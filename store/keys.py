@@ -72,6 +72,7 @@ class KeyRing:
 
     def __init__(self) -> None:
         self._by_digest: dict[str, ApiKey] = {}
+        self._unnamed = 0
 
     def add(
         self,
@@ -84,8 +85,13 @@ class KeyRing:
         if not account:
             raise ValueError("a key needs an account")
         digest = key_digest(key)
+        if not name:
+            # Its place among the unnamed keys: a name shown in audit logs and events must
+            # tell nothing about the key itself (a digest's prefix would check guesses).
+            self._unnamed += 1
+            name = f"key-{self._unnamed}"
         self._by_digest[digest] = ApiKey(
-            name=name or f"key-{digest[:8]}",
+            name=name,
             account=account,
             scopes=checked_scopes(scopes),
             introspection=introspection,

@@ -34,6 +34,7 @@ from store.identifiers import new_audit_id
 from store.instants import now_instant
 from store.message_values import shown
 from store.search_keys import COMPANIONS
+from store.size import MAX_DOCUMENT_BYTES, length_problems, too_large
 from store.source_changes import audit_text, changed_fields, merged
 
 SOURCE_KEY = ("account", "source.system", "source.id")
@@ -388,15 +389,19 @@ def _may_be_newer(incoming: Document, stored: Document) -> bool:
 
 
 def _unstorable(document: Document) -> str | None:
-    """Why MongoDB cannot hold a document (a NUL in a key, an integer past 64 bits), if it cannot.
+    """Why MongoDB cannot hold a document (a NUL in a key, an integer past 64 bits, over the
+    size cap of store/size.py), if it cannot.
 
     Checked one by one: such a document would fail its whole bulk write, not only itself.
     """
+    too_long = length_problems(document)
+    if too_long:
+        return too_long[0][1]
     try:
-        bson.encode(document)
+        size = len(bson.encode(document))
     except (InvalidDocument, OverflowError) as error:
         return f"MongoDB cannot store this record: {error}"
-    return None
+    return too_large(size) if size > MAX_DOCUMENT_BYTES else None
 
 
 def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> InsertOne | UpdateMany:

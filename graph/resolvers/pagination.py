@@ -12,6 +12,9 @@ from store.keyset import SortKey, values_fit
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 DEFAULT_EVENTS_PAGE = 50
+DEFAULT_RELATED = 10
+MAX_RELATED = 50
+"""`first` of relatedInvoices: what bounds its cost (graph/cost.py) and the invoices it reads."""
 
 
 def page_size(argument: str, value: int | None, default: int) -> int:

@@ -5,7 +5,9 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 
 from graph.context import Info
+from graph.errors import BadUserInput
 from graph.projection import invoice_fields
+from graph.resolvers.pagination import DEFAULT_RELATED, MAX_RELATED
 from store import documents
 
 if TYPE_CHECKING:  # the type's module uses this resolver: strawberry.lazy breaks the cycle
@@ -14,18 +16,29 @@ if TYPE_CHECKING:  # the type's module uses this resolver: strawberry.lazy break
 RelatedInvoice = Annotated["Invoice", strawberry.lazy("graph.types.invoice")]
 
 
-async def resolve_related_invoices(root: documents.Invoice, info: Info) -> list[RelatedInvoice]:
+async def resolve_related_invoices(
+    root: documents.Invoice,
+    info: Info,
+    first: Annotated[
+        int | None,
+        strawberry.argument(
+            description=(
+                f"At most this many, oldest first (default {DEFAULT_RELATED}, "
+                f"at most {MAX_RELATED})."
+            )
+        ),
+    ] = DEFAULT_RELATED,
+) -> list[RelatedInvoice]:
     """Oldest first; one command for all the invoices of a page that ask the same fields."""
-    order_ids = list(dict.fromkeys(order.orderId for order in root.orders or [] if order.orderId))
-    if not order_ids:
+    limit = DEFAULT_RELATED if first is None else first
+    if limit < 0:
+        raise BadUserInput("first", "must not be negative")
+    if limit > MAX_RELATED:
+        raise BadUserInput("first", f"at most {MAX_RELATED} related invoices")
+    order_ids = tuple(dict.fromkeys(order.orderId for order in root.orders or [] if order.orderId))
+    if not order_ids or limit == 0:
         return []
-    loader = info.context.loaders.invoices_by_order_id_for(invoice_fields(info))
-    found = await loader.load_many(order_ids)
-    related: dict[str, documents.Invoice] = {}
-    for invoices in found:
-        for invoice in invoices:
-            if invoice.invoiceId != root.invoiceId:
-                related.setdefault(invoice.invoiceId, invoice)
-    ordered = sorted(related.values(), key=lambda invoice: (invoice.invoiceDate, invoice.invoiceId))
+    loader = info.context.loaders.related_invoices_for(invoice_fields(info), limit)
+    related = await loader.load((root.invoiceId, order_ids))
     # The stored model serves as the GraphQL object (graph.types.invoice.as_invoice).
-    return cast("list[RelatedInvoice]", ordered)
+    return cast("list[RelatedInvoice]", related)

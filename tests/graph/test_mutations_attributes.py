@@ -62,8 +62,7 @@ async def test_attributes_update_sets_and_removes_keys_auditing_previous_values(
         {"fieldName": "attributes.note", "fieldOriginalValue": "fragile"},
         {"fieldName": "attributes.new", "fieldOriginalValue": None},
         {"fieldName": "attributes.gift", "fieldOriginalValue": "true"},
-        {"fieldName": "attributes.absent", "fieldOriginalValue": None},
-    ]
+    ]  # removing "absent", which it never had, changes nothing: not audited
 
 
 async def test_attributes_update_on_invoice_without_attributes_creates_them(

@@ -266,7 +266,7 @@ async def test_store_failure_after_a_write_keeps_the_mutation_data(
         raise StoreUnavailable("find", AutoReconnect("connection reset"))
 
     client = await serve()
-    monkeypatch.setattr(ScopedInvoices, "find_by_order_ids", store_down)
+    monkeypatch.setattr(ScopedInvoices, "find_related", store_down)
     body = {"query": CREATE_WITH_RELATED, "variables": {"input": NEW_INVOICE}}
     headers = {**client.headers(), "Accept": "application/graphql-response+json"}
 
