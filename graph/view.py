@@ -246,12 +246,12 @@ class GraphQLView:
         self._clock_skew_seconds = clock_skew_seconds
         self._body_limits = body_limits or BodyLimits()
         self._default_currencies = default_currencies
+        self._request_timeout = request_timeout
+        """Seconds a query may execute (None: no budget); mutations run to their end."""
 
     def unpriced(self) -> dict[str, Any]:
         """`extensions` of an answer that computed no cost (a refusal, a failure)."""
         return self._limits.unpriced()
-        self._request_timeout = request_timeout
-        """Seconds a query may execute (None: no budget); mutations run to their end."""
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):

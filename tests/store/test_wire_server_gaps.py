@@ -69,8 +69,10 @@ async def test_inserts_under_a_compound_unique_index_leave_the_server_answering(
     # A heartbeat that expects an answer within half a second, as any healthy server gives.
     async with connected(mongodb_uri, connectTimeoutMS=500, heartbeatFrequencyMS=500) as database:
         await database.invoices.create_indexes([COMPOUND_UNIQUE])
-        result = await database.invoices.insert_many(documents(300), ordered=False)
-        assert len(result.inserted_ids) == 300
+        # 600 inserts keep the stand-in busy for about 4 s at once (300: about 1 s, too close
+        # to the heartbeat's deadline on a quiet machine to fail every time).
+        result = await database.invoices.insert_many(documents(600), ordered=False)
+        assert len(result.inserted_ids) == 600
 
 
 @on_the_stand_in(
