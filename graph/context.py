@@ -11,7 +11,7 @@ from graph.dataloaders import Loaders
 from graph.document_cache import CachedDocument, DocumentCache
 from graph.limits import RequestLimits
 from graph.request_writer import RequestWriter
-from store.events import ScopedEvents
+from store.event_feed import ScopedEvents
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.keys import ApiKey

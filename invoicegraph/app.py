@@ -1,6 +1,7 @@
 """The aiohttp application factory and its resources."""
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -25,6 +26,8 @@ from seeds.demo import generate_demo_invoices
 from seeds.ingest import UnreadableSource, ingest_file, ingest_records
 from seeds.sources import read_records
 from store.client import Database, StoreUnavailable, open_database
+from store.event_feed import EventStore
+from store.event_relay import EventRelay
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKeys, KeyCache, KeyRing, KeyStore
@@ -137,11 +140,19 @@ async def ingest_startup_files(resources: Resources) -> None:
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
     resources = app[RESOURCES]
     settings = resources.settings
-    database = open_database(settings.mongodb_uri, settings.database, settings.database_timeout_ms)
+    shared = resources.database  # given by the caller (tests: two apps on one database)
+    database = shared or open_database(
+        settings.mongodb_uri, settings.database, settings.database_timeout_ms
+    )
+    relaying: asyncio.Task[None] | None = None
     try:
         database.commands.listeners.append(resources.metrics.record_db_command)
         resources.database = database
-        resources.invoices = InvoiceStore(database)
+        # The relay's commands are counted apart: they run beside the requests, not in them.
+        relaying_database = database.sibling()
+        relaying_database.commands.listeners.append(resources.metrics.record_db_command)
+        relay = EventRelay(relaying_database, settings.event_lease_seconds)
+        resources.invoices = InvoiceStore(database, EventStore(database, relay))
         resources.keys = build_api_keys(settings, database)
         if settings.loads_demo_data:
             # Before the indexes: the embedded store checks a unique index in one pass when
@@ -159,10 +170,16 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
             report = await documents.trust(trusted)
             log.info("trusted %d documents (%d new)", report.trusted, report.new)
         await ingest_startup_files(resources)
+        relaying = asyncio.create_task(relay.run_forever(settings.event_relay_seconds))
         yield
     finally:  # a failed start-up closes the client too
-        await database.close()
-        log.info("database client closed")
+        if relaying is not None:
+            relaying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relaying
+        if shared is None:
+            await database.close()
+            log.info("database client closed")
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -195,10 +212,13 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def create_app(
-    settings: Settings, trusted: Sequence[TrustedDocument] | None = None
+    settings: Settings,
+    trusted: Sequence[TrustedDocument] | None = None,
+    database: Database | None = None,
 ) -> web.Application:
-    """The app; `trusted`: the trusted-documents manifest, if already read and checked."""
-    resources = Resources(settings=settings, trusted=trusted)
+    """The app; `trusted`: the trusted-documents manifest, if already read and checked;
+    `database`: one the caller opened and closes (several apps on one database)."""
+    resources = Resources(settings=settings, trusted=trusted, database=database)
     observer = RequestObserver(resources.metrics)
     deadline = database_deadline(settings.database_timeout_ms / 1000)
     app = web.Application(

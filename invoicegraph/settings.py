@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # working within it, and a key's lastUsedAt is written at most once per period.
     key_cache_seconds: float = Field(default=60.0, gt=0)
     key_cache_size: int = Field(default=10_000, ge=1)
+    # The invoice event feed (docs/lifecycle.md, "Events"): how often the relay sweeps for
+    # events left pending (by a process that died), and how long a relay run's lease lasts.
+    event_relay_seconds: float = Field(default=1.0, gt=0)
+    event_lease_seconds: float = Field(default=10.0, gt=0)
     # Query limits, checked before the database is touched (docs/security.md).
     max_query_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1)
     max_query_aliases: int = Field(default=DEFAULT_LIMITS.max_aliases, ge=0)

@@ -198,8 +198,13 @@ class Collection:
     async def insert_one(self, document: Mapping[str, Any]) -> None:
         await self._run("insert", self._raw.insert_one(dict(document)))
 
-    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        await self._run("insert", self._raw.insert_many([dict(d) for d in documents]))
+    async def insert_many(
+        self, documents: Sequence[Mapping[str, Any]], ordered: bool = True
+    ) -> None:
+        """Insert in one command; unordered: one refused document does not stop the rest."""
+        await self._run(
+            "insert", self._raw.insert_many([dict(d) for d in documents], ordered=ordered)
+        )
 
     async def update_one(
         self, filter: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
@@ -213,6 +218,7 @@ class Collection:
         filter: Mapping[str, Any],
         update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         projection: Mapping[str, Any] | None = None,
+        upsert: bool = False,
     ) -> Document | None:
         """Apply one atomic update and return the document as it is after it."""
         from pymongo import ReturnDocument
@@ -220,7 +226,11 @@ class Collection:
         document: Document | None = await self._run(
             "findAndModify",
             self._raw.find_one_and_update(
-                filter, update, projection=projection, return_document=ReturnDocument.AFTER
+                filter,
+                update,
+                projection=projection,
+                return_document=ReturnDocument.AFTER,
+                upsert=upsert,
             ),
         )
         return document
@@ -250,6 +260,10 @@ class Database:
         self._client = client
         self.embedded = embedded
         self.commands = CommandCounter()
+
+    def sibling(self) -> "Database":
+        """The same database and client, counting its commands apart (background work)."""
+        return Database(self._raw, self._client, self.embedded)
 
     def collection(self, name: str) -> Collection:
         raw = self._raw[name]

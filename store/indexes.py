@@ -9,6 +9,8 @@ INVOICES = "invoices"
 PERSISTED_DOCUMENTS = "persisted_documents"
 INVOICE_EVENTS = "invoice_events"
 API_KEYS = "api_keys"
+EVENT_SEQUENCES = "event_sequences"
+"""Per account: the next event number, the settled mark, and the relay's lease (by _id)."""
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -39,6 +41,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # relatedInvoices and the orderId filter: the invoices that share an order.
         IndexModel([("account", ASCENDING), ("orders.orderId", ASCENDING)], name="account_orderId"),
+        # The relay finds the invoices whose events are still pending (store/events.py):
+        # sparse, so only those few are in it.
+        IndexModel([("_pendingEvents.account", ASCENDING)], sparse=True, name="pending_events"),
         # The other sort orders (docs/querying.md): one key and the invoiceId tiebreaker,
         # read forwards or backwards for either direction; also serve range filters.
         IndexModel(
@@ -92,16 +97,9 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             name="account_invoiceId_version",
         ),
-        # The feed's order (invoiceEvents), walked forwards from a cursor.
-        IndexModel(
-            [
-                ("account", ASCENDING),
-                ("time", ASCENDING),
-                ("invoiceId", ASCENDING),
-                ("version", ASCENDING),
-            ],
-            name="account_time",
-        ),
+        # The feed's order (invoiceEvents), walked forwards from a cursor. The `_id` of an
+        # event holds (account, seq): one number is never used twice (store/event_relay.py).
+        IndexModel([("account", ASCENDING), ("seq", ASCENDING)], name="account_seq"),
     ],
 }
 

@@ -1,0 +1,244 @@
+"""The relay: pending events out of the invoices and into the feed, numbered per account.
+
+One relay run for an account (any process may run one; docs/lifecycle.md, "Events"):
+
+1. find the account's invoices with pending events (one `find`);
+2. take the account's lease and reserve as many sequence numbers as it found (one
+   `findAndModify` on `event_sequences`: `$inc next` while no live lease is held);
+3. insert the events under those numbers (one unordered `insert`); a version already in
+   the feed is refused by the unique index, and that is fine: it was copied before;
+4. release the lease and raise the account's `done` mark to the last number reserved
+   (one update, only while the lease is still this run's);
+5. remove the copied events from their invoices (one `bulkWrite` of `$pull`).
+
+Readers show events up to `done` only. A run that dies leaves its numbers above `done`
+and its events pending; once its lease expires the next run first fills the numbers it
+reserved with gap records (the `_id` holds (account, seq), so a late insert of the dead
+run can no longer land below `done`), then copies the events again. So no reader ever
+passes a number whose event could still appear.
+"""
+
+import asyncio
+import itertools
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from store.client import BulkWriteError, Database, Document, DuplicateKeyError, UpdateMany
+from store.events import PENDING_EVENTS, event_id
+from store.indexes import EVENT_SEQUENCES, INVOICE_EVENTS, INVOICES
+
+DUPLICATE_KEY = 11000
+
+LEASE_SECONDS = 10.0
+"""How long a run may hold an account's lease; a run that died holds up the feed this long."""
+
+BATCH = 500
+"""Invoices with pending events copied by one run at most; the rest by the next."""
+
+_runs = itertools.count()
+
+T = TypeVar("T")
+
+
+class FeedSignal:
+    """Wakes this process's waiters when events of an account entered the feed."""
+
+    def __init__(self) -> None:
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+
+    def notify(self, account: str) -> None:
+        for waiter in self._waiters.get(account, ()):
+            waiter.set()
+
+    async def wait(self, account: str, seconds: float) -> None:
+        """Until events of `account` enter the feed here, or `seconds` pass."""
+        waiter = asyncio.Event()
+        waiters = self._waiters.setdefault(account, set())
+        waiters.add(waiter)
+        try:
+            async with asyncio.timeout(seconds):
+                await waiter.wait()
+        except TimeoutError:
+            pass
+        finally:
+            waiters.discard(waiter)
+            if not waiters:
+                self._waiters.pop(account, None)
+
+
+class EventRelay:
+    """Copies the pending events of one database's invoices into its feed."""
+
+    def __init__(
+        self,
+        database: Database,
+        lease_seconds: float = LEASE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._invoices = database.collection(INVOICES)
+        self._events = database.collection(INVOICE_EVENTS)
+        self._sequences = database.collection(EVENT_SEQUENCES)
+        self.lease_seconds = lease_seconds
+        self._clock = clock
+        self.signal = FeedSignal()
+        self._owner = f"{os.getpid()}-{id(self):x}"
+        self._wanted: set[str] = set()
+        self._wake = asyncio.Event()
+        self.copied = 0
+        """Events this relay copied into the feed (for /metrics)."""
+        self.listeners: list[Callable[[str, Sequence[Document]], Awaitable[None] | None]] = []
+
+    def poke(self, account: str) -> None:
+        """Ask the background loop (when one runs) to relay `account` soon."""
+        self._wanted.add(account)
+        self._wake.set()
+
+    async def relay(self, account: str) -> int:
+        """One run for `account`: the number of events it copied (0 when another run holds
+        the lease: that run copies them)."""
+        holders = await self._invoices.find(
+            {"account": account, f"{PENDING_EVENTS}.account": account},
+            {"_id": 1, "invoiceId": 1, "version": 1, PENDING_EVENTS: 1},
+            limit=BATCH,
+        )
+        events = _numbered_events(account, holders)
+        if not events:
+            return 0
+        run = f"{self._owner}-{next(_runs)}"
+        now = self._clock()
+        try:
+            lease = await self._sequences.find_one_and_update(
+                {"_id": account, "$or": [{"holder": None}, {"until": {"$lt": now}}]},
+                {
+                    "$set": {"holder": run, "until": now + self.lease_seconds},
+                    "$inc": {"next": len(events)},
+                },
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return 0  # a live run holds the lease: it copies these too
+        assert lease is not None
+        end = lease["next"]
+        start = end - len(events)
+        done = lease.get("done", 0)
+        records = [_gap(account, seq) for seq in range(done + 1, start + 1)]
+        for offset, event in enumerate(events, start=1):
+            records.append(
+                {"_id": event_id(account, start + offset), **event, "seq": start + offset}
+            )
+        await self._insert(records)
+        released, _ = await self._sequences.update_one(
+            {"_id": account, "holder": run},
+            {"$set": {"done": end}, "$unset": {"holder": "", "until": ""}},
+        )
+        if not released:
+            return 0  # the lease expired and another run took over: it copies them
+        await self._invoices.bulk_write(
+            [
+                UpdateMany(
+                    {"_id": holder["_id"], "account": account},
+                    {"$pull": {PENDING_EVENTS: {"eventId": {"$in": ids}}}},
+                )
+                for holder, ids in _copied_ids(holders)
+            ]
+        )
+        self.copied += len(events)
+        self.signal.notify(account)
+        return len(events)
+
+    async def _insert(self, records: Sequence[Document]) -> None:
+        try:
+            await self._events.insert_many(records, ordered=False)
+        except BulkWriteError as error:
+            # Copied before (the version) or filled by a later run (the number): both fine.
+            others = [
+                failure
+                for failure in error.details.get("writeErrors", [])
+                if failure.get("code") != DUPLICATE_KEY
+            ]
+            if others:
+                raise
+
+    async def pending_accounts(self, limit: int = BATCH) -> set[str]:
+        """Accounts with events waiting in their invoices (found by the sparse index)."""
+        found = await self._invoices.find(
+            {f"{PENDING_EVENTS}.account": {"$exists": True}}, {"_id": 0, "account": 1}, limit=limit
+        )
+        return {document["account"] for document in found}
+
+    async def run_forever(self, interval: float) -> None:
+        """Relay what this process's changes ask for at once, and sweep every account with
+        pending events every `interval` seconds (the changes of a process that died)."""
+        sweep_at = 0.0
+        while True:
+            try:
+                async with asyncio.timeout(interval):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            accounts, self._wanted = self._wanted, set()
+            if time.monotonic() >= sweep_at:
+                sweep_at = time.monotonic() + interval
+                accounts |= await _guarded(self.pending_accounts(), set())
+            for account in sorted(accounts):
+                copied = await _guarded(self.relay(account), 0)
+                if copied >= BATCH:
+                    self.poke(account)
+
+
+async def _guarded(work: Awaitable[T], fallback: T) -> T:
+    """The loop outlives a failing database: what failed is found again by the next sweep."""
+    try:
+        return await work
+    except Exception:
+        logging.getLogger("invoicegraph.events").warning("event relay run failed", exc_info=True)
+        return fallback
+
+
+def _gap(account: str, seq: int) -> Document:
+    """The record of a number a dead run reserved and never used: readers skip it."""
+    return {
+        "_id": event_id(account, seq),
+        "account": account,
+        "seq": seq,
+        "gap": True,
+        "invoiceId": "",
+        "version": -seq,
+    }
+
+
+def _numbered_events(account: str, holders: Sequence[Mapping[str, Any]]) -> list[Document]:
+    """The pending events with their versions, each invoice's in version order.
+
+    Across invoices, by time: a run's events interleave as their changes did (the time is
+    raised to the invoice's previous pending one, so that version order is kept).
+    """
+    events: list[Document] = []
+    for holder in holders:
+        pending = holder.get(PENDING_EVENTS) or []
+        first = holder["version"] - len(pending) + 1
+        latest = ""
+        for offset, record in enumerate(pending):
+            latest = max(latest, record["time"])
+            event = {key: value for key, value in record.items() if key != "account"}
+            event.update(
+                account=account,
+                invoiceId=holder["invoiceId"],
+                version=first + offset,
+                time=latest,
+            )
+            events.append(event)
+    events.sort(key=lambda event: (event["time"], event["invoiceId"], event["version"]))
+    return events
+
+
+def _copied_ids(holders: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping[str, Any], list[str]]]:
+    return [
+        (holder, [record["eventId"] for record in holder.get(PENDING_EVENTS) or []])
+        for holder in holders
+        if holder.get(PENDING_EVENTS)
+    ]
