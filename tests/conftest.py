@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from invoicegraph.app import RESOURCES, create_app
 from invoicegraph.settings import ApiKeyConfig, Settings
+from store.client import Database
 from store.invoices import InvoiceStore
 
 pytest_plugins = ["tests.backends"]  # the `database` fixture, on both backends
@@ -73,7 +74,8 @@ ServeFactory = Callable[..., Awaitable[GraphQLClient]]
 def serve(aiohttp_client: Any) -> ServeFactory:
     """Start the app with the given settings overrides; demo data off unless asked for."""
 
-    async def start(**overrides: Any) -> GraphQLClient:
+    async def start(database: Database | None = None, **overrides: Any) -> GraphQLClient:
+        """`database`: one the test opened, shared by several apps (several processes)."""
         overrides.setdefault("demo_data", False)
         overrides.setdefault("api_keys", TEST_KEYS)
         settings = Settings(mongodb_uri=None, **overrides)
@@ -88,7 +90,7 @@ def serve(aiohttp_client: Any) -> ServeFactory:
                     ]
                 }
             )
-        http = await aiohttp_client(create_app(settings))
+        http = await aiohttp_client(create_app(settings, database=database))
         return GraphQLClient(http)
 
     return start
