@@ -16,8 +16,9 @@ from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.keys import ApiKey
 
-if TYPE_CHECKING:  # the compiled executor reads this context
+if TYPE_CHECKING:  # the compiled executor and the webhook service read this context
     from graph.compiled.executor import CompiledExecutions
+    from graph.webhooks.admin import WebhookAdmin
 
 IngestReporter = Callable[[Mapping[str, int]], None]
 """Told the records one request ingested, counted by outcome (a seeds.ingest RecordStatus
@@ -50,6 +51,9 @@ class Context:
     """This request's entry in `documents`, once its text has passed the text limits."""
     executions: "CompiledExecutions | None" = None
     """Compiled execution (graph/compiled/); None: the executor runs every operation."""
+    webhooks: "WebhookAdmin | None" = None
+    """Webhook subscriptions (graph/webhooks/); None where the app has none (webhook fields
+    then answer that they are unavailable)."""
 
     @property
     def events(self) -> ScopedEvents:

@@ -9,7 +9,7 @@ from graph.argument_errors import ArgumentErrors
 from graph.compiled.executor import CompiledExecution
 from graph.limits_extension import QueryLimitsExtension
 from graph.mutations.root import Mutation
-from graph.permissions import READ_PERMISSIONS
+from graph.permissions import ADMIN_PERMISSIONS, READ_PERMISSIONS
 from graph.resolvers.events import resolve_invoice_events
 from graph.resolvers.invoices import (
     resolve_invoice,
@@ -18,10 +18,12 @@ from graph.resolvers.invoices import (
     resolve_node,
 )
 from graph.resolvers.summary import resolve_invoice_summary
+from graph.resolvers.webhooks import resolve_webhook_deliveries, resolve_webhook_subscriptions
 from graph.types.events import InvoiceEventConnection
 from graph.types.invoice import Invoice, InvoiceConnection, Node
 from graph.types.scalars import SCALAR_MAP
 from graph.types.summary import InvoiceSummary
+from graph.types.webhooks import WebhookDeliveryConnection, WebhookSubscription
 
 
 @strawberry.type(description="Reading invoices. Every field sees only the caller's account.")
@@ -63,6 +65,19 @@ class Query:
         description=(
             "Every change to the caller's invoices, oldest first, a page at a time: each "
             "invoice's events in version order without gaps. Follow it with the endCursor."
+        ),
+    )
+    webhookSubscriptions: list[WebhookSubscription] = strawberry.field(
+        resolver=resolve_webhook_subscriptions,
+        permission_classes=ADMIN_PERMISSIONS,
+        description="The account's webhook subscriptions, oldest first (never their secrets).",
+    )
+    webhookDeliveries: WebhookDeliveryConnection = strawberry.field(
+        resolver=resolve_webhook_deliveries,
+        permission_classes=ADMIN_PERMISSIONS,
+        description=(
+            "A subscription's deliveries, newest event first: attempts, status codes, the "
+            "last error and the next retry. Empty when the account has no such subscription."
         ),
     )
 

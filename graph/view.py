@@ -39,6 +39,7 @@ from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
 from graph.site_context import HEADER as SITE_CONTEXT
 from graph.site_context import request_scope
+from graph.webhooks.admin import WebhookAdmin
 from store.client import StoreUnavailable
 from store.invoices import InvoiceStore
 from store.keys import ApiKey, ApiKeys
@@ -175,6 +176,7 @@ class GraphQLView:
         limits: LimitPolicy | None = None,
         report_ingest: IngestReporter = unreported,
         compiled: bool = True,
+        webhooks: Callable[[], WebhookAdmin | None] | None = None,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -186,6 +188,7 @@ class GraphQLView:
         self._cache_max_age = cache_max_age
         self.documents = DocumentCache()
         self.executions = CompiledExecutions(enabled=compiled)
+        self._webhooks = webhooks
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if request.method == "GET" and self._wants_graphiql(request):
@@ -216,6 +219,7 @@ class GraphQLView:
                 self.documents,
                 self.executions,
             )
+            context.webhooks = self._webhooks() if self._webhooks else None
             result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:
             problem = refusal if isinstance(refusal, HTTPProblem) else unavailable(refusal)

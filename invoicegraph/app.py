@@ -22,6 +22,7 @@ from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver
 from invoicegraph.settings import DEMO_KEY, Settings
+from invoicegraph.webhooks import Webhooks, build_webhooks
 from seeds.demo import generate_demo_invoices
 from seeds.ingest import UnreadableSource, ingest_file, ingest_records
 from seeds.sources import read_records
@@ -51,6 +52,7 @@ class Resources:
     database: Database | None = None
     invoices: InvoiceStore | None = None
     persisted: PersistedQueries | None = None
+    webhooks: Webhooks | None = None
     trusted: Sequence[TrustedDocument] | None = None
     """The manifest's documents when the caller has read it already (the CLI checks it first)."""
 
@@ -145,6 +147,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         settings.mongodb_uri, settings.database, settings.database_timeout_ms
     )
     relaying: asyncio.Task[None] | None = None
+    delivering: asyncio.Task[None] | None = None
     try:
         database.commands.listeners.append(resources.metrics.record_db_command)
         resources.database = database
@@ -170,13 +173,20 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
             report = await documents.trust(trusted)
             log.info("trusted %d documents (%d new)", report.trusted, report.new)
         await ingest_startup_files(resources)
+        webhooks = build_webhooks(
+            settings, relaying_database, relay, build_limits(settings), resources.metrics
+        )
+        resources.webhooks = webhooks
         relaying = asyncio.create_task(relay.run_forever(settings.event_relay_seconds))
+        if webhooks.deliverer is not None:
+            delivering = asyncio.create_task(webhooks.deliverer.run_forever())
         yield
     finally:  # a failed start-up closes the client too
-        if relaying is not None:
-            relaying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relaying
+        for task in (delivering, relaying):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if shared is None:
             await database.close()
             log.info("database client closed")
@@ -250,6 +260,7 @@ def create_app(
         limits=build_limits(settings),
         report_ingest=resources.metrics.record_ingest,
         compiled=settings.compiled_execution,
+        webhooks=lambda: resources.webhooks.admin if resources.webhooks else None,
     )
     resources.metrics.watch_executions(view.executions, view.documents)
     app[GRAPHQL_VIEW] = view

@@ -9,6 +9,7 @@ from prometheus_client.registry import Collector
 from graph.compiled.executor import CompiledExecutions
 from graph.document_cache import DocumentCache
 from graph.request_record import RequestRecord
+from graph.webhooks.deliverer import DeliveryCounters
 
 OTHER = "other"
 """The label of operation names past the limit: clients choose names, and labels must stay few."""
@@ -134,6 +135,26 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.webhook_deliveries = Counter(
+            "invoicegraph_webhook_deliveries",
+            "Webhook delivery attempts by outcome: delivered (2xx), retried (failed, comes "
+            "again), gave_up (failed past the retry horizon).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.webhook_oldest_pending = Gauge(
+            "invoicegraph_webhook_oldest_pending_seconds",
+            "Age of the oldest webhook delivery still pending (0 without one), as this "
+            "process last measured it.",
+            registry=self.registry,
+        )
+        self.webhook_lag = Histogram(
+            "invoicegraph_webhook_delivery_lag_seconds",
+            "From an invoice change to its webhook's 2xx answer.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400),
+            registry=self.registry,
+        )
+
     def record_db_command(self, name: str, seconds: float) -> None:
         self.db_commands.inc()
         self.db_command_seconds.labels(name).observe(seconds)
@@ -165,3 +186,19 @@ class Metrics:
     def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Export the persisted-document cache's hits and misses, read from `counts`."""
         self.registry.register(PersistedDocumentLookups(counts))
+
+
+class WebhookCounters(DeliveryCounters):
+    """The deliverer's reports, into the app's metrics."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def outcome(self, outcome: str) -> None:
+        self.metrics.webhook_deliveries.labels(outcome).inc()
+
+    def lag(self, seconds: float) -> None:
+        self.metrics.webhook_lag.observe(max(0.0, seconds))
+
+    def oldest_pending(self, seconds: float) -> None:
+        self.metrics.webhook_oldest_pending.set(seconds)

@@ -2,10 +2,11 @@
 
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from graph.limits import QueryLimits
+from store.webhook_secrets import parse_keys
 
 DEMO_KEY = "demo-key"
 DEFAULT_LIMITS = QueryLimits()
@@ -80,6 +81,36 @@ class Settings(BaseSettings):
     # Queries run through compiled plans where they can (docs/performance.md); false: the
     # ordinary executor runs every operation.
     compiled_execution: bool = True
+    # Webhooks (docs/webhooks.md). Targets on loopback or private networks are refused unless
+    # this is true (tests, private deployments).
+    webhook_allow_private_targets: bool = False
+    # Fernet keys (comma-separated, newest first) that encrypt the signing secrets at rest;
+    # required to create subscriptions on a real MongoDB (the embedded store makes one that
+    # lives as long as the process).
+    webhook_secret_keys: str | None = None
+    # An attempt waits this long for the target's answer.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Backoff: the n-th retry comes after a random wait in the upper half of
+    # first * factor^(n-1), at most max; a delivery is given up `give_up` seconds after its
+    # event reached the outbox (and its subscription disabled).
+    webhook_retry_first_seconds: float = Field(default=4.0, gt=0)
+    webhook_retry_factor: float = Field(default=2.0, ge=1)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_give_up_seconds: float = Field(default=86_400.0, gt=0)
+    # A claimed delivery is this process's for this long (past it, another may retry it):
+    # more than the timeout plus the payload query.
+    webhook_lease_seconds: float = Field(default=30.0, gt=0)
+    # How often the deliverer looks at the feed and the outbox when nothing wakes it.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # Attempts in flight at once in one process; 0: this process delivers nothing.
+    webhook_concurrency: int = Field(default=16, ge=0)
+
+    @field_validator("webhook_secret_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_keys(value)  # SecretKeyError (a ValueError) names the bad key
+        return value
 
     @property
     def embedded(self) -> bool:

@@ -11,6 +11,8 @@ INVOICE_EVENTS = "invoice_events"
 API_KEYS = "api_keys"
 EVENT_SEQUENCES = "event_sequences"
 """Per account: the next event number, the settled mark, and the relay's lease (by _id)."""
+WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"
+WEBHOOK_DELIVERIES = "webhook_deliveries"
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -100,6 +102,21 @@ INDEXES: dict[str, list[IndexModel]] = {
         # The feed's order (invoiceEvents), walked forwards from a cursor. The `_id` of an
         # event holds (account, seq): one number is never used twice (store/event_relay.py).
         IndexModel([("account", ASCENDING), ("seq", ASCENDING)], name="account_seq"),
+    ],
+    WEBHOOK_SUBSCRIPTIONS: [
+        # An account lists its own (webhookSubscriptions); the outbox reads the enabled ones.
+        IndexModel([("account", ASCENDING), ("createdAt", ASCENDING)], name="account_createdAt"),
+        IndexModel([("enabled", ASCENDING)], name="enabled"),
+    ],
+    WEBHOOK_DELIVERIES: [
+        # The deliverer's question: pending deliveries whose time has come, oldest first.
+        IndexModel(
+            [("status", ASCENDING), ("nextAttemptAt", ASCENDING)], name="status_nextAttemptAt"
+        ),
+        # The age of the oldest pending delivery (/metrics).
+        IndexModel([("status", ASCENDING), ("enqueuedAt", ASCENDING)], name="status_enqueuedAt"),
+        # webhookDeliveries: one subscription's, newest event first; pausing and resuming.
+        IndexModel([("subscriptionId", ASCENDING), ("seq", DESCENDING)], name="subscriptionId_seq"),
     ],
 }
 
