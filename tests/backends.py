@@ -1,10 +1,10 @@
 """The `database` fixture: the store contract runs on both backends.
 
-Embedded always; a real MongoDB too when MONGODB_URI is set (the `mongodb` mark), each test
-in a database of its own that is dropped afterwards. Registered by tests/conftest.py.
+Embedded always, and a MongoDB-speaking server (the `mongodb` mark): MONGODB_URI when set,
+else mongoeco's wire server (tests/wire_server.py). Each test gets a database of its own that
+is dropped afterwards. Registered by tests/conftest.py.
 """
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -18,9 +18,7 @@ from store.indexes import ensure_indexes
 async def database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     """An empty store with every index, on each backend in turn."""
     if request.param == "mongodb":
-        uri = os.environ.get("MONGODB_URI")
-        if not uri:
-            pytest.skip("needs a real MongoDB: set MONGODB_URI")
+        uri = request.getfixturevalue("mongodb_uri")
         db = open_database(uri, f"invoicegraph_test_{uuid.uuid4().hex[:8]}")
     else:
         db = open_database(None, "invoicegraph_test")

@@ -12,7 +12,8 @@ from invoicegraph.settings import ApiKeyConfig, Settings
 from store.client import Database
 from store.invoices import InvoiceStore
 
-pytest_plugins = ["tests.backends"]  # the `database` fixture, on both backends
+# The `database` fixture on both backends; `mongodb_uri`, the MongoDB-speaking server.
+pytest_plugins = ["tests.backends", "tests.wire_server"]
 
 TEST_KEYS = [
     ApiKeyConfig(key="acme-reader-key", account="acme", scopes=["read"], name="acme-reader"),

@@ -12,7 +12,6 @@ path does.
 import copy
 import importlib
 import itertools
-import os
 import pkgutil
 import uuid
 from collections.abc import Iterator
@@ -456,14 +455,11 @@ async def test_damaged_documents_answer_alike(
 
 @pytest.mark.mongodb
 async def test_written_queries_answer_alike_on_a_real_mongodb(
-    aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+    aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, mongodb_uri: str
 ) -> None:
     """The production path: PyMongo's documents instead of the embedded store's shared ones."""
-    uri = os.environ.get("MONGODB_URI")
-    if not uri:
-        pytest.skip("needs a real MongoDB: set MONGODB_URI")
     settings = Settings(
-        mongodb_uri=uri,
+        mongodb_uri=mongodb_uri,
         database=f"invoicegraph_test_compiled_{uuid.uuid4().hex[:8]}",
         demo_data=True,
         api_keys=[ApiKeyConfig(key="demo-key", account="demo", scopes=["read"])],

@@ -298,10 +298,8 @@ def test_trusted_documents_add_rejects_other_formats(
 
 
 @pytest.mark.mongodb
-def test_trusted_documents_add_stores_into_mongodb(manifest_path: Path) -> None:
-    uri = os.environ.get("MONGODB_URI")
-    if not uri:
-        pytest.skip("needs a real MongoDB: set MONGODB_URI")
+def test_trusted_documents_add_stores_into_mongodb(manifest_path: Path, mongodb_uri: str) -> None:
+    uri = mongodb_uri
     database = f"invoicegraph_test_trusted_{os.getpid()}"
     command = [EXECUTABLE, "trusted-documents", "add", str(manifest_path), "--mongodb-uri", uri]
     env = {**os.environ, "INVOICEGRAPH_DATABASE": database}
