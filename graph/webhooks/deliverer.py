@@ -118,13 +118,15 @@ class WebhookDeliverer:
         self.counters = counters or DeliveryCounters()
         self.clock = clock
         self.holder = f"{os.getpid()}-{id(self):x}"
-        self._wake = asyncio.Event()
+        self._attempted = asyncio.Event()
+        self._poked = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._accounts: list[str] = []
+        self._watchers: dict[str, asyncio.Task[None]] = {}
 
     def poke(self) -> None:
         """Look at the feed and the outbox now (a subscription was created or enabled)."""
-        self._wake.set()
+        self._poked.set()
 
     def session(self) -> aiohttp.ClientSession:
         """The HTTP client: checked addresses only, no DNS cache, no proxy from the env."""
@@ -143,28 +145,55 @@ class WebhookDeliverer:
     async def run_forever(self) -> None:
         async with self.session() as session:
             try:
+                feed_now = True
+                measured_at = 0.0
                 while True:
-                    more = await _guarded(self.feed(), False)
+                    more = False
+                    if feed_now:
+                        self._poked.clear()
+                        more = await _guarded(self.feed(), False)
+                        self._watch(self._accounts[:WAKE_ACCOUNTS])
+                    self._attempted.clear()
                     await _guarded(self.deliver_due(session), 0)
-                    await _guarded(self.measure(), None)
-                    if not more:
-                        await self._sleep()
+                    if time.monotonic() - measured_at >= self.options.poll:
+                        measured_at = time.monotonic()
+                        await _guarded(self.measure(), None)
+                    feed_now = more or await self._sleep()
             finally:
+                for watcher in self._watchers.values():
+                    watcher.cancel()
                 await self._stop()
 
-    async def _sleep(self) -> None:
-        """Until the poll interval passes, an attempt ends, or an account's feed moves here."""
-        self._wake.clear()
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
-        for account in self._accounts[:WAKE_ACCOUNTS]:
-            events = self.invoices.scoped(Scope(account)).events
-            waits.append(asyncio.ensure_future(events.wait(self.options.poll)))
+    def _watch(self, accounts: list[str]) -> None:
+        """Keep one watcher per account on its feed signal: events this process relays wake
+        the loop at once (others' are found by the poll)."""
+        for account in set(self._watchers) - set(accounts):
+            self._watchers.pop(account).cancel()
+        for account in accounts:
+            if account not in self._watchers:
+                self._watchers[account] = asyncio.create_task(self._watcher(account))
+
+    async def _watcher(self, account: str) -> None:
+        events = self.invoices.scoped(Scope(account)).events
+        while True:
+            await events.wait(3600)
+            # No await between waking and waiting again: no signal falls in between.
+            self._poked.set()
+
+    async def _sleep(self) -> bool:
+        """Until an attempt ends, the poll interval passes, or new events or subscriptions
+        want the feed read; True unless only an attempt ended."""
+        attempted = asyncio.ensure_future(self._attempted.wait())
+        poked = asyncio.ensure_future(self._poked.wait())
         try:
-            await asyncio.wait(waits, timeout=self.options.poll, return_when="FIRST_COMPLETED")
+            done, _ = await asyncio.wait(
+                [attempted, poked], timeout=self.options.poll, return_when="FIRST_COMPLETED"
+            )
         finally:
-            for waiting in waits:
+            for waiting in (attempted, poked):
                 waiting.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
+            await asyncio.gather(attempted, poked, return_exceptions=True)
+        return done != {attempted}
 
     async def _stop(self) -> None:
         """Cancel the attempts in flight and hand their leases back for another process."""
@@ -232,7 +261,7 @@ class WebhookDeliverer:
 
     def _finished(self, delivery_id: str, _: object = None) -> None:
         self._in_flight.pop(delivery_id, None)
-        self._wake.set()
+        self._attempted.set()
 
     async def _attempt(
         self,
