@@ -134,6 +134,32 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.subscriptions_open = Gauge(
+            "invoicegraph_subscriptions_open",
+            "GraphQL subscriptions running now (over WebSocket).",
+            registry=self.registry,
+        )
+        self.subscription_events = Counter(
+            "invoicegraph_subscription_events_delivered",
+            "Invoice events handed to subscribers' connections.",
+            registry=self.registry,
+        )
+        self.subscription_lag = Histogram(
+            "invoicegraph_subscription_delivery_lag_seconds",
+            "From an invoice change to its event handed to a subscriber's connection.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.relayed_events = Counter(
+            "invoicegraph_events_relayed",
+            "Invoice events this process copied from their invoices into the feed.",
+            registry=self.registry,
+        )
+
+    def record_delivery(self, lag_seconds: float) -> None:
+        self.subscription_events.inc()
+        self.subscription_lag.observe(lag_seconds)
+
     def record_db_command(self, name: str, seconds: float) -> None:
         self.db_commands.inc()
         self.db_command_seconds.labels(name).observe(seconds)
