@@ -20,6 +20,17 @@ if TYPE_CHECKING:  # the compiled executor and the webhook service read this con
     from graph.compiled.executor import CompiledExecutions
     from graph.webhooks.admin import WebhookAdmin
 
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How a subscription follows the feed (graph/live.py sets it per connection)."""
+
+    poll_seconds: float = 1.0
+    """Longest wait before the feed is read again: other processes' events wake no one here."""
+    delivered: Callable[[float], None] = lambda lag_seconds: None
+    """Told each event handed to the socket, with its lag behind its change (metrics)."""
+
+
 IngestReporter = Callable[[Mapping[str, int]], None]
 """Told the records one request ingested, counted by outcome (a seeds.ingest RecordStatus
 value: stored, updated, unchanged, stale, rejected); the app counts them in /metrics."""
@@ -51,6 +62,8 @@ class Context:
     """This request's entry in `documents`, once its text has passed the text limits."""
     executions: "CompiledExecutions | None" = None
     """Compiled execution (graph/compiled/); None: the executor runs every operation."""
+    live: LiveOptions | None = None
+    """Set on a WebSocket connection (graph/live.py); None: subscriptions are refused."""
     webhooks: "WebhookAdmin | None" = None
     """Webhook subscriptions (graph/webhooks/); None where the app has none (webhook fields
     then answer that they are unavailable)."""

@@ -1,5 +1,7 @@
 """The GraphQL schema: root types and the Strawberry schema object."""
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
@@ -17,9 +19,10 @@ from graph.resolvers.invoices import (
     resolve_invoices,
     resolve_node,
 )
+from graph.resolvers.live_events import subscribe_invoice_events
 from graph.resolvers.summary import resolve_invoice_summary
 from graph.resolvers.webhooks import resolve_webhook_deliveries, resolve_webhook_subscriptions
-from graph.types.events import InvoiceEventConnection
+from graph.types.events import InvoiceEventConnection, InvoiceEventEdge
 from graph.types.invoice import Invoice, InvoiceConnection, Node
 from graph.types.scalars import SCALAR_MAP
 from graph.types.summary import InvoiceSummary
@@ -82,6 +85,19 @@ class Query:
     )
 
 
+@strawberry.type(description="Live changes, over a WebSocket (graphql-transport-ws) on /graphql.")
+class Subscription:
+    invoiceEvents: AsyncGenerator[InvoiceEventEdge, None] = strawberry.subscription(
+        resolver=subscribe_invoice_events,
+        permission_classes=READ_PERMISSIONS,
+        description=(
+            "Every change to the caller's invoices, oldest first: the events after `after`, "
+            "then each new one as it happens. The same events and cursors as "
+            "Query.invoiceEvents; reconnect with the last cursor received to miss nothing."
+        ),
+    )
+
+
 class InvoiceGraphSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -92,6 +108,7 @@ class InvoiceGraphSchema(strawberry.Schema):
 schema = InvoiceGraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Invoice],
     # QueryLimitsExtension first: it refuses a query before ArgumentErrors validates it.
     # CompiledExecution last: it answers from a plan only what all the others let through.

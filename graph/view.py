@@ -34,6 +34,7 @@ from graph.errors import (
 from graph.graphiql import GraphiQL
 from graph.http_problem import HTTPProblem
 from graph.limits import LimitPolicy, QueryLimits, RequestLimits
+from graph.live import LiveServer
 from graph.persisted import PersistedQueries, RequestedDocument
 from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
@@ -188,9 +189,13 @@ class GraphQLView:
         self._cache_max_age = cache_max_age
         self.documents = DocumentCache()
         self.executions = CompiledExecutions(enabled=compiled)
+        self.live: LiveServer | None = None
+        """GraphQL over WebSocket (graph/live.py), when the app serves it."""
         self._webhooks = webhooks
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.live is not None and request.method == "GET" and self.live.is_upgrade(request):
+            return await self.live.handle(request)
         if request.method == "GET" and self._wants_graphiql(request):
             return self._graphiql.page()
         record = request_record(request)

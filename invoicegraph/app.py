@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from graph.graphiql import ASSETS_PATH, GraphiQL
 from graph.limits import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
+from graph.live import LiveLimits, LiveObserver, LiveServer
 from graph.persisted import PersistedQueries
 from graph.schema import schema
 from graph.throttle import CostBuckets
@@ -139,6 +140,27 @@ async def ingest_startup_files(resources: Resources) -> None:
         resources.metrics.record_ingest(report.counts())
 
 
+def build_live_limits(settings: Settings) -> LiveLimits:
+    return LiveLimits(
+        max_per_key=settings.subscription_max_per_key,
+        max_per_process=settings.subscription_max_per_process,
+        keepalive_seconds=settings.subscription_keepalive_seconds,
+        init_timeout_seconds=settings.subscription_init_timeout_seconds,
+        buffer_messages=settings.subscription_buffer_messages,
+        slow_consumer_seconds=settings.subscription_slow_consumer_seconds,
+        poll_seconds=settings.subscription_poll_seconds,
+        socket_buffer_bytes=settings.subscription_socket_buffer_bytes,
+    )
+
+
+def live_observer(metrics: Metrics) -> LiveObserver:
+    return LiveObserver(
+        opened=metrics.subscriptions_open.inc,
+        closed=metrics.subscriptions_open.dec,
+        delivered=metrics.record_delivery,
+    )
+
+
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
     resources = app[RESOURCES]
     settings = resources.settings
@@ -155,6 +177,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         relaying_database = database.sibling()
         relaying_database.commands.listeners.append(resources.metrics.record_db_command)
         relay = EventRelay(relaying_database, settings.event_lease_seconds)
+        relay.copied_listener = resources.metrics.relayed_events.inc
         resources.invoices = InvoiceStore(database, EventStore(database, relay))
         resources.keys = build_api_keys(settings, database)
         if settings.loads_demo_data:
@@ -262,6 +285,7 @@ def create_app(
         compiled=settings.compiled_execution,
         webhooks=lambda: resources.webhooks.admin if resources.webhooks else None,
     )
+    view.live = LiveServer(view, build_live_limits(settings), live_observer(resources.metrics))
     resources.metrics.watch_executions(view.executions, view.documents)
     app[GRAPHQL_VIEW] = view
     app.router.add_route("GET", "/graphql", view.handle)

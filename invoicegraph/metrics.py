@@ -134,7 +134,6 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
-
         self.webhook_deliveries = Counter(
             "invoicegraph_webhook_deliveries",
             "Webhook delivery attempts by outcome: delivered (2xx), retried (failed, comes "
@@ -154,6 +153,31 @@ class Metrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400),
             registry=self.registry,
         )
+        self.subscriptions_open = Gauge(
+            "invoicegraph_subscriptions_open",
+            "GraphQL subscriptions running now (over WebSocket).",
+            registry=self.registry,
+        )
+        self.subscription_events = Counter(
+            "invoicegraph_subscription_events_delivered",
+            "Invoice events handed to subscribers' connections.",
+            registry=self.registry,
+        )
+        self.subscription_lag = Histogram(
+            "invoicegraph_subscription_delivery_lag_seconds",
+            "From an invoice change to its event handed to a subscriber's connection.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.relayed_events = Counter(
+            "invoicegraph_events_relayed",
+            "Invoice events this process copied from their invoices into the feed.",
+            registry=self.registry,
+        )
+
+    def record_delivery(self, lag_seconds: float) -> None:
+        self.subscription_events.inc()
+        self.subscription_lag.observe(lag_seconds)
 
     def record_db_command(self, name: str, seconds: float) -> None:
         self.db_commands.inc()

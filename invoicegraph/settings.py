@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     # events left pending (by a process that died), and how long a relay run's lease lasts.
     event_relay_seconds: float = Field(default=1.0, gt=0)
     event_lease_seconds: float = Field(default=10.0, gt=0)
+    # GraphQL subscriptions over WebSocket (docs/live-changes.md).
+    subscription_max_per_key: int = Field(default=20, ge=0)
+    subscription_max_per_process: int = Field(default=2000, ge=0)
+    subscription_keepalive_seconds: float = Field(default=15.0, gt=0)
+    subscription_init_timeout_seconds: float = Field(default=5.0, gt=0)
+    subscription_buffer_messages: int = Field(default=100, ge=1)
+    subscription_slow_consumer_seconds: float = Field(default=5.0, gt=0)
+    subscription_poll_seconds: float = Field(default=1.0, gt=0)
+    subscription_socket_buffer_bytes: int | None = Field(default=None, ge=1024)
     # Query limits, checked before the database is touched (docs/security.md).
     max_query_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1)
     max_query_aliases: int = Field(default=DEFAULT_LIMITS.max_aliases, ge=0)

@@ -5,6 +5,7 @@ never depends on a background task having run; then it reads the account's `done
 and the events after the cursor up to it.
 """
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,6 +71,11 @@ class ScopedEvents:
             for document in documents
         ]
 
-    async def wait(self, seconds: float) -> None:
-        """Until this process relays events of the account, or `seconds` pass."""
-        await self.relay.signal.wait(self.account, seconds)
+    def moment(self) -> asyncio.Event:
+        """Set once this process next relays events of the account (FeedSignal)."""
+        return self.relay.signal.moment(self.account)
+
+    async def latest(self) -> int:
+        """The number of the account's newest settled event: where "only new events" start."""
+        await self.relay.relay(self.account)
+        return await self.settled()

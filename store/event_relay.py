@@ -44,29 +44,31 @@ T = TypeVar("T")
 
 
 class FeedSignal:
-    """Wakes this process's waiters when events of an account entered the feed."""
+    """Wakes this process's waiters when events of an account entered the feed.
+
+    A waiter takes its account's current `moment()` before it reads the feed and waits on
+    it after: events relayed in between have already set it, so none waits for nothing.
+    """
 
     def __init__(self) -> None:
-        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._moments: dict[str, asyncio.Event] = {}
+
+    def moment(self, account: str) -> asyncio.Event:
+        return self._moments.setdefault(account, asyncio.Event())
 
     def notify(self, account: str) -> None:
-        for waiter in self._waiters.get(account, ()):
-            waiter.set()
+        moment = self._moments.pop(account, None)
+        if moment is not None:
+            moment.set()
 
-    async def wait(self, account: str, seconds: float) -> None:
-        """Until events of `account` enter the feed here, or `seconds` pass."""
-        waiter = asyncio.Event()
-        waiters = self._waiters.setdefault(account, set())
-        waiters.add(waiter)
+    @staticmethod
+    async def wait(moment: asyncio.Event, seconds: float) -> None:
+        """Until `moment` is set, or `seconds` pass (events of other processes: a poll)."""
         try:
             async with asyncio.timeout(seconds):
-                await waiter.wait()
+                await moment.wait()
         except TimeoutError:
             pass
-        finally:
-            waiters.discard(waiter)
-            if not waiters:
-                self._waiters.pop(account, None)
 
 
 class EventRelay:
@@ -87,9 +89,8 @@ class EventRelay:
         self._owner = f"{os.getpid()}-{id(self):x}"
         self._wanted: set[str] = set()
         self._wake = asyncio.Event()
-        self.copied = 0
-        """Events this relay copied into the feed (for /metrics)."""
-        self.listeners: list[Callable[[str, Sequence[Document]], Awaitable[None] | None]] = []
+        self.copied_listener: Callable[[int], None] = lambda count: None
+        """Told how many events each run copied into the feed (for /metrics)."""
 
     def poke(self, account: str) -> None:
         """Ask the background loop (when one runs) to relay `account` soon."""
@@ -145,7 +146,7 @@ class EventRelay:
                 for holder, ids in _copied_ids(holders)
             ]
         )
-        self.copied += len(events)
+        self.copied_listener(len(events))
         self.signal.notify(account)
         return len(events)
 

@@ -67,7 +67,7 @@ async def resolve_webhook_subscription_create(
     events = info.context.events
     try:
         made = await admin.create(
-            events.account, url, eventTypes, query, documentId, await events.settled()
+            events.account, url, eventTypes, query, documentId, await events.latest()
         )
     except InvalidWebhook as invalid:
         error = WebhookError(

@@ -121,8 +121,9 @@ class WebhookDeliverer:
         self._attempted = asyncio.Event()
         self._poked = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._accounts: list[str] = []
-        self._watchers: dict[str, asyncio.Task[None]] = {}
+        self._moments: dict[str, asyncio.Event] = {}
+        """Per account with subscriptions (the first WAKE_ACCOUNTS), set once this process
+        relays its events after the deliverer last read its feed."""
 
     def poke(self) -> None:
         """Look at the feed and the outbox now (a subscription was created or enabled)."""
@@ -152,7 +153,6 @@ class WebhookDeliverer:
                     if feed_now:
                         self._poked.clear()
                         more = await _guarded(self.feed(), False)
-                        self._watch(self._accounts[:WAKE_ACCOUNTS])
                     self._attempted.clear()
                     await _guarded(self.deliver_due(session), 0)
                     if time.monotonic() - measured_at >= self.options.poll:
@@ -160,39 +160,25 @@ class WebhookDeliverer:
                         await _guarded(self.measure(), None)
                     feed_now = more or await self._sleep()
             finally:
-                for watcher in self._watchers.values():
-                    watcher.cancel()
                 await self._stop()
 
-    def _watch(self, accounts: list[str]) -> None:
-        """Keep one watcher per account on its feed signal: events this process relays wake
-        the loop at once (others' are found by the poll)."""
-        for account in set(self._watchers) - set(accounts):
-            self._watchers.pop(account).cancel()
-        for account in accounts:
-            if account not in self._watchers:
-                self._watchers[account] = asyncio.create_task(self._watcher(account))
-
-    async def _watcher(self, account: str) -> None:
-        events = self.invoices.scoped(Scope(account)).events
-        while True:
-            await events.wait(3600)
-            # No await between waking and waiting again: no signal falls in between.
-            self._poked.set()
-
     async def _sleep(self) -> bool:
-        """Until an attempt ends, the poll interval passes, or new events or subscriptions
-        want the feed read; True unless only an attempt ended."""
+        """Until an attempt ends, the poll interval passes, this process relays events of an
+        account with subscriptions, or a subscription is made or enabled; True unless only
+        an attempt ended (the feed is read again only when something else wakes the loop)."""
         attempted = asyncio.ensure_future(self._attempted.wait())
-        poked = asyncio.ensure_future(self._poked.wait())
+        waits = [attempted, asyncio.ensure_future(self._poked.wait())]
+        # Each account's moment was taken before its feed was read: events relayed since
+        # have set it already.
+        waits += [asyncio.ensure_future(moment.wait()) for moment in self._moments.values()]
         try:
             done, _ = await asyncio.wait(
-                [attempted, poked], timeout=self.options.poll, return_when="FIRST_COMPLETED"
+                waits, timeout=self.options.poll, return_when="FIRST_COMPLETED"
             )
         finally:
-            for waiting in (attempted, poked):
+            for waiting in waits:
                 waiting.cancel()
-            await asyncio.gather(attempted, poked, return_exceptions=True)
+            await asyncio.gather(*waits, return_exceptions=True)
         return done != {attempted}
 
     async def _stop(self) -> None:
@@ -211,12 +197,15 @@ class WebhookDeliverer:
         by_account = defaultdict(list)
         for subscription in enabled:
             by_account[subscription.account].append(subscription)
-        self._accounts = sorted(by_account)
+        watched = set(sorted(by_account)[:WAKE_ACCOUNTS])
+        self._moments = {a: m for a, m in self._moments.items() if a in watched}
         more = False
         now = self.clock()
         for account, subscriptions in by_account.items():
             start = min(subscription.cursor for subscription in subscriptions)
             events = self.invoices.scoped(Scope(account)).events
+            if account in watched:
+                self._moments[account] = events.moment()  # before reading: nothing slips by
             rows = await events.page([start] if start else None, FEED_PAGE)
             if not rows:
                 continue

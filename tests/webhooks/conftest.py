@@ -1,5 +1,6 @@
 """Fixtures: an app that delivers webhooks quickly, a loopback receiver, GraphQL helpers."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -96,6 +97,18 @@ async def create_invoices(writer: GraphQLClient, numbers: list[str]) -> list[str
         data = await writer.data(CREATE_INVOICE, {"number": number})
         ids.append(data["invoiceCreate"]["invoice"]["invoiceId"])
     return ids
+
+
+async def feed_events(client: GraphQLClient, count: int) -> list[dict[str, Any]]:
+    """The account's `count` events, oldest first: read until all are in the feed (a relay
+    run of another app, or of this one's background loop, may be copying some as we read)."""
+    async with asyncio.timeout(10):
+        while True:
+            edges = (await client.data(EVENTS))["invoiceEvents"]["edges"]
+            if len(edges) >= count:
+                assert len(edges) == count, edges
+                return [edge["node"] for edge in edges]
+            await asyncio.sleep(0.02)
 
 
 ReceiverFactory = Callable[..., Awaitable[tuple[Receiver, str]]]
