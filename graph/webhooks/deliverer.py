@@ -313,7 +313,9 @@ class WebhookDeliverer:
             return None, f"could not connect: {failure.os_error.strerror or failure.os_error}"
         except aiohttp.ClientError as failure:
             return None, f"{type(failure).__name__}: {failure}"
-        except (PayloadUnavailable, StoreUnavailable):
+        except PayloadUnavailable as failure:
+            return None, f"the payload query could not run: {failure}"
+        except StoreUnavailable:
             return None, "the payload query could not run: the invoice store was unavailable"
         except UnreadableSecret as failure:
             return None, str(failure)

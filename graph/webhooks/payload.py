@@ -111,7 +111,9 @@ class PayloadRunner:
     ) -> None:
         self._schema = schema
         self._invoices = invoices
-        self._limits = limits
+        # The limits without the per-key budgets: each document's cost was bounded when it
+        # was registered, and deliveries must not be refused for a budget nobody spends.
+        self._limits = LimitPolicy(limits.limits)
         self._documents = DocumentCache()
 
     async def run(self, account: str, subscription_id: str, text: str, invoice_id: str) -> Any:
@@ -135,5 +137,8 @@ class PayloadRunner:
             if isinstance(error.original_error, StoreUnavailable)
         ]
         if failures:
-            raise PayloadUnavailable(str(failures[0].original_error))
+            raise PayloadUnavailable("the invoice store was unavailable")
+        if result.data is None and result.errors:
+            # Refused before running (a limit changed since registration): retried later.
+            raise PayloadUnavailable(result.errors[0].message)
         return result.data

@@ -5,6 +5,7 @@ import socket
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.abc import AbstractResolver
 
 from graph.webhooks.targets import TargetPolicy, TargetRefused, address_refusal
@@ -104,3 +105,43 @@ async def test_a_name_rebound_to_loopback_after_its_check_gets_nothing(
     assert errors[0].startswith("target refused: partner.test resolves to 127.0.0.1")
     assert hook.received == []
     assert resolver.asked >= 2  # checked again at delivery, not remembered
+
+
+async def test_redirects_are_not_followed(
+    serve_webhooks: ServeFactory, aiohttp_server: Any
+) -> None:
+    followed: list[str] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        return web.Response(status=307, headers={"Location": "/elsewhere"})
+
+    async def elsewhere(request: web.Request) -> web.Response:
+        followed.append(request.path)
+        return web.Response(status=200)
+
+    target = web.Application()
+    target.router.add_post("/hook", moved)
+    target.router.add_post("/elsewhere", elsewhere)
+    server = await aiohttp_server(target, host="127.0.0.1")
+    client = await serve_webhooks()
+    admin = as_key(client, ADMIN_KEY)
+    made = await subscribe(admin, f"http://127.0.0.1:{server.port}/hook")
+    await create_invoices(client, ["M-1"])
+    async with asyncio.timeout(10):
+        while True:
+            edges = (await admin.data(DELIVERIES, {"id": made["id"]}))["webhookDeliveries"]
+            nodes = [edge["node"] for edge in edges["edges"]]
+            if nodes and nodes[0]["attempts"] >= 2:
+                break
+            await asyncio.sleep(0.05)
+    assert nodes[0]["status"] == "PENDING"
+    assert nodes[0]["lastStatusCode"] == 307
+    assert nodes[0]["lastError"] == "answered HTTP 307 (redirects are not followed)"
+    assert followed == []
+    metrics = await (await client.http.get("/metrics")).text()
+    [age] = [
+        float(line.split()[1])
+        for line in metrics.splitlines()
+        if line.startswith("invoicegraph_webhook_oldest_pending_seconds ")
+    ]
+    assert age > 0  # the delivery still waits
