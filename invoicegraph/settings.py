@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = Field(default=30.0, gt=0)
     # How often the deliverer looks at the feed and the outbox when nothing wakes it.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # Delivered and given-up deliveries stay visible in webhookDeliveries this long (a TTL
+    # index removes them on MongoDB; the embedded store keeps them for the process's life).
+    webhook_keep_seconds: float = Field(default=7 * 86_400.0, gt=0)
     # Attempts in flight at once in one process; 0: this process delivers nothing.
     webhook_concurrency: int = Field(default=16, ge=0)
 

@@ -58,7 +58,7 @@ def build_webhooks(
 ) -> Webhooks:
     """`database`: a sibling handle, so the deliverer's commands are counted apart."""
     subscriptions = WebhookSubscriptions(database)
-    outbox = WebhookOutbox(database)
+    outbox = WebhookOutbox(database, settings.webhook_keep_seconds)
     box = secret_box(settings)
     policy = TargetPolicy(settings.webhook_allow_private_targets)
     schedule = retry_schedule(settings)

@@ -113,6 +113,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("status", ASCENDING), ("nextAttemptAt", ASCENDING)], name="status_nextAttemptAt"
         ),
+        # Delivered and given-up deliveries go after a while (store/webhook_outbox.py).
+        IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="expireAt"),
         # The age of the oldest pending delivery (/metrics).
         IndexModel([("status", ASCENDING), ("enqueuedAt", ASCENDING)], name="status_enqueuedAt"),
         # webhookDeliveries: one subscription's, newest event first; pausing and resuming.

@@ -17,7 +17,7 @@ from typing import Any
 from store.client import BulkWriteError, Database, Document, UpdateMany
 from store.events import InvoiceEvent
 from store.indexes import WEBHOOK_DELIVERIES
-from store.instants import parse_instant
+from store.instants import instant_to_datetime, parse_instant
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 
 DUPLICATE_KEY = 11000
@@ -102,8 +102,11 @@ def _delivery(record: Document) -> WebhookDelivery:
 class WebhookOutbox:
     """The webhook_deliveries collection."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, keep_seconds: float = 7 * 86_400) -> None:
         self._collection = database.collection(WEBHOOK_DELIVERIES)
+        self.keep_seconds = keep_seconds
+        """How long a delivered or given-up delivery stays visible before MongoDB removes it
+        (the `expireAt` TTL index)."""
 
     async def enqueue(
         self,
@@ -204,6 +207,10 @@ class WebhookOutbox:
         }
         if next_attempt_at is not None:
             fields["nextAttemptAt"] = next_attempt_at
+        else:  # settled: kept for webhookDeliveries, then removed by the TTL index
+            fields["expireAt"] = datetime.fromtimestamp(
+                instant_to_datetime(attempt.at).timestamp() + self.keep_seconds, UTC
+            )
         if delivered:
             fields["deliveredAt"] = attempt.at
         matched, _ = await self._collection.update_one(
