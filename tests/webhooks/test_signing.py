@@ -4,10 +4,13 @@ from datetime import UTC, datetime
 
 import pytest
 from cryptography.fernet import Fernet
+from pydantic import ValidationError
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from graph.webhooks.signing import signed_headers
+from invoicegraph.settings import Settings
+from invoicegraph.webhooks import secret_box
 from store.webhook_secrets import (
     SecretBox,
     SecretKeyError,
@@ -52,3 +55,14 @@ def test_keys_rotate_newest_first() -> None:
     assert SecretBox([new]).open(rotated.seal("whsec_y")) == "whsec_y"
     with pytest.raises(SecretKeyError, match="key 2 is not a Fernet key"):
         parse_keys(f"{new},not-a-key")
+
+
+def test_settings_refuse_a_malformed_key_and_a_real_database_needs_one() -> None:
+    with pytest.raises(ValidationError, match="key 1 is not a Fernet key"):
+        Settings(webhook_secret_keys="not-a-key")
+    assert secret_box(Settings(mongodb_uri="mongodb://127.0.0.1:1")) is None
+    assert secret_box(Settings(mongodb_uri=None)) is not None  # the embedded store's own
+    key = Fernet.generate_key().decode()
+    configured = secret_box(Settings(mongodb_uri="mongodb://127.0.0.1:1", webhook_secret_keys=key))
+    assert configured is not None
+    assert SecretBox([key]).open(configured.seal("whsec_z")) == "whsec_z"
