@@ -375,8 +375,8 @@ class _Connection:
             await self.ws.send_str(text)
             # The client reads slower than we write: wait for it rather than buffer on (the
             # queue then fills, and a client that stays behind is disconnected).
-            while transport is not None and transport.get_write_buffer_size() > bound:
-                await asyncio.sleep(0.02)  # noqa: ASYNC110 - a transport signals no level
+            while transport is not None and transport.get_write_buffer_size() > bound:  # noqa: ASYNC110 - a transport signals no level
+                await asyncio.sleep(0.02)
 
     async def _keep_alive(self) -> None:
         with contextlib.suppress(Closed):
