@@ -60,8 +60,10 @@ class LiveLimits:
     """How long the buffer may stay full before the connection is closed (1008)."""
     poll_seconds: float = 1.0
     """Longest wait between two reads of the feed (events of other processes)."""
+    write_buffer_bytes: int = 1 << 16
+    """Bytes a connection's transport may hold unsent before its writer waits for the client."""
     socket_buffer_bytes: int | None = None
-    """The kernel send buffer of a subscription socket, when set (bounds its memory)."""
+    """The kernel send buffer of a subscription socket, when set (the system's otherwise)."""
 
 
 @dataclass
@@ -121,7 +123,6 @@ class LiveServer:
         raw = transport.get_extra_info("socket")
         if raw is not None:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
-        transport.set_write_buffer_limits(high=size)
 
     def admit(self, api_key: ApiKey) -> str | None:
         """Take a subscription slot for the key; why not, when none is left."""
@@ -368,9 +369,15 @@ class _Connection:
             raise closed from None
 
     async def _write(self) -> None:
+        transport = self.request.transport
+        bound = self.server.limits.write_buffer_bytes
         while True:
             text = await self.outbox.get()
             await self.ws.send_str(text)
+            # The client reads slower than we write: wait for it rather than buffer on (the
+            # queue then fills, and a client that stays behind is disconnected).
+            while transport is not None and transport.get_write_buffer_size() > bound:  # noqa: ASYNC110 - a transport signals no level
+                await asyncio.sleep(0.02)
 
     async def _keep_alive(self) -> None:
         with contextlib.suppress(Closed):

@@ -149,6 +149,7 @@ def build_live_limits(settings: Settings) -> LiveLimits:
         buffer_messages=settings.subscription_buffer_messages,
         slow_consumer_seconds=settings.subscription_slow_consumer_seconds,
         poll_seconds=settings.subscription_poll_seconds,
+        write_buffer_bytes=settings.subscription_write_buffer_bytes,
         socket_buffer_bytes=settings.subscription_socket_buffer_bytes,
     )
 

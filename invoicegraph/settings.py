@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     subscription_buffer_messages: int = Field(default=100, ge=1)
     subscription_slow_consumer_seconds: float = Field(default=5.0, gt=0)
     subscription_poll_seconds: float = Field(default=1.0, gt=0)
+    subscription_write_buffer_bytes: int = Field(default=1 << 16, ge=1024)
     subscription_socket_buffer_bytes: int | None = Field(default=None, ge=1024)
     # Query limits, checked before the database is touched (docs/security.md).
     max_query_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1)
