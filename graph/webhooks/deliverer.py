@@ -27,7 +27,6 @@ from typing import Any
 
 import aiohttp
 import orjson
-from yarl import URL
 
 from graph.webhooks.payload import PayloadRunner, PayloadUnavailable
 from graph.webhooks.signing import signed_headers
@@ -292,7 +291,7 @@ class WebhookDeliverer:
             body = orjson.dumps(delivery_body(delivery, payload), default=str)
             headers = signed_headers(secret, delivery.eventId, int(self.clock()), body)
             async with session.post(
-                URL(str(target), encoded=True),
+                target,
                 data=body,
                 headers=headers,
                 allow_redirects=False,
