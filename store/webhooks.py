@@ -8,6 +8,7 @@ from typing import Any
 
 from store.changes import ChangeType
 from store.client import Database, Document
+from store.events import InvoiceEvent
 from store.indexes import WEBHOOK_SUBSCRIPTIONS
 from store.instants import now_instant
 
@@ -28,12 +29,16 @@ class WebhookSubscription:
     createdAt: str
     cursor: int
     """The feed's `seq` up to which the outbox holds this subscription's deliveries."""
+    channelId: str | None = None
+    """Made under an x-site-context channel: only that channel's events and invoices."""
     enabled: bool = True
     disabledAt: str | None = None
     disabledReason: str | None = None
 
-    def wants(self, change_type: str) -> bool:
-        return self.eventTypes is None or ChangeType(change_type) in self.eventTypes
+    def wants(self, event: InvoiceEvent) -> bool:
+        if self.channelId is not None and event.channelId != self.channelId:
+            return False
+        return self.eventTypes is None or event.type in self.eventTypes
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ def _subscription(record: Document) -> WebhookSubscription:
         documentId=record.get("documentId"),
         createdAt=record["createdAt"],
         cursor=int(record.get("cursor", 0)),
+        channelId=record.get("channelId"),
         enabled=bool(record.get("enabled", True)),
         disabledAt=record.get("disabledAt"),
         disabledReason=record.get("disabledReason"),
@@ -67,8 +73,8 @@ class WebhookSubscriptions:
     def __init__(self, database: Database) -> None:
         self._collection = database.collection(WEBHOOK_SUBSCRIPTIONS)
 
-    def scoped(self, account: str) -> "ScopedSubscriptions":
-        return ScopedSubscriptions(self, account)
+    def scoped(self, account: str, channel: str | None = None) -> "ScopedSubscriptions":
+        return ScopedSubscriptions(self, account, channel)
 
     async def enabled(self, limit: int = 10_000) -> list[WebhookSubscription]:
         """Every enabled subscription of every account (the outbox feeds them)."""
@@ -96,13 +102,21 @@ class WebhookSubscriptions:
 
 
 class ScopedSubscriptions:
-    """One account's subscriptions: every filter names the account."""
+    """One account's subscriptions (one channel's, under an x-site-context channel): every
+    filter names them."""
 
-    def __init__(self, store: WebhookSubscriptions, account: str) -> None:
+    def __init__(self, store: WebhookSubscriptions, account: str, channel: str | None) -> None:
         if not account:
             raise ValueError("webhook subscriptions need an account")
         self._collection = store._collection
         self.account = account
+        self.channel = channel
+
+    def _where(self, **conditions: Any) -> dict[str, Any]:
+        where = {"account": self.account, **conditions}
+        if self.channel is not None:
+            where["channelId"] = self.channel
+        return where
 
     async def create(
         self,
@@ -120,6 +134,7 @@ class ScopedSubscriptions:
             "eventTypes": None if event_types is None else [t.value for t in event_types],
             "query": query,
             "documentId": document_id,
+            "channelId": self.channel,
             "secret": sealed_secret,
             "createdAt": now_instant(),
             "cursor": cursor,
@@ -132,25 +147,21 @@ class ScopedSubscriptions:
 
     async def all(self) -> list[WebhookSubscription]:
         records = await self._collection.find(
-            {"account": self.account}, {"secret": 0}, sort=[("createdAt", 1), ("_id", 1)]
+            self._where(), {"secret": 0}, sort=[("createdAt", 1), ("_id", 1)]
         )
         return [_subscription(record) for record in records]
 
     async def get(self, subscription_id: str) -> WebhookSubscription | None:
-        record = await self._collection.find_one(
-            {"_id": subscription_id, "account": self.account}, {"secret": 0}
-        )
+        record = await self._collection.find_one(self._where(_id=subscription_id), {"secret": 0})
         return None if record is None else _subscription(record)
 
     async def delete(self, subscription_id: str) -> bool:
-        deleted = await self._collection.delete_many(
-            {"_id": subscription_id, "account": self.account}
-        )
+        deleted = await self._collection.delete_many(self._where(_id=subscription_id))
         return deleted > 0
 
     async def enable(self, subscription_id: str) -> WebhookSubscription | None:
         record = await self._collection.find_one_and_update(
-            {"_id": subscription_id, "account": self.account},
+            self._where(_id=subscription_id),
             {"$set": {"enabled": True, "disabledAt": None, "disabledReason": None}},
             {"secret": 0},
         )

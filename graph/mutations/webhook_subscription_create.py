@@ -64,10 +64,10 @@ async def resolve_webhook_subscription_create(
     ] = None,
 ) -> WebhookSubscriptionCreatePayload:
     admin = webhook_admin(info)
-    events = info.context.events
+    scope = info.context.invoices.scope
     try:
         made = await admin.create(
-            events.account, url, eventTypes, query, documentId, await events.latest()
+            scope, url, eventTypes, query, documentId, await info.context.events.latest()
         )
     except InvalidWebhook as invalid:
         error = WebhookError(

@@ -23,8 +23,7 @@ async def resolve_webhook_subscription_delete(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="The subscription's id.")],
 ) -> WebhookSubscriptionDeletePayload:
-    account = info.context.api_key.account
-    if await webhook_admin(info).delete(account, str(id)):
+    if await webhook_admin(info).delete(info.context.invoices.scope, str(id)):
         return WebhookSubscriptionDeletePayload(deletedId=id, errors=[])
     error = WebhookError(
         code=WebhookErrorCode.NOT_FOUND,

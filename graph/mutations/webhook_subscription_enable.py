@@ -28,8 +28,7 @@ async def resolve_webhook_subscription_enable(
     info: Info,
     id: Annotated[strawberry.ID, strawberry.argument(description="The subscription's id.")],
 ) -> WebhookSubscriptionEnablePayload:
-    account = info.context.api_key.account
-    enabled = await webhook_admin(info).enable(account, str(id))
+    enabled = await webhook_admin(info).enable(info.context.invoices.scope, str(id))
     if enabled is not None:
         return WebhookSubscriptionEnablePayload(
             webhookSubscription=as_subscription(enabled), errors=[]

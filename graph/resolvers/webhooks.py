@@ -26,7 +26,7 @@ DEFAULT_DELIVERIES_PAGE = 20
 
 
 async def resolve_webhook_subscriptions(info: Info) -> list[WebhookSubscription]:
-    found = await webhook_admin(info).of_account(info.context.api_key.account)
+    found = await webhook_admin(info).of_account(info.context.invoices.scope)
     return [as_subscription(subscription) for subscription in found]
 
 
@@ -48,8 +48,8 @@ async def resolve_webhook_deliveries(
 ) -> WebhookDeliveryConnection:
     size = page_size("first", first, DEFAULT_DELIVERIES_PAGE)
     start = decode_cursor("after", after, DELIVERY_ORDER) if after else None
-    account = info.context.api_key.account
-    rows = await webhook_admin(info).deliveries(account, str(subscriptionId), start, size + 1)
+    scope = info.context.invoices.scope
+    rows = await webhook_admin(info).deliveries(scope, str(subscriptionId), start, size + 1)
     edges = [
         WebhookDeliveryEdge(cursor=encode_cursor(DELIVERY_ORDER, values), node=as_delivery(row))
         for row, values in (rows or [])[:size]

@@ -67,6 +67,12 @@ class WebhookSubscription:
             "webhookSubscriptionCreate: keep it then, it is never shown again."
         )
     )
+    channelId: str | None = strawberry.field(
+        description=(
+            "The channel of the x-site-context it was made under: only that channel's events, "
+            "and its payload sees only that channel; null: every channel of the account."
+        )
+    )
     enabled: bool = strawberry.field(
         description="False once deliveries failed past the retry horizon (see disabledReason)."
     )
@@ -85,6 +91,7 @@ def as_subscription(stored: StoredSubscription, secret: str | None = None) -> We
         query=stored.query,
         documentId=stored.documentId,
         secret=secret,
+        channelId=stored.channelId,
         enabled=stored.enabled,
         disabledAt=DateTime(stored.disabledAt) if stored.disabledAt else None,
         disabledReason=stored.disabledReason,

@@ -11,10 +11,11 @@ from graph.persisted import DOCUMENT_ID
 from graph.webhooks.payload import PayloadRefused, check_payload_document
 from graph.webhooks.targets import TargetPolicy, TargetRefused
 from store.changes import ChangeType
+from store.invoices import Scope
 from store.persisted_documents import PersistedDocuments
 from store.webhook_outbox import WebhookDelivery, WebhookOutbox
 from store.webhook_secrets import SecretBox, new_secret
-from store.webhooks import WebhookSubscription, WebhookSubscriptions
+from store.webhooks import ScopedSubscriptions, WebhookSubscription, WebhookSubscriptions
 
 if TYPE_CHECKING:  # the schema's mutations reach this module: no import at run time
     from graph.schema import InvoiceGraphSchema
@@ -71,7 +72,7 @@ class WebhookAdmin:
 
     async def create(
         self,
-        account: str,
+        scope: Scope,
         url: str,
         event_types: Sequence[ChangeType] | None,
         query: str | None,
@@ -91,7 +92,7 @@ class WebhookAdmin:
             query = await self._trusted(document_id)
         if query is not None:
             try:
-                check_payload_document(query, self.schema, self.limits, account)
+                check_payload_document(query, self.schema, self.limits, scope.account)
             except PayloadRefused as refused:
                 field = "documentId" if document_id is not None else "query"
                 raise InvalidWebhook(field, str(refused)) from None
@@ -104,7 +105,7 @@ class WebhookAdmin:
                 "secrets are encrypted with: subscriptions cannot be made yet."
             )
         secret = new_secret()
-        subscription = await self.subscriptions.scoped(account).create(
+        subscription = await self._scoped(scope).create(
             url, types, query, document_id, self.box.seal(secret), cursor
         )
         self._changed()
@@ -125,29 +126,32 @@ class WebhookAdmin:
             )
         return document.body
 
-    async def of_account(self, account: str) -> list[WebhookSubscription]:
-        return await self.subscriptions.scoped(account).all()
+    def _scoped(self, scope: Scope) -> ScopedSubscriptions:
+        return self.subscriptions.scoped(scope.account, scope.channel)
 
-    async def delete(self, account: str, subscription_id: str) -> bool:
-        if not await self.subscriptions.scoped(account).delete(subscription_id):
+    async def of_account(self, scope: Scope) -> list[WebhookSubscription]:
+        return await self._scoped(scope).all()
+
+    async def delete(self, scope: Scope, subscription_id: str) -> bool:
+        if not await self._scoped(scope).delete(subscription_id):
             return False
         await self.outbox.forget(subscription_id)
         return True
 
-    async def enable(self, account: str, subscription_id: str) -> WebhookSubscription | None:
-        subscription = await self.subscriptions.scoped(account).enable(subscription_id)
+    async def enable(self, scope: Scope, subscription_id: str) -> WebhookSubscription | None:
+        subscription = await self._scoped(scope).enable(subscription_id)
         if subscription is not None:
             await self.outbox.resume(subscription_id, self.clock(), self.horizon)
             self._changed()
         return subscription
 
     async def deliveries(
-        self, account: str, subscription_id: str, after: Sequence[Any] | None, limit: int
+        self, scope: Scope, subscription_id: str, after: Sequence[Any] | None, limit: int
     ) -> list[tuple[WebhookDelivery, list[Any]]] | None:
-        """A page of the subscription's deliveries; None when the account has no such one."""
-        if await self.subscriptions.scoped(account).get(subscription_id) is None:
+        """A page of the subscription's deliveries; None when the caller has no such one."""
+        if await self._scoped(scope).get(subscription_id) is None:
             return None
-        return await self.outbox.page(account, subscription_id, after, limit)
+        return await self.outbox.page(scope.account, subscription_id, after, limit)
 
     def _changed(self) -> None:
         for listener in self.changed:

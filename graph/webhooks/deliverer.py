@@ -214,7 +214,7 @@ class WebhookDeliverer:
                 wanted = [
                     event
                     for event, _ in rows
-                    if event.seq > subscription.cursor and subscription.wants(event.type.value)
+                    if event.seq > subscription.cursor and subscription.wants(event)
                 ]
                 await self.outbox.enqueue(
                     subscription.id, account, wanted, now, self.options.schedule.horizon
@@ -285,9 +285,7 @@ class WebhookDeliverer:
             secret = secret_bytes(self.box.open(found.sealed_secret))
             payload = None
             if subscription.query:
-                payload = await self.runner.run(
-                    subscription.account, subscription.id, subscription.query, delivery.invoiceId
-                )
+                payload = await self.runner.run(subscription, delivery.invoiceId)
             body = orjson.dumps(delivery_body(delivery, payload), default=str)
             headers = signed_headers(secret, delivery.eventId, int(self.clock()), body)
             async with session.post(

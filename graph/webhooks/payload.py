@@ -24,6 +24,7 @@ from graph.limits import LimitPolicy, RequestLimits
 from store.client import StoreUnavailable
 from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKey
+from store.webhooks import WebhookSubscription
 
 if TYPE_CHECKING:  # the schema's mutations reach this module: no import at run time
     from graph.schema import InvoiceGraphSchema
@@ -116,12 +117,14 @@ class PayloadRunner:
         self._limits = LimitPolicy(limits.limits)
         self._documents = DocumentCache()
 
-    async def run(self, account: str, subscription_id: str, text: str, invoice_id: str) -> Any:
-        """The query's `data` for this invoice (None when it has none)."""
-        key = payload_key(account, subscription_id)
+    async def run(self, subscription: WebhookSubscription, invoice_id: str) -> Any:
+        """The subscription's query's `data` for this invoice, as its account (and channel)."""
+        assert subscription.query is not None
+        text = subscription.query
+        key = payload_key(subscription.account, subscription.id)
         context = Context.for_request(
             key,
-            self._invoices.scoped(Scope(account)),
+            self._invoices.scoped(Scope(subscription.account, subscription.channelId)),
             self._limits.for_key(key),
             documents=self._documents,
         )

@@ -32,7 +32,7 @@ FAST = {
 CREATE_SUBSCRIPTION = """
 mutation Subscribe($url: String!, $types: [InvoiceEventType!], $query: String, $doc: String) {
   webhookSubscriptionCreate(url: $url, eventTypes: $types, query: $query, documentId: $doc) {
-    webhookSubscription { id url eventTypes secret enabled }
+    webhookSubscription { id url eventTypes secret enabled channelId }
     errors { code message field }
   }
 }
