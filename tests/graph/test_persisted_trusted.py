@@ -17,6 +17,9 @@ from invoicegraph.settings import ApiKeyConfig
 from store.persisted_documents import PersistedDocuments, TrustedDocument
 from tests.conftest import TEST_KEYS, GraphQLClient, ServeFactory, without_cost
 
+# Served tests on both backends: the embedded store and a MongoDB-speaking server.
+pytestmark = pytest.mark.both_backends
+
 EXECUTABLE = Path(sys.executable).parent / "invoicegraph"
 
 COUNT_INVOICES = "query CountInvoices {\n  invoices(first: 1) {\n    totalCount\n  }\n}"
@@ -298,10 +301,8 @@ def test_trusted_documents_add_rejects_other_formats(
 
 
 @pytest.mark.mongodb
-def test_trusted_documents_add_stores_into_mongodb(manifest_path: Path) -> None:
-    uri = os.environ.get("MONGODB_URI")
-    if not uri:
-        pytest.skip("needs a real MongoDB: set MONGODB_URI")
+def test_trusted_documents_add_stores_into_mongodb(manifest_path: Path, mongodb_uri: str) -> None:
+    uri = mongodb_uri
     database = f"invoicegraph_test_trusted_{os.getpid()}"
     command = [EXECUTABLE, "trusted-documents", "add", str(manifest_path), "--mongodb-uri", uri]
     env = {**os.environ, "INVOICEGRAPH_DATABASE": database}
