@@ -92,8 +92,8 @@ async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIte
     uri: str | None = request.getfixturevalue("mongodb_uri") if backend == "mongodb" else None
     databases: list[str] = []
 
-    async def start(database: Database | None = None, **overrides: Any) -> GraphQLClient:
-        """`database`: one the test opened, shared by several apps (several processes)."""
+    async def start(shared_database: Database | None = None, **overrides: Any) -> GraphQLClient:
+        """`shared_database`: one the test opened, shared by several apps (processes)."""
         overrides.setdefault("demo_data", False)
         overrides.setdefault("api_keys", TEST_KEYS)
         overrides.setdefault("mongodb_uri", uri)
@@ -116,7 +116,7 @@ async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIte
                     ]
                 }
             )
-        http = await aiohttp_client(create_app(settings, database=database))
+        http = await aiohttp_client(create_app(settings, database=shared_database))
         return GraphQLClient(http)
 
     yield start
