@@ -369,3 +369,14 @@ async def test_metrics_count_open_subscriptions_deliveries_and_their_lag(
     await asyncio.sleep(0.2)
     closed = await (await client.http.get("/metrics")).text()
     assert "invoicegraph_subscriptions_open 0.0" in closed
+
+
+async def test_a_subscription_over_http_is_refused_with_where_to_send_it(
+    serve: ServeFactory,
+) -> None:
+    client = await serve(api_keys=KEYS)
+
+    status, body = await client.post(SUBSCRIPTION)
+
+    assert status == 400
+    assert body["errors"][0]["message"].startswith("Subscriptions run over a WebSocket")
