@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bench import database, execution, growth, http_load, ingest, webhooks
+from bench import database, execution, growth, http_load, ingest, live, production_path, webhooks
 from bench.report import RESULTS, Section, table, write
 
 SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
@@ -23,6 +23,8 @@ SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
     "http": http_load.run,
     "ingest": ingest.run,
     "growth": growth.run,
+    "production": production_path.run,
+    "live": live.run,
     "webhooks": webhooks.run,
 }
 

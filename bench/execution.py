@@ -38,6 +38,8 @@ class Costs:
     without_database: float
     round_trip: float
     baseline: float
+    database: float = 0.0
+    """Median seconds inside database commands."""
 
 
 class ServerClock:
@@ -89,6 +91,7 @@ async def side_by_side(
         without_database=statistics.median(s - d for s, d in zip(server, database, strict=True)),
         round_trip=statistics.median(round_trip),
         baseline=statistics.median(base),
+        database=statistics.median(database),
     )
 
 

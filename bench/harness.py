@@ -55,13 +55,17 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def served(compiled: bool = True) -> AsyncIterator[Served]:
-    """The embedded store, empty, with one key of ACCOUNT that reads and writes."""
+async def served(
+    compiled: bool = True, uri: str | None = None, **overrides: Any
+) -> AsyncIterator[Served]:
+    """The embedded store (or the MongoDB at `uri`) with one key of ACCOUNT that reads and
+    writes; `overrides`: other settings."""
     settings = Settings(
-        mongodb_uri=None,
+        mongodb_uri=uri,
         demo_data=False,
         compiled_execution=compiled,
         api_keys=[ApiKeyConfig(key=KEY, account=ACCOUNT, scopes=["read", "write"], name="bench")],
+        **overrides,
     )
     app = create_app(settings)
     async with TestClient(TestServer(app)) as http:

@@ -358,7 +358,14 @@ class GraphQLView:
                 operation_name=context.operation_name,
                 allowed_operation_types=allowed,
             )
-        except InvalidOperationTypeError:
+        except InvalidOperationTypeError as invalid:
+            if invalid.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPProblem(
+                    400,
+                    "BAD_REQUEST",
+                    "Subscriptions run over a WebSocket on /graphql (graphql-transport-ws); "
+                    "docs/live-changes.md.",
+                ) from None
             raise HTTPProblem(
                 405, "METHOD_NOT_ALLOWED", "Mutations are sent with POST.", {"Allow": "POST"}
             ) from None

@@ -104,13 +104,13 @@ def build_limits(settings: Settings) -> LimitPolicy:
     return LimitPolicy(limits, CostBuckets(capacity, settings.cost_restore_rate))
 
 
-async def load_demo_data(invoices: InvoiceStore) -> int:
+async def load_demo_data(invoices: InvoiceStore, per_account: int = 600) -> int:
     """The reference invoices and the generated ones, each into its account if still empty.
 
     An account that holds invoices is left alone: a restart against the same MongoDB
     neither duplicates the demo data nor mixes it into real data.
     """
-    generated = generate_demo_invoices()
+    generated = generate_demo_invoices(per_account=per_account)
     stored = 0
     for account in sorted({DEMO_ACCOUNT} | {invoice.account for invoice in generated}):
         scoped = invoices.scoped(Scope(account))
@@ -184,7 +184,7 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         if settings.loads_demo_data:
             # Before the indexes: the embedded store checks a unique index in one pass when
             # it is created, but scans every document on every insert once it exists.
-            await load_demo_data(resources.invoices)
+            await load_demo_data(resources.invoices, settings.demo_invoices_per_account)
         await ensure_indexes(database)
         documents = PersistedDocuments(database)
         persisted = PersistedQueries(documents, settings.persisted_cache_size)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(default=20.0, ge=0)
     # None: demo data for the embedded store only; a real MongoDB gets it only when asked.
     demo_data: bool | None = None
+    # The generated demo invoices per account (besides fabric's and Akinon's reference
+    # records): fewer start faster on a slow database.
+    demo_invoices_per_account: int = Field(default=600, ge=0)
     account: str = "demo"
     ingest: list[str] = Field(default_factory=list)
     trusted_documents: str | None = None

@@ -49,10 +49,14 @@ class ScopedEvents:
         return int((marks or {}).get("done", 0))
 
     async def page(
-        self, after: Sequence[Any] | None, limit: int
+        self, after: Sequence[Any] | None, limit: int, relay: bool = True
     ) -> list[tuple[InvoiceEvent, list[Any]]]:
-        """Up to `limit` events after the key values `after`, each with its own key values."""
-        await self.relay.relay(self.account)
+        """Up to `limit` events after the key values `after`, each with its own key values.
+
+        `relay=False` skips relaying first: for a reader this process's relay just woke.
+        """
+        if relay:
+            await self.relay.relay(self.account)
         done = await self.settled()
         conditions: list[dict[str, Any]] = [
             {"account": self.account},
@@ -69,6 +73,22 @@ class ScopedEvents:
         return [
             (InvoiceEvent.model_validate(document), key_values(document, EVENT_ORDER))
             for document in documents
+        ]
+
+    def relayed_since(self, after: Sequence[Any]) -> list[tuple[InvoiceEvent, list[Any]]] | None:
+        """The events after `after` up to this process's latest relay run, from that run's
+        own records (no read); None when they are not all there (then read the feed)."""
+        batch = self.relay.signal.latest(self.account)
+        if batch is None or not batch.after <= after[0] <= batch.until:
+            return None
+        return [
+            (
+                InvoiceEvent.model_validate({k: v for k, v in record.items() if k != "_id"}),
+                [record["seq"]],
+            )
+            for record in batch.records
+            if record["seq"] > after[0]
+            and (self.channel is None or record.get("channelId") == self.channel)
         ]
 
     def moment(self) -> asyncio.Event:

@@ -24,6 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from store.client import BulkWriteError, Database, Document, DuplicateKeyError, UpdateMany
@@ -43,6 +44,19 @@ _runs = itertools.count()
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class RelayedBatch:
+    """What one run put in the feed: every event numbered in (after, until], nothing else.
+
+    A reader that has seen everything up to a number in [after, until] finds the rest up to
+    `until` here, without reading the feed: many subscribers of one account, one run.
+    """
+
+    after: int
+    until: int
+    records: tuple[Document, ...]
+
+
 class FeedSignal:
     """Wakes this process's waiters when events of an account entered the feed.
 
@@ -52,23 +66,32 @@ class FeedSignal:
 
     def __init__(self) -> None:
         self._moments: dict[str, asyncio.Event] = {}
+        self._latest: dict[str, RelayedBatch] = {}
 
     def moment(self, account: str) -> asyncio.Event:
         return self._moments.setdefault(account, asyncio.Event())
 
-    def notify(self, account: str) -> None:
+    def latest(self, account: str) -> RelayedBatch | None:
+        return self._latest.get(account)
+
+    def notify(self, account: str, batch: RelayedBatch | None = None) -> None:
+        if batch is not None:
+            latest = self._latest.get(account)
+            if latest is None or latest.until < batch.until:
+                self._latest[account] = batch
         moment = self._moments.pop(account, None)
         if moment is not None:
             moment.set()
 
     @staticmethod
-    async def wait(moment: asyncio.Event, seconds: float) -> None:
-        """Until `moment` is set, or `seconds` pass (events of other processes: a poll)."""
+    async def wait(moment: asyncio.Event, seconds: float) -> bool:
+        """Until `moment` is set (True), or `seconds` pass (False: time to poll the feed)."""
         try:
             async with asyncio.timeout(seconds):
                 await moment.wait()
         except TimeoutError:
-            pass
+            return False
+        return True
 
 
 class EventRelay:
@@ -130,7 +153,7 @@ class EventRelay:
             records.append(
                 {"_id": event_id(account, start + offset), **event, "seq": start + offset}
             )
-        await self._insert(records)
+        refused = await self._insert(records)
         released, _ = await self._sequences.update_one(
             {"_id": account, "holder": run},
             {"$set": {"done": end}, "$unset": {"holder": "", "until": ""}},
@@ -147,21 +170,25 @@ class EventRelay:
             ]
         )
         self.copied_listener(len(events))
-        self.signal.notify(account)
+        landed = tuple(
+            record
+            for index, record in enumerate(records)
+            if index not in refused and not record.get("gap")
+        )
+        self.signal.notify(account, RelayedBatch(done, end, landed))
         return len(events)
 
-    async def _insert(self, records: Sequence[Document]) -> None:
+    async def _insert(self, records: Sequence[Document]) -> set[int]:
+        """Insert the run's records; the positions of those refused as copied before."""
         try:
             await self._events.insert_many(records, ordered=False)
         except BulkWriteError as error:
             # Copied before (the version) or filled by a later run (the number): both fine.
-            others = [
-                failure
-                for failure in error.details.get("writeErrors", [])
-                if failure.get("code") != DUPLICATE_KEY
-            ]
-            if others:
+            failures = error.details.get("writeErrors", [])
+            if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
                 raise
+            return {failure["index"] for failure in failures}
+        return set()
 
     async def pending_accounts(self, limit: int = BATCH) -> set[str]:
         """Accounts with events waiting in their invoices (found by the sparse index)."""

@@ -102,14 +102,15 @@ def _exact_sum(units: object, field: str) -> int:
     """The summed companions, refused once they overflow 64 bits.
 
     MongoDB turns an overflowing long $sum into an inexact double; the values stay exact
-    integers on mongomock, so both are refused at the same bound.
+    integers on mongomock, so both are refused at the same bound. A long sum reaches us as
+    PyMongo's Int64 (an int), an int sum as int: both are exact.
     """
-    if type(units) is not int or abs(units) >= UNITS_LIMIT:
+    if isinstance(units, bool) or not isinstance(units, int) or abs(units) >= UNITS_LIMIT:
         raise SumOutOfRange(
             f"the {field} of a group is out of range: sums must stay below "
             f"{from_units(UNITS_LIMIT)}; filter to fewer invoices"
         )
-    return units
+    return int(units)
 
 
 def _optional(kind: type[EnumT], value: str | None) -> EnumT | None:

@@ -1,6 +1,7 @@
 """Shared fixtures: settings, a served app, and a GraphQL client over real HTTP."""
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,11 +10,11 @@ from aiohttp.test_utils import TestClient
 
 from invoicegraph.app import RESOURCES, create_app
 from invoicegraph.settings import ApiKeyConfig, Settings
-from store.client import Database
+from store.client import Database, open_database
 from store.invoices import InvoiceStore
 
 # The `database` fixture on both backends; `mongodb_uri`, the MongoDB-speaking server.
-pytest_plugins = ["tests.backends", "tests.wire_server"]
+pytest_plugins = ["tests.wire_server", "tests.backends"]
 
 TEST_KEYS = [
     ApiKeyConfig(key="acme-reader-key", account="acme", scopes=["read"], name="acme-reader"),
@@ -71,16 +72,40 @@ class GraphQLClient:
 ServeFactory = Callable[..., Awaitable[GraphQLClient]]
 
 
-@pytest.fixture
-def serve(aiohttp_client: Any) -> ServeFactory:
-    """Start the app with the given settings overrides; demo data off unless asked for."""
+# Mongoeco's stand-in builds compound unique indexes in quadratic time (docs/drivers.md).
+MONGODB_DEMO_INVOICES_PER_ACCOUNT = 30
+# The stand-in is pure Python, sharing a loaded machine: the default 5 s is for production.
+MONGODB_TIMEOUT_MS = 30_000
 
-    async def start(database: Database | None = None, **overrides: Any) -> GraphQLClient:
-        """`database`: one the test opened, shared by several apps (several processes)."""
+
+@pytest.fixture
+async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIterator[ServeFactory]:
+    """Start the app with the given settings overrides; demo data off unless asked for.
+
+    On the embedded store, or on the `backend` fixture's when the test uses it: on
+    `mongodb`, each app gets a database of its own, dropped afterwards, and the demo data
+    has MONGODB_DEMO_INVOICES_PER_ACCOUNT generated invoices per account.
+    """
+    # The test's parameter (tests/backends.py), not a fixture `serve` could depend on.
+    callspec = getattr(request.node, "callspec", None)
+    backend = callspec.params.get("backend") if callspec is not None else None
+    uri: str | None = request.getfixturevalue("mongodb_uri") if backend == "mongodb" else None
+    databases: list[str] = []
+
+    async def start(shared_database: Database | None = None, **overrides: Any) -> GraphQLClient:
+        """`shared_database`: one the test opened, shared by several apps (processes)."""
         overrides.setdefault("demo_data", False)
         overrides.setdefault("api_keys", TEST_KEYS)
-        settings = Settings(mongodb_uri=None, **overrides)
-        if not settings.loads_demo_data and "demo-key" not in [k.key for k in settings.api_keys]:
+        overrides.setdefault("mongodb_uri", uri)
+        if uri is not None:
+            overrides.setdefault("database", f"invoicegraph_test_{uuid.uuid4().hex[:8]}")
+            overrides.setdefault("demo_invoices_per_account", MONGODB_DEMO_INVOICES_PER_ACCOUNT)
+            overrides.setdefault("database_timeout_ms", MONGODB_TIMEOUT_MS)
+            databases.append(overrides["database"])
+        settings = Settings(**overrides)
+        # The app adds the demo key itself only to the embedded store's demo data.
+        demo_key_added = settings.embedded and settings.loads_demo_data
+        if not demo_key_added and "demo-key" not in [k.key for k in settings.api_keys]:
             settings = settings.model_copy(
                 update={
                     "api_keys": [
@@ -91,7 +116,13 @@ def serve(aiohttp_client: Any) -> ServeFactory:
                     ]
                 }
             )
-        http = await aiohttp_client(create_app(settings, database=database))
+        http = await aiohttp_client(create_app(settings, database=shared_database))
         return GraphQLClient(http)
 
-    return start
+    yield start
+    for name in databases:
+        database = open_database(uri, name)
+        try:
+            await database.drop()
+        finally:
+            await database.close()

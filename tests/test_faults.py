@@ -1,8 +1,6 @@
-"""Database faults against a real wire-protocol server process (nx-27017, MongoDB's protocol
-over SQLite): a database that dies, comes back, or stalls never hangs a request or makes a 500.
-
-nx-27017 is not faithful to MongoDB for nested projections and aggregations, so these tests
-read top-level fields only; they are about faults, not query semantics.
+"""Database faults against a real wire-protocol server process (mongoeco's wire server over
+its SQLite engine, tests/wire_database.py): a database that dies, comes back, or stalls never
+hangs a request or makes a 500, and loses nothing.
 """
 
 import asyncio
@@ -19,7 +17,10 @@ import pytest
 from bench.processes import ChildProcess, eventually, running_invoicegraph
 from tests.faulty_link import faulty_link
 from tests.remote_client import GRAPHQL_RESPONSE_JSON, JSON, Answer, RemoteGraphQL
-from tests.wire_database import mongodb_uri, seed_invoices, start_nx27017
+from tests.wire_database import mongodb_uri, seed_invoices, start_database
+
+# A database process of its own: mongoeco's wire server (tests/wire_database.py).
+pytestmark = pytest.mark.mongodb
 
 LOOKUP = """
 query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceId invoiceNumber invoiceStatus } }
@@ -27,11 +28,22 @@ query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceId invoiceNumber invoi
 PAGE = "query Page { invoices(first: 5) { edges { node { invoiceId invoiceNumber } } } }"
 UNKNOWN_APQ_HASH = "0" * 64
 
+MARK = """
+mutation Mark($id: ID!, $set: JSON) {
+  invoiceAttributesUpdate(invoiceId: $id, attributes: $set) { errors { code } }
+}
+"""
+ATTRIBUTES = "query Attributes($id: ID!) { invoice(invoiceId: $id) { attributes } }"
+
 KEY = "acme-reader-key"
+WRITER_KEY = "acme-writer-key"
 DATABASE_TIMEOUT_MS = 1000
 SERVER_ENV = {
     "INVOICEGRAPH_API_KEYS": json.dumps(
-        [{"key": KEY, "account": "acme", "scopes": ["read"], "name": "acme-reader"}]
+        [
+            {"key": KEY, "account": "acme", "scopes": ["read"], "name": "acme-reader"},
+            {"key": WRITER_KEY, "account": "acme", "scopes": ["write"], "name": "acme-writer"},
+        ]
     ),
     "INVOICEGRAPH_DATABASE_TIMEOUT_MS": str(DATABASE_TIMEOUT_MS),
     "INVOICEGRAPH_READY_TIMEOUT_SECONDS": "0.5",
@@ -48,7 +60,7 @@ class Seeded:
 
 @pytest.fixture
 async def seeded(tmp_path: Path) -> AsyncIterator[Seeded]:
-    database = await start_nx27017(tmp_path / "nx")
+    database = await start_database(tmp_path / "db")
     try:
         yield Seeded(database, await seed_invoices(database, "acme", 12))
     finally:
@@ -85,6 +97,7 @@ class Traffic:
     answers: list[Answer] = field(default_factory=list)
     failures: list[BaseException] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    acknowledged: list[str] = field(default_factory=list)
 
     async def run(self, worker: int) -> None:
         ids = sorted(self.invoice_numbers)
@@ -107,6 +120,23 @@ class Traffic:
                 self.failures.append(failure)
                 return
             self.answers.append(answer)
+            await asyncio.sleep(0.02)
+
+    async def write(self, writer: RemoteGraphQL, invoice_id: str) -> None:
+        """Mark the invoice with a new attribute each turn; keep the marks acknowledged."""
+        turn = 0
+        while not self.stopping.is_set():
+            turn += 1
+            try:
+                answer = await writer.post(MARK, {"id": invoice_id, "set": {f"w{turn}": turn}})
+            except Exception as failure:  # noqa: BLE001 - the test reports every failure
+                self.failures.append(failure)
+                return
+            if answer.ok and answer.body["data"]["invoiceAttributesUpdate"]["errors"] == []:
+                self.acknowledged.append(f"w{turn}")
+            elif not is_unavailable(answer):
+                self.failures.append(AssertionError(f"a write answered {answer}"))
+                return
             await asyncio.sleep(0.02)
 
     def since(self, start: int, predicate: Callable[[Answer], bool]) -> int:
@@ -135,11 +165,15 @@ async def test_queries_fail_fast_and_recover_when_the_database_restarts(
         pid = server.process.pid
         traffic = Traffic(client, seeded.invoice_numbers)
         workers = [asyncio.create_task(traffic.run(worker)) for worker in range(6)]
+        marked = sorted(seeded.invoice_numbers)[0]
+        writer = RemoteGraphQL(client.session, server.url, WRITER_KEY)
+        workers.append(asyncio.create_task(traffic.write(writer, marked)))
         await eventually(lambda: _count(traffic, 0, is_ok, 20), 30)
 
         # The database crashes mid-traffic.
         await database.stop(signal.SIGKILL)
         crashed_at = len(traffic.answers)
+        acknowledged_before_crash = list(traffic.acknowledged)
         await eventually(lambda: not_ready(client), 15)
         await eventually(lambda: _count(traffic, crashed_at, is_unavailable, 12), 30)
         # A persisted-document lookup needs the store before anything runs: a 503 too.
@@ -148,20 +182,25 @@ async def test_queries_fail_fast_and_recover_when_the_database_restarts(
         assert (lookup.status, lookup.codes) == (503, ["SERVICE_UNAVAILABLE"])
 
         # It comes back on the same port with the same data; invoicegraph is not restarted.
-        restarted = await start_nx27017(database.output.parent, database.port)
+        restarted = await start_database(database.output.parent, database.port)
         try:
             await eventually(lambda: ready(client), 30)
             back_at = len(traffic.answers)
             await eventually(lambda: _count(traffic, back_at, is_ok, 20), 30)
+            await eventually(lambda: _more(traffic.acknowledged, acknowledged_before_crash), 30)
             traffic.stopping.set()
             await asyncio.gather(*workers)
             metrics = await (await client.session.get(f"{server.url}/metrics")).text()
+            stored = (await client.data(ATTRIBUTES, {"id": marked}))["invoice"]["attributes"]
         finally:
             await restarted.stop()
         assert server.running
         assert server.process.pid == pid
 
     assert traffic.failures == []
+    # Nothing acknowledged is lost: before the crash (the database's file), nor after it.
+    assert acknowledged_before_crash
+    assert set(traffic.acknowledged) <= set(stored), set(traffic.acknowledged) - set(stored)
     odd = [answer for answer in traffic.answers if not (answer.ok or is_unavailable(answer))]
     assert odd == []
     assert traffic.since(crashed_at, is_unavailable) >= 12
@@ -171,6 +210,10 @@ async def test_queries_fail_fast_and_recover_when_the_database_restarts(
     }
     assert 'outcome="unavailable"' in metrics
     assert 'invoicegraph_requests_rejected_total{reason="SERVICE_UNAVAILABLE"}' not in metrics
+
+
+async def _more(now: list[str], before: list[str]) -> bool:
+    return len(now) > len(before)
 
 
 async def _count(

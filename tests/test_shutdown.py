@@ -1,8 +1,9 @@
 """Graceful shutdown of a real `invoicegraph serve` process: on SIGTERM it stops accepting,
 lets the request in flight finish (for a bounded time), then closes the database client.
 
-The request is held in flight by a link to the database (nx-27017) that stalls until the
-test resumes it: no timing window, only events and generous deadlines.
+The request is held in flight by a link to the database (mongoeco's wire server,
+tests/wire_database.py) that stalls until the test resumes it: no timing window, only events
+and generous deadlines.
 """
 
 import asyncio
@@ -17,7 +18,10 @@ import pytest
 from bench.processes import LOOPBACK, eventually, running_invoicegraph
 from tests.faulty_link import FaultyLink, faulty_link
 from tests.remote_client import Answer, RemoteGraphQL
-from tests.wire_database import mongodb_uri, running_nx27017, seed_invoices
+from tests.wire_database import mongodb_uri, running_database, seed_invoices
+
+# A database process of its own: mongoeco's wire server (tests/wire_database.py).
+pytestmark = pytest.mark.mongodb
 
 LOOKUP = "query Lookup($id: ID!) { invoice(invoiceId: $id) { invoiceId invoiceNumber } }"
 KEY = "acme-reader-key"
@@ -37,8 +41,8 @@ def server_env(drain_seconds: float) -> dict[str, str]:
 
 @pytest.fixture
 async def linked_database(tmp_path: Path) -> AsyncIterator[tuple[FaultyLink, dict[str, str]]]:
-    async with running_nx27017(tmp_path / "nx") as nx, faulty_link(nx.port) as link:
-        yield link, await seed_invoices(nx, "acme", 6)
+    async with running_database(tmp_path / "db") as db, faulty_link(db.port) as link:
+        yield link, await seed_invoices(db, "acme", 6)
 
 
 async def refuses_connections(port: int) -> bool:

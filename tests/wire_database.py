@@ -1,45 +1,31 @@
-"""nx-27017 as the database: a MongoDB wire-protocol server over SQLite, in a child process.
+"""A database of a test's own in a child process: mongoeco's wire server over SQLite.
 
-It is not faithful to MongoDB for nested projections and aggregations: use it for faults
-and simple reads and writes, not as the reference for query semantics.
+For tests that stop, restart or stall the database under a running `invoicegraph serve`
+(faults, shutdown): its SQLite engine keeps the data in a file, so a restart on the same
+port finds it again. The same stand-in as the `mongodb` tests (tests/wire_server.py).
 """
 
-import asyncio
 import contextlib
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bench.processes import LOOPBACK, ChildProcess, free_port, spawn, wait_until_listening
+from bench.processes import ChildProcess
 from seeds.demo import generate_demo_invoices
 from store.client import open_database
 from store.enums import InvoiceStatus
+from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
+from tests.wire_server import start_wire_server, wire_uri
 
 
-async def start_nx27017(directory: Path, port: int | None = None) -> ChildProcess:
-    """nx-27017, a MongoDB wire-protocol server over SQLite, with its data file in `directory`.
-
-    Starting it again on the same port and directory finds the same data.
-    """
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
-    port = port or free_port()
-    arguments = [
-        *(sys.executable, "-m", "nx_27017.nx_27017"),
-        *("--host", LOOPBACK, "-p", str(port)),
-        *("--db", str(directory / "data.sqlite")),
-        # Its defaults are shared files under /tmp; a second instance would refuse to start.
-        *("--pid-file", str(directory / "nx.pid"), "--log-file", str(directory / "nx.log")),
-    ]
-    output = directory / "output.log"
-    database = ChildProcess(await spawn(arguments, output, {}), port, output)
-    await wait_until_listening(port, database, 30.0)
-    return database
+async def start_database(directory: Path, port: int | None = None) -> ChildProcess:
+    """The wire server with its data in `directory`; again on the same port, the same data."""
+    return await start_wire_server(directory, port, sqlite_file=directory / "data.sqlite")
 
 
 @contextlib.asynccontextmanager
-async def running_nx27017(directory: Path) -> AsyncIterator[ChildProcess]:
-    database = await start_nx27017(directory)
+async def running_database(directory: Path) -> AsyncIterator[ChildProcess]:
+    database = await start_database(directory)
     try:
         yield database
     finally:
@@ -47,8 +33,7 @@ async def running_nx27017(directory: Path) -> AsyncIterator[ChildProcess]:
 
 
 def mongodb_uri(port: int) -> str:
-    # directConnection: one server, no replica-set discovery to wait for.
-    return f"mongodb://{LOOPBACK}:{port}/?directConnection=true"
+    return wire_uri(port)
 
 
 async def seed_invoices(database: ChildProcess, account: str, count: int) -> dict[str, str]:
@@ -59,6 +44,7 @@ async def seed_invoices(database: ChildProcess, account: str, count: int) -> dic
     invoices = generate_demo_invoices(accounts=(account,), per_account=count)
     store = open_database(mongodb_uri(database.port), "invoicegraph")
     try:
+        await ensure_indexes(store)  # as `serve` will: before the data, as in production
         await InvoiceStore(store).scoped(Scope(account)).insert_many(invoices)
     finally:
         await store.close()

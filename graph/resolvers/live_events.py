@@ -48,9 +48,13 @@ async def subscribe_invoice_events(
         decode_cursor("after", after, EVENT_ORDER) if after else [await feed.latest()]
     )
     limits = context.limits
+    woken = False
     while True:
         moment = feed.moment()
-        rows = await feed.page(start, PAGE)
+        # Woken by this process's relay: it just ran. Otherwise relay first: the events of
+        # a process that died are copied by whoever reads.
+        relayed = feed.relayed_since(start) if woken else None
+        rows = relayed if relayed is not None else await feed.page(start, PAGE, relay=not woken)
         for event, values in rows:
             # Each event is checked like the query feed's (ScopedEvents reads one account,
             # one channel); this guards the stream against any store defect besides.
@@ -66,8 +70,9 @@ async def subscribe_invoice_events(
             live.delivered(_lag(event.time))
             yield edge(event, values)
             start = values
-        if len(rows) < PAGE:
-            await FeedSignal.wait(moment, live.poll_seconds)
+        woken = False
+        if relayed is not None or len(rows) < PAGE:
+            woken = await FeedSignal.wait(moment, live.poll_seconds)
 
 
 def _lag(instant: str) -> float:

@@ -11,7 +11,8 @@ strawberry.enum(
     ChangeType,
     name="InvoiceEventType",
     description=(
-        "The kind of change: CREATE (invoiceCreate), STATUS_UPDATE (invoiceStatusUpdate), "
+        "The kind of change: CREATE (invoiceCreate, or a record first stored by ingest), "
+        "STATUS_UPDATE (invoiceStatusUpdate), "
         "POST (invoicePost), ACKNOWLEDGE (invoiceAcknowledge), ATTRIBUTES_UPDATE "
         "(invoiceAttributesUpdate), SOURCE_UPDATE (a newer record from the source system, "
         "at ingest). Audit entries name it in auditType."

@@ -6,7 +6,6 @@ import re
 import pytest
 from graphql import parse
 
-import graph.view
 from bench.selections import full_selection
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
 from graph.document_cache import DocumentCache
@@ -245,8 +244,7 @@ async def test_plans_answer_as_the_executor_where_a_review_found_they_did_not(
         (NULL_DIRECTIVE, {"id": invoice_id, "shown": None}, 0),  # refused while compiling
         (LATE_REFUSAL, None, 0),  # every root's arguments are checked before any read
     ]
-    ids = CountingIds()
-    monkeypatch.setattr(graph.view.uuid, "uuid4", ids)
+    ids = CountingIds().install(monkeypatch)
     for query, variables, wasted in cases:
         before = compiled.commands, executor.commands
         ids.reset()

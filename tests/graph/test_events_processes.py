@@ -56,8 +56,8 @@ async def whole_feed(client: GraphQLClient) -> list[dict[str, Any]]:
 async def test_writes_alternating_between_two_apps_keep_one_order(serve: ServeFactory) -> None:
     database = open_database(None, "invoicegraph_two_apps")
     try:
-        first = await serve(database=database)
-        second = await serve(database=database)
+        first = await serve(shared_database=database)
+        second = await serve(shared_database=database)
         apps = [first, second]
         ids = []
         for number in range(4):

@@ -3,8 +3,13 @@
 import asyncio
 from collections import Counter
 
+import pytest
+
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.graph.invoice_states import reread, stored_invoice
+
+# Served tests on both backends: the embedded store and a MongoDB-speaking server.
+pytestmark = pytest.mark.both_backends
 
 WRITERS = 20
 

@@ -7,6 +7,9 @@ from store.lifecycle import INVOICE_STATUS_TRANSITIONS, state_name
 from tests.conftest import ServeFactory
 from tests.graph.invoice_states import reread, stored_invoice
 
+# Served tests on both backends: the embedded store and a MongoDB-speaking server.
+pytestmark = pytest.mark.both_backends
+
 STATUS_UPDATE = """
 mutation Move($id: ID!, $status: InvoiceStatus!, $expected: Int) {
   invoiceStatusUpdate(invoiceId: $id, invoiceStatus: $status, expectedVersion: $expected) {

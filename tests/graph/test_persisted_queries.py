@@ -13,6 +13,9 @@ from store.invoices import ScopedInvoices
 from store.persisted_documents import PersistedDocuments
 from tests.conftest import GraphQLClient, ServeFactory, without_cost
 
+# Served tests on both backends: the embedded store and a MongoDB-speaking server.
+pytestmark = pytest.mark.both_backends
+
 # The protocol's test vector hashes the text without spaces.
 TYPENAME = "{__typename}"
 TYPENAME_SHA256 = "ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"

@@ -17,6 +17,9 @@ from invoicegraph.settings import ApiKeyConfig
 from store.persisted_documents import PersistedDocuments, TrustedDocument
 from tests.conftest import TEST_KEYS, GraphQLClient, ServeFactory, without_cost
 
+# Served tests on both backends: the embedded store and a MongoDB-speaking server.
+pytestmark = pytest.mark.both_backends
+
 EXECUTABLE = Path(sys.executable).parent / "invoicegraph"
 
 COUNT_INVOICES = "query CountInvoices {\n  invoices(first: 1) {\n    totalCount\n  }\n}"

@@ -5,11 +5,15 @@ from collections.abc import Callable, Hashable
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from seeds.demo import generate_demo_invoices
 from store.documents import Invoice
 from store.enums import InvoiceStatus, InvoiceType
 from store.invoices import Scope
+from tests.backends import expect_stand_in_gap
 from tests.conftest import GraphQLClient, ServeFactory
+from tests.store.test_wire_server_gaps import SUM_OVERFLOW_GAP
 
 TOTALS = "count invoiceTotal totalTaxAmount"
 SUMMARY = f"""
@@ -23,6 +27,10 @@ query Summary($filter: InvoiceFilter) {{
   }}
 }}
 """
+
+# On both backends: on MongoDB a long $sum reaches the store as PyMongo's Int64, which the
+# overflow check once took for an inexact double (SUM_OUT_OF_RANGE for every large sum).
+pytestmark = pytest.mark.both_backends
 
 Key = Callable[[Invoice], tuple[Hashable, ...]]
 
@@ -119,7 +127,10 @@ async def test_summary_of_nothing_is_empty(serve: ServeFactory) -> None:
     assert summary == {"count": 0, "groups": [], "byStatus": [], "byType": [], "byCurrency": []}
 
 
-async def test_summary_refuses_a_sum_beyond_64_bits(serve: ServeFactory) -> None:
+async def test_summary_refuses_a_sum_beyond_64_bits(
+    serve: ServeFactory, request: pytest.FixtureRequest
+) -> None:
+    expect_stand_in_gap(request, SUM_OVERFLOW_GAP)
     client = await serve()
     largest = Decimal("9223372036854.775807")  # 2**63 - 1 millionths, the largest amount
     invoices = [
@@ -146,3 +157,34 @@ async def test_summary_refuses_a_sum_beyond_64_bits(serve: ServeFactory) -> None
         "Cannot sum the invoices: the invoiceTotal of a group is out of range: "
         "sums must stay below 9223372036854.775808; filter to fewer invoices"
     )
+
+
+async def test_summary_adds_amounts_beyond_32_bits_exactly(serve: ServeFactory) -> None:
+    """Regression: MongoDB sums 64-bit integers into a 64-bit one, PyMongo's Int64."""
+    client = await serve()
+    amount = Decimal("4000.000001")  # 4,000,000,001 millionths: beyond 32 bits
+    invoices = [
+        invoice.model_copy(
+            update={
+                "invoiceTotal": amount,
+                "totalTaxAmount": None,
+                "invoiceStatus": InvoiceStatus.ISSUED,
+                "invoiceType": InvoiceType.SHIPPING,
+                "currency": "TRY",
+            }
+        )
+        for invoice in generate_demo_invoices(per_account=3)
+        if invoice.account == "demo"
+    ]
+    await client.invoices.scoped(Scope("demo")).insert_many(invoices)
+
+    summary = (await client.data(SUMMARY))["invoiceSummary"]
+
+    assert summary["byCurrency"] == [
+        {
+            "currency": "TRY",
+            "count": len(invoices),
+            "invoiceTotal": str(amount * len(invoices)),
+            "totalTaxAmount": "0.00",
+        }
+    ]

@@ -347,3 +347,36 @@ async def read_until_close(reader: asyncio.StreamReader) -> tuple[int, str]:
         body = await reader.readexactly(length)
         if opcode == 0x8:
             return int.from_bytes(body[:2], "big"), body[2:].decode()
+
+
+async def test_metrics_count_open_subscriptions_deliveries_and_their_lag(
+    serve: ServeFactory,
+) -> None:
+    client = await serve(api_keys=KEYS, subscription_poll_seconds=0.1)
+    socket_ = await acknowledged(client)
+    await subscribe(socket_)
+    await asyncio.sleep(0.3)
+    await create(client, "M-1")
+    await message(socket_)
+
+    metrics = await (await client.http.get("/metrics")).text()
+
+    assert "invoicegraph_subscriptions_open 1.0" in metrics
+    assert "invoicegraph_subscription_events_delivered_total 1.0" in metrics
+    assert "invoicegraph_subscription_delivery_lag_seconds_count 1.0" in metrics
+    assert "invoicegraph_events_relayed_total 1.0" in metrics
+    await socket_.close()
+    await asyncio.sleep(0.2)
+    closed = await (await client.http.get("/metrics")).text()
+    assert "invoicegraph_subscriptions_open 0.0" in closed
+
+
+async def test_a_subscription_over_http_is_refused_with_where_to_send_it(
+    serve: ServeFactory,
+) -> None:
+    client = await serve(api_keys=KEYS)
+
+    status, body = await client.post(SUBSCRIPTION)
+
+    assert status == 400
+    assert body["errors"][0]["message"].startswith("Subscriptions run over a WebSocket")

@@ -44,6 +44,9 @@ from tests.security.tenants import (
     trust,
 )
 
+# Served tests on both backends: the embedded store and a MongoDB-speaking server.
+pytestmark = pytest.mark.both_backends
+
 AKINON_PAGE = Path(__file__).resolve().parents[2] / "seeds" / "data" / "akinon-example-page.json"
 AKINON_RECORD = json.loads(AKINON_PAGE.read_text())["results"][0]
 

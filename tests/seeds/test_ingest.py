@@ -1,6 +1,6 @@
 """Ingest into the store: idempotent by source key, stale updates ignored, nothing lost.
 
-Runs on the embedded store always and on a real MongoDB when MONGODB_URI is set.
+Runs on the embedded store and on a MongoDB-speaking server (tests/wire_server.py).
 """
 
 import asyncio
@@ -82,13 +82,14 @@ async def test_ingest_same_records_again_changes_nothing(
 async def test_ingest_unchanged_batch_reads_once_and_writes_nothing(
     database: Database, invoices: ScopedInvoices
 ) -> None:
-    records = sources(*(akinon(i) for i in range(1, 301)))
+    # Small counts: mongoeco's stand-in checks compound unique indexes in quadratic time.
+    records = sources(*(akinon(i) for i in range(1, 121)))
     await ingest_records(records, invoices)
     commands = dict(database.commands.by_name)
 
     report = await ingest_records(records, invoices)
 
-    assert report.unchanged == 300
+    assert report.unchanged == 120
     spent = {
         name: count - commands.get(name, 0)
         for name, count in database.commands.by_name.items()
@@ -100,19 +101,19 @@ async def test_ingest_unchanged_batch_reads_once_and_writes_nothing(
 async def test_ingest_batches_write_in_two_commands_each(
     database: Database, invoices: ScopedInvoices
 ) -> None:
-    records = sources(*(akinon(i) for i in range(1, 1201)))
+    records = sources(*(akinon(i) for i in range(1, 151)))
     before = dict(database.commands.by_name)
 
-    report = await ingest_records(records, invoices, batch_size=500)
+    report = await ingest_records(records, invoices, batch_size=60)
 
-    assert report.stored == 1200
+    assert report.stored == 150
     spent = {
         name: count - before.get(name, 0)
         for name, count in database.commands.by_name.items()
         if count != before.get(name, 0)
     }
     assert spent == {"find": 3, "bulkWrite": 3}
-    assert await invoices.count() == 1200
+    assert await invoices.count() == 150
 
 
 async def test_ingest_concurrent_same_records_yield_one_document_each(

@@ -2,12 +2,15 @@
 
 The records come from the mapper's own strategy (tests/seeds/test_akinon_mapping.py):
 documented fields with every variant and null, plus random extra fields at every level.
-Each is ingested into the embedded store, read back, and recovered.
+Each is ingested, read back, and recovered: on the embedded store, and on a MongoDB-speaking
+server (fewer examples: each is a round trip through PyMongo and BSON).
 """
 
 import asyncio
+import uuid
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from seeds.akinon import akinon_invoice_id, recover_akinon_record
@@ -31,8 +34,10 @@ def has_nul_key(value: Any) -> bool:
     return False
 
 
-async def ingest_and_read_back(record: dict[str, Any]) -> tuple[RecordStatus, Any]:
-    database = open_database(None, "lossless")
+async def ingest_and_read_back(
+    record: dict[str, Any], uri: str | None = None
+) -> tuple[RecordStatus, Any]:
+    database = open_database(uri, f"invoicegraph_test_lossless_{uuid.uuid4().hex[:8]}")
     await ensure_indexes(database)
     invoices = InvoiceStore(database).scoped(Scope(ACCOUNT))
     try:
@@ -44,13 +49,29 @@ async def ingest_and_read_back(record: dict[str, Any]) -> tuple[RecordStatus, An
         return result.status, stored
     finally:
         await database.drop()
+        await database.close()
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(RECORDS)
 def test_ingested_akinon_record_is_recoverable_from_the_store(record: dict[str, Any]) -> None:
-    status, stored = asyncio.run(ingest_and_read_back(record))
+    check_recovered(record, *asyncio.run(ingest_and_read_back(record)))
 
+
+@pytest.mark.mongodb
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(RECORDS)
+def test_ingested_akinon_record_is_recoverable_from_mongodb(
+    mongodb_uri: str, record: dict[str, Any]
+) -> None:
+    check_recovered(record, *asyncio.run(ingest_and_read_back(record, mongodb_uri)))
+
+
+def check_recovered(record: dict[str, Any], status: RecordStatus, stored: Any) -> None:
     if has_nul_key(record):
         assert status is RecordStatus.REJECTED
         assert stored is None

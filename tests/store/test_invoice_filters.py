@@ -206,9 +206,8 @@ def _sample_conditions(invoices: list[Invoice]) -> Iterator[Condition]:
 
 
 @pytest.mark.mongodb
+@pytest.mark.parametrize("database", ["mongodb"], indirect=True)  # explain(): a server's
 async def test_every_filter_and_sort_uses_an_index(database: Database) -> None:
-    if database.embedded:
-        pytest.skip("explain() needs a MongoDB server")
     if uses_wire_server():
         pytest.skip(
             "mongoeco's wire server answers explain() in its own format, not MongoDB's "

@@ -22,8 +22,8 @@ async def test_two_deliverers_share_the_outbox_without_doubling(
     hook, url = await receiver()
     database = open_database(None, "invoicegraph_two_deliverers")
     try:
-        first = await serve_webhooks(database=database)
-        second = await serve_webhooks(database=database)
+        first = await serve_webhooks(shared_database=database)
+        second = await serve_webhooks(shared_database=database)
         made = await subscribe(as_key(first, ADMIN_KEY), url)
         for number in range(12):
             await create_invoices([first, second][number % 2], [f"TWO-{number}"])

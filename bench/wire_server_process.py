@@ -1,6 +1,6 @@
 """Runs mongoeco's MongoDB wire server until SIGTERM: `python wire_server_process.py PORT [FILE]`.
 
-Started by tests/wire_server.py with the Python >= 3.13 of `.wire-venv`, never imported by
+Started by bench/wire_server.py with the Python >= 3.13 of `.wire-venv`, never imported by
 the project: it needs nothing but mongoeco. With FILE, the data lives in that SQLite file
 (and survives a restart); without, in memory.
 """
