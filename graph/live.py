@@ -21,7 +21,7 @@ import contextlib
 import logging
 import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,90 @@ class LiveServer:
         raw = transport.get_extra_info("socket")
         if raw is not None:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+
+    async def results(
+        self, params: dict[str, Any], text: str, api_key: ApiKey, scope: Any
+    ) -> AsyncGenerator[tuple[str, Any], None]:
+        """("next", body) for each result, then ("complete", None); or ("error", errors)."""
+        view = self._view
+        context = Context.for_request(
+            api_key,
+            view._invoices().scoped(scope),
+            view._limits.for_key(api_key),
+            view._report_ingest,
+            params.get("operationName") or None,
+            view.documents,
+            None,  # compiled plans answer queries over HTTP; here the executor runs
+        )
+        context.live = LiveOptions(self.limits.poll_seconds, self.observer.delivered)
+        context.webhooks = view._webhooks() if view._webhooks else None  # mutations over WS
+        stream = await view.schema.stream(
+            text,
+            variable_values=params.get("variables"),
+            context_value=context,
+            operation_name=context.operation_name,
+            allowed_operation_types=(
+                OperationType.QUERY,
+                OperationType.MUTATION,
+                OperationType.SUBSCRIPTION,
+            ),
+        )
+        try:
+            async for result in stream:
+                if not isinstance(result, ExecutionResult):
+                    continue  # incremental delivery frames: not served here
+                body = view._format_result(result, _request_error(result))
+                if "data" not in body:
+                    yield "error", body["errors"]
+                    return
+                yield "next", body
+        finally:
+            await stream.aclose()
+        yield "complete", None
+
+    async def handle_sse(self, request: web.Request) -> web.StreamResponse:
+        """The graphql-sse protocol's distinct connections mode: one POST, one operation,
+        its results as `next` events, then `complete`. The key and x-site-context are the
+        request's headers, as for any POST."""
+        from graph.view import problem_response  # the view imports this module
+
+        view = self._view
+        try:
+            api_key = await view._authenticate(request)
+            if not api_key.grants("read"):
+                raise HTTPProblem(403, "FORBIDDEN", "This API key lacks the 'read' scope.")
+            scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
+            params = await view._read_params(request)
+            requested = await view._persisted().requested_document(params, api_key)
+            too_long = view._limits.for_key(api_key).check_text(requested.text)
+            if too_long is not None:
+                raise HTTPProblem(400, "QUERY_TOO_COMPLEX", too_long.message)
+        except HTTPProblem as problem:
+            return problem_response(problem)
+        except StoreUnavailable as failure:
+            return problem_response(HTTPProblem(503, "SERVICE_UNAVAILABLE", failure.reason))
+        subscribing = _is_subscription(requested.text, params.get("operationName"))
+        if subscribing:
+            refused = self.admit(api_key)
+            if refused is not None:
+                return problem_response(HTTPProblem(429, "TOO_MANY_SUBSCRIPTIONS", refused))
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        try:
+            await response.prepare(request)
+            events = self.results(params, requested.text, api_key, scope)
+            async with contextlib.aclosing(events):
+                async for kind, payload in events:
+                    data = "" if payload is None else orjson.dumps(payload, default=str).decode()
+                    # The socket's buffer bounds what waits for a slow reader: write() drains.
+                    await response.write(f"event: {kind}\ndata: {data}\n\n".encode())
+        except ConnectionResetError:
+            pass  # the client went away
+        finally:
+            if subscribing:
+                self.release(api_key)
+        return response
 
     def admit(self, api_key: ApiKey) -> str | None:
         """Take a subscription slot for the key; why not, when none is left."""
@@ -304,44 +388,11 @@ class _Connection:
     async def _stream(
         self, operation_id: str, params: dict[str, Any], text: str, api_key: ApiKey, scope: Any
     ) -> None:
-        view = self.server._view
-        limits = view._limits.for_key(api_key)
-        context = Context.for_request(
-            api_key,
-            view._invoices().scoped(scope),
-            limits,
-            view._report_ingest,
-            params.get("operationName") or None,
-            view.documents,
-            None,  # compiled plans answer queries over HTTP; here the executor runs
-        )
-        context.live = LiveOptions(self.server.limits.poll_seconds, self.server.observer.delivered)
-        context.webhooks = view._webhooks() if view._webhooks else None  # mutations over WS
-        stream = await view.schema.stream(
-            text,
-            variable_values=params.get("variables"),
-            context_value=context,
-            operation_name=context.operation_name,
-            allowed_operation_types=(
-                OperationType.QUERY,
-                OperationType.MUTATION,
-                OperationType.SUBSCRIPTION,
-            ),
-        )
-        try:
-            async for result in stream:
-                if not isinstance(result, ExecutionResult):
-                    continue  # incremental delivery frames: not served here
-                body = view._format_result(result, _request_error(result))
-                if "data" not in body:
-                    await self._send(
-                        {"id": operation_id, "type": "error", "payload": body["errors"]}
-                    )
-                    return
-                await self._send({"id": operation_id, "type": "next", "payload": body})
-        finally:
-            await stream.aclose()
-        await self._send({"id": operation_id, "type": "complete"})
+        async for kind, payload in self.server.results(params, text, api_key, scope):
+            if kind == "complete":
+                await self._send({"id": operation_id, "type": "complete"})
+            else:
+                await self._send({"id": operation_id, "type": kind, "payload": payload})
 
     async def _error(self, operation_id: str, refusal: HTTPProblem | StoreUnavailable) -> None:
         if isinstance(refusal, StoreUnavailable):

@@ -196,6 +196,12 @@ class GraphQLView:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.live is not None and request.method == "GET" and self.live.is_upgrade(request):
             return await self.live.handle(request)
+        if (
+            self.live is not None
+            and request.method == "POST"
+            and "text/event-stream" in request.headers.get("Accept", "")
+        ):
+            return await self.live.handle_sse(request)
         if request.method == "GET" and self._wants_graphiql(request):
             return self._graphiql.page()
         record = request_record(request)

@@ -152,3 +152,19 @@ async def test_keys_without_the_admin_scope_are_forbidden(serve: ServeFactory) -
     status, body = await client.post(CREATE_SUBSCRIPTION, {"url": "http://127.0.0.1:9/"})
     [error] = body["errors"]
     assert error["extensions"] == {"code": "FORBIDDEN", "scope": "admin"}
+
+
+async def test_webhook_fields_answer_over_a_websocket_too(serve: ServeFactory) -> None:
+    client = await serve(api_keys=WEBHOOK_KEYS, webhook_allow_private_targets=True)
+    made = await subscribe(as_key(client, ADMIN_KEY), "http://127.0.0.1:9/hook")
+    async with client.http.ws_connect("/graphql", protocols=["graphql-transport-ws"]) as socket:
+        auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        await socket.send_json({"type": "connection_init", "payload": auth})
+        assert (await socket.receive_json())["type"] == "connection_ack"
+        await socket.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTIONS}}
+        )
+        answer = await socket.receive_json()
+    assert answer["type"] == "next", answer
+    [listed] = answer["payload"]["data"]["webhookSubscriptions"]
+    assert listed["id"] == made["id"]
