@@ -1,7 +1,6 @@
 """The aiohttp application factory and its resources."""
 
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -194,13 +193,15 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
             report = await documents.trust(trusted)
             log.info("trusted %d documents (%d new)", report.trusted, report.new)
         await ingest_startup_files(resources)
-        relaying = asyncio.create_task(relay.run_forever(settings.event_relay_seconds))
+        relaying = asyncio.create_task(relay.run_forever())
         yield
     finally:  # a failed start-up closes the client too
         if relaying is not None:
+            relay.stop()
             relaying.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await relaying
+            # A relay command on a database that stopped answering may not end at once:
+            # closing the client below ends it. Whatever it left pending, the next run copies.
+            await asyncio.wait({relaying}, timeout=settings.event_lease_seconds / 2 + 1)
         if shared is None:
             await database.close()
             log.info("database client closed")
