@@ -1,7 +1,6 @@
 """The aiohttp application factory and its resources."""
 
 import asyncio
-import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -201,16 +200,21 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
             settings, relaying_database, relay, build_limits(settings), resources.metrics
         )
         resources.webhooks = webhooks
-        relaying = asyncio.create_task(relay.run_forever(settings.event_relay_seconds))
+        relaying = asyncio.create_task(relay.run_forever())
         if webhooks.deliverer is not None:
             delivering = asyncio.create_task(webhooks.deliverer.run_forever())
         yield
     finally:  # a failed start-up closes the client too
-        for task in (delivering, relaying):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        if delivering is not None:
+            delivering.cancel()
+            # It hands its leases back through the database: bounded like the relay below.
+            await asyncio.wait({delivering}, timeout=settings.event_lease_seconds / 2 + 1)
+        if relaying is not None:
+            relay.stop()
+            relaying.cancel()
+            # A relay command on a database that stopped answering may not end at once:
+            # closing the client below ends it. Whatever it left pending, the next run copies.
+            await asyncio.wait({relaying}, timeout=settings.event_lease_seconds / 2 + 1)
         if shared is None:
             await database.close()
             log.info("database client closed")

@@ -61,9 +61,7 @@ class Settings(BaseSettings):
     # working within it, and a key's lastUsedAt is written at most once per period.
     key_cache_seconds: float = Field(default=60.0, gt=0)
     key_cache_size: int = Field(default=10_000, ge=1)
-    # The invoice event feed (docs/lifecycle.md, "Events"): how often the relay sweeps for
-    # events left pending (by a process that died), and how long a relay run's lease lasts.
-    event_relay_seconds: float = Field(default=1.0, gt=0)
+    # The invoice event feed (docs/lifecycle.md, "Events"): how long a relay run's lease lasts.
     event_lease_seconds: float = Field(default=10.0, gt=0)
     # GraphQL subscriptions over WebSocket (docs/live-changes.md).
     subscription_max_per_key: int = Field(default=20, ge=0)

@@ -27,7 +27,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from store.client import BulkWriteError, Database, Document, DuplicateKeyError, UpdateMany
+from store.client import (
+    BulkWriteError,
+    Database,
+    Document,
+    DuplicateKeyError,
+    UpdateMany,
+    shared_deadline,
+)
 from store.events import PENDING_EVENTS, event_id
 from store.indexes import EVENT_SEQUENCES, INVOICE_EVENTS, INVOICES
 
@@ -111,6 +118,7 @@ class EventRelay:
         self.signal = FeedSignal()
         self._owner = f"{os.getpid()}-{id(self):x}"
         self._wanted: set[str] = set()
+        self._running = False
         self._wake = asyncio.Event()
         self.copied_listener: Callable[[int], None] = lambda count: None
         """Told how many events each run copied into the feed (for /metrics)."""
@@ -197,32 +205,39 @@ class EventRelay:
         )
         return {document["account"] for document in found}
 
-    async def run_forever(self, interval: float) -> None:
-        """Relay what this process's changes ask for at once, and sweep every account with
-        pending events every `interval` seconds (the changes of a process that died)."""
-        sweep_at = 0.0
-        while True:
-            try:
-                async with asyncio.timeout(interval):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
+    def stop(self) -> None:
+        """End `run_forever` at its next step (the caller cancels it besides)."""
+        self._running = False
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Relay the accounts this process's changes ask for (`poke`), as soon as they ask.
+
+        No sweep: every read of the feed relays first (a query page, a subscription's poll),
+        so events a process that died left pending are copied by the next reader.
+        """
+        self._running = True
+        while self._running:
+            await self._wake.wait()
             self._wake.clear()
             accounts, self._wanted = self._wanted, set()
-            if time.monotonic() >= sweep_at:
-                sweep_at = time.monotonic() + interval
-                accounts |= await _guarded(self.pending_accounts(), set())
-            for account in sorted(accounts):
-                copied = await _guarded(self.relay(account), 0)
-                if copied >= BATCH:
-                    self.poke(account)
+            # Every command within a deadline: a database that stopped answering holds the
+            # loop (and a shutdown waiting for it) no longer than half a lease.
+            with shared_deadline(self.lease_seconds / 2):
+                for account in sorted(accounts):
+                    copied = await _guarded(self.relay(account), 0)
+                    if copied >= BATCH:
+                        self.poke(account)
 
 
 async def _guarded(work: Awaitable[T], fallback: T) -> T:
-    """The loop outlives a failing database: what failed is found again by the next sweep."""
+    """The loop outlives a failing database: what failed stays pending for the next reader."""
     try:
         return await work
     except Exception:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # a driver may turn a cancellation into its own error: stop all the same
         logging.getLogger("invoicegraph.events").warning("event relay run failed", exc_info=True)
         return fallback
 
