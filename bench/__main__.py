@@ -14,7 +14,18 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bench import database, execution, growth, http_load, ingest, peer, production_path, starvation
+from bench import (
+    database,
+    execution,
+    growth,
+    http_load,
+    ingest,
+    live,
+    peer,
+    production_path,
+    starvation,
+    webhooks,
+)
 from bench.report import RESULTS, Section, table, write
 
 SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
@@ -26,6 +37,8 @@ SECTIONS: dict[str, Callable[[bool], Awaitable[Section]]] = {
     "growth": growth.run,
     "production": production_path.run,
     "starvation": starvation.run,
+    "live": live.run,
+    "webhooks": webhooks.run,
 }
 
 

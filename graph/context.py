@@ -13,13 +13,25 @@ from graph.limits import RequestLimits
 from graph.request_writer import RequestWriter
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
-from store.events import ScopedEvents
+from store.event_feed import ScopedEvents
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.keys import ApiKey
 
-if TYPE_CHECKING:  # the compiled executor reads this context
+if TYPE_CHECKING:  # the compiled executor and the webhook service read this context
     from graph.compiled.executor import CompiledExecutions
+    from graph.webhooks.admin import WebhookAdmin
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How a subscription follows the feed (graph/live.py sets it per connection)."""
+
+    poll_seconds: float = 1.0
+    """Longest wait before the feed is read again: other processes' events wake no one here."""
+    delivered: Callable[[float], None] = lambda lag_seconds: None
+    """Told each event handed to the socket, with its lag behind its change (metrics)."""
+
 
 IngestReporter = Callable[[Mapping[str, int]], None]
 """Told the records one request ingested, counted by outcome (a seeds.ingest RecordStatus
@@ -59,6 +71,11 @@ class Context:
     projections: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     """The fields each resolved field's invoices need (graph/projection.py), worked out once
     per field of the document: every item of a list resolves the same selection."""
+    live: LiveOptions | None = None
+    """Set on a WebSocket connection (graph/live.py); None: subscriptions are refused."""
+    webhooks: "WebhookAdmin | None" = None
+    """Webhook subscriptions (graph/webhooks/); None where the app has none (webhook fields
+    then answer that they are unavailable)."""
 
     @property
     def events(self) -> ScopedEvents:

@@ -34,10 +34,20 @@ ASSET_CACHE_CONTROL = "public, max-age=3600, must-revalidate"
 BOOT_SCRIPT = """
 const config = JSON.parse(document.getElementById("graphiql-config").textContent);
 const [first] = config.tabs;
+// Subscriptions go over a WebSocket (graphql-transport-ws) to the same endpoint; GraphiQL's
+// build carries the graphql-ws client, and sends the headers editor's headers (the key) in
+// connection_init.
+const socket = new URL(config.endpoint, location.href);
+socket.protocol = socket.protocol === "https:" ? "wss:" : "ws:";
 const root = ReactDOM.createRoot(document.getElementById("graphiql"));
 root.render(
   React.createElement(GraphiQL, {
-    fetcher: GraphiQL.createFetcher({ url: config.endpoint, headers: config.defaultHeaders }),
+    fetcher: GraphiQL.createFetcher({
+      url: config.endpoint,
+      headers: config.defaultHeaders,
+      subscriptionUrl: socket.href,
+      wsConnectionParams: config.defaultHeaders,
+    }),
     defaultTabs: config.tabs,
     query: first.query,
     variables: first.variables ?? undefined,

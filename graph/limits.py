@@ -212,6 +212,13 @@ class RequestLimits:
             retryAfter=self.retry_after,
         )
 
+    def charge_event(self) -> float | None:
+        """A subscription pays its cost once per event it delivers (docs/security.md): None
+        when paid, else the seconds until the key's budget can pay it."""
+        if self.buckets is None or self.api_key is None:
+            return None
+        return self.buckets.spend(_bucket_key(self.api_key), self.requested_cost)
+
     def report(self) -> dict[str, Any]:
         """`extensions.cost`: what the query asked for and the most a query may ask for."""
         cost: dict[str, Any] = {

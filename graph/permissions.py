@@ -48,4 +48,11 @@ class IngestScope(ScopeRequired):
     scope = "ingest"
 
 
+class AdminScope(ScopeRequired):
+    """Managing the account's webhook subscriptions."""
+
+    scope = "admin"
+
+
 READ_PERMISSIONS: list[type[BasePermission]] = [ReadScope]
+ADMIN_PERMISSIONS: list[type[BasePermission]] = [AdminScope]

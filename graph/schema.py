@@ -1,5 +1,7 @@
 """The GraphQL schema: root types and the Strawberry schema object."""
 
+from collections.abc import AsyncGenerator
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
@@ -9,7 +11,7 @@ from graph.argument_errors import ArgumentErrors
 from graph.compiled.executor import CompiledExecution
 from graph.limits_extension import QueryLimitsExtension
 from graph.mutations.root import Mutation
-from graph.permissions import READ_PERMISSIONS
+from graph.permissions import ADMIN_PERMISSIONS, READ_PERMISSIONS
 from graph.resolvers.events import resolve_invoice_events
 from graph.resolvers.invoices import (
     resolve_invoice,
@@ -17,11 +19,14 @@ from graph.resolvers.invoices import (
     resolve_invoices,
     resolve_node,
 )
+from graph.resolvers.live_events import subscribe_invoice_events
 from graph.resolvers.summary import resolve_invoice_summary
-from graph.types.events import InvoiceEventConnection
+from graph.resolvers.webhooks import resolve_webhook_deliveries, resolve_webhook_subscriptions
+from graph.types.events import InvoiceEventConnection, InvoiceEventEdge
 from graph.types.invoice import Invoice, InvoiceConnection, Node
 from graph.types.scalars import SCALAR_MAP
 from graph.types.summary import InvoiceSummary
+from graph.types.webhooks import WebhookDeliveryConnection, WebhookSubscription
 
 
 @strawberry.type(description="Reading invoices. Every field sees only the caller's account.")
@@ -65,6 +70,32 @@ class Query:
             "invoice's events in version order without gaps. Follow it with the endCursor."
         ),
     )
+    webhookSubscriptions: list[WebhookSubscription] = strawberry.field(
+        resolver=resolve_webhook_subscriptions,
+        permission_classes=ADMIN_PERMISSIONS,
+        description="The account's webhook subscriptions, oldest first (never their secrets).",
+    )
+    webhookDeliveries: WebhookDeliveryConnection = strawberry.field(
+        resolver=resolve_webhook_deliveries,
+        permission_classes=ADMIN_PERMISSIONS,
+        description=(
+            "A subscription's deliveries, newest event first: attempts, status codes, the "
+            "last error and the next retry. Empty when the account has no such subscription."
+        ),
+    )
+
+
+@strawberry.type(description="Live changes, over a WebSocket (graphql-transport-ws) on /graphql.")
+class Subscription:
+    invoiceEvents: AsyncGenerator[InvoiceEventEdge, None] = strawberry.subscription(
+        resolver=subscribe_invoice_events,
+        permission_classes=READ_PERMISSIONS,
+        description=(
+            "Every change to the caller's invoices, oldest first: the events after `after`, "
+            "then each new one as it happens. The same events and cursors as "
+            "Query.invoiceEvents; reconnect with the last cursor received to miss nothing."
+        ),
+    )
 
 
 class InvoiceGraphSchema(strawberry.Schema):
@@ -77,6 +108,7 @@ class InvoiceGraphSchema(strawberry.Schema):
 schema = InvoiceGraphSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Invoice],
     # QueryLimitsExtension first: it refuses a query before ArgumentErrors validates it.
     # CompiledExecution last: it answers from a plan only what all the others let through.

@@ -40,12 +40,14 @@ from graph.errors import (
 from graph.graphiql import GraphiQL
 from graph.http_problem import HTTPProblem
 from graph.limits import LimitPolicy, QueryLimits, RequestLimits
+from graph.live import LiveServer
 from graph.permissions import IngestScope
 from graph.persisted import PersistedQueries, RequestedDocument
 from graph.request_record import request_record
 from graph.schema import InvoiceGraphSchema
 from graph.site_context import HEADER as SITE_CONTEXT
 from graph.site_context import request_scope
+from graph.webhooks.admin import WebhookAdmin
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.client import StoreUnavailable
@@ -232,6 +234,7 @@ class GraphQLView:
         body_limits: BodyLimits | None = None,
         default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
         request_timeout: float | None = None,
+        webhooks: Callable[[], WebhookAdmin | None] | None = None,
     ) -> None:
         self.schema = schema
         self._limits = limits or LimitPolicy(QueryLimits())
@@ -248,12 +251,23 @@ class GraphQLView:
         self._default_currencies = default_currencies
         self._request_timeout = request_timeout
         """Seconds a query may execute (None: no budget); mutations run to their end."""
+        self.live: LiveServer | None = None
+        """GraphQL over WebSocket (graph/live.py), when the app serves it."""
+        self._webhooks = webhooks
 
     def unpriced(self) -> dict[str, Any]:
         """`extensions` of an answer that computed no cost (a refusal, a failure)."""
         return self._limits.unpriced()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.live is not None and request.method == "GET" and self.live.is_upgrade(request):
+            return await self.live.handle(request)
+        if (
+            self.live is not None
+            and request.method == "POST"
+            and "text/event-stream" in request.headers.get("Accept", "")
+        ):
+            return await self.live.handle_sse(request)
         if request.method == "GET" and self._wants_graphiql(request):
             return self._graphiql.page()
         record = request_record(request)
@@ -285,6 +299,7 @@ class GraphQLView:
                 clock_skew_seconds=self._clock_skew_seconds,
                 default_currencies=self._default_currencies,
             )
+            context.webhooks = self._webhooks() if self._webhooks else None
             result = await self._execute(request, context, limits, requested.text, params)
         except (HTTPProblem, StoreUnavailable) as refusal:
             problem = refusal if isinstance(refusal, HTTPProblem) else unavailable(refusal)
@@ -433,7 +448,14 @@ class GraphQLView:
                 context,
                 limits,
             )
-        except InvalidOperationTypeError:
+        except InvalidOperationTypeError as invalid:
+            if invalid.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPProblem(
+                    400,
+                    "BAD_REQUEST",
+                    "Subscriptions run over a WebSocket on /graphql (graphql-transport-ws); "
+                    "docs/live-changes.md.",
+                ) from None
             raise HTTPProblem(
                 405, "METHOD_NOT_ALLOWED", "Mutations are sent with POST.", {"Allow": "POST"}
             ) from None

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from graph.graphiql import ASSETS_PATH, GraphiQL
 from graph.limits import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
+from graph.live import LiveLimits, LiveObserver, LiveServer
 from graph.persisted import PersistedQueries
 from graph.schema import schema
 from graph.throttle import CostBuckets
@@ -21,10 +22,13 @@ from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver
 from invoicegraph.settings import DEMO_KEY, Settings
+from invoicegraph.webhooks import Webhooks, build_webhooks
 from seeds.demo import generate_demo_invoices
 from seeds.ingest import UnreadableSource, ingest_file, ingest_records, mapper_for
 from seeds.sources import read_records
 from store.client import Database, StoreUnavailable, open_database
+from store.event_feed import EventStore
+from store.event_relay import EventRelay
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKeys, KeyCache, KeyRing, KeyStore
@@ -48,6 +52,7 @@ class Resources:
     database: Database | None = None
     invoices: InvoiceStore | None = None
     persisted: PersistedQueries | None = None
+    webhooks: Webhooks | None = None
     trusted: Sequence[TrustedDocument] | None = None
     """The manifest's documents when the caller has read it already (the CLI checks it first)."""
 
@@ -191,25 +196,75 @@ async def prepare_once(settings: Settings, trusted: Sequence[TrustedDocument] | 
         await database.close()
 
 
+def build_live_limits(settings: Settings) -> LiveLimits:
+    return LiveLimits(
+        max_per_key=settings.subscription_max_per_key,
+        max_per_process=settings.subscription_max_per_process,
+        keepalive_seconds=settings.subscription_keepalive_seconds,
+        init_timeout_seconds=settings.subscription_init_timeout_seconds,
+        buffer_messages=settings.subscription_buffer_messages,
+        slow_consumer_seconds=settings.subscription_slow_consumer_seconds,
+        poll_seconds=settings.subscription_poll_seconds,
+        write_buffer_bytes=settings.subscription_write_buffer_bytes,
+        socket_buffer_bytes=settings.subscription_socket_buffer_bytes,
+    )
+
+
+def live_observer(metrics: Metrics) -> LiveObserver:
+    return LiveObserver(
+        opened=metrics.subscriptions_open.inc,
+        closed=metrics.subscriptions_open.dec,
+        delivered=metrics.record_delivery,
+    )
+
+
 async def open_resources(app: web.Application) -> AsyncIterator[None]:
     resources = app[RESOURCES]
     settings = resources.settings
-    database = open_database(settings.mongodb_uri, settings.database, settings.database_timeout_ms)
+    shared = resources.database  # given by the caller (tests: two apps on one database)
+    database = shared or open_database(
+        settings.mongodb_uri, settings.database, settings.database_timeout_ms
+    )
+    relaying: asyncio.Task[None] | None = None
+    delivering: asyncio.Task[None] | None = None
     try:
         database.commands.listeners.append(resources.metrics.record_db_command)
         resources.metrics.watch_db_command_cpu(lambda: database.commands.cpu_seconds)
         resources.database = database
-        resources.invoices = InvoiceStore(database)
+        # The relay's commands are counted apart: they run beside the requests, not in them.
+        relaying_database = database.sibling()
+        relaying_database.commands.listeners.append(resources.metrics.record_db_command)
+        relay = EventRelay(relaying_database, settings.event_lease_seconds)
+        relay.copied_listener = resources.metrics.relayed_events.inc
+        resources.invoices = InvoiceStore(database, EventStore(database, relay))
         resources.keys = build_api_keys(settings, database)
         await prepare_database(resources, database)
         persisted = PersistedQueries(PersistedDocuments(database), settings.persisted_cache_size)
         resources.persisted = persisted
         resources.metrics.watch_persisted_documents(lambda: (persisted.hits, persisted.misses))
         await warn_without_usable_key(settings, KeyStore(database))
+        webhooks = build_webhooks(
+            settings, relaying_database, relay, build_limits(settings), resources.metrics
+        )
+        resources.webhooks = webhooks
+        relaying = asyncio.create_task(relay.run_forever())
+        if webhooks.deliverer is not None:
+            delivering = asyncio.create_task(webhooks.deliverer.run_forever())
         yield
     finally:  # a failed start-up closes the client too
-        await database.close()
-        log.info("database client closed")
+        if delivering is not None:
+            delivering.cancel()
+            # It hands its leases back through the database: bounded like the relay below.
+            await asyncio.wait({delivering}, timeout=settings.event_lease_seconds / 2 + 1)
+        if relaying is not None:
+            relay.stop()
+            relaying.cancel()
+            # A relay command on a database that stopped answering may not end at once:
+            # closing the client below ends it. Whatever it left pending, the next run copies.
+            await asyncio.wait({relaying}, timeout=settings.event_lease_seconds / 2 + 1)
+        if shared is None:
+            await database.close()
+            log.info("database client closed")
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -242,10 +297,13 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def create_app(
-    settings: Settings, trusted: Sequence[TrustedDocument] | None = None
+    settings: Settings,
+    trusted: Sequence[TrustedDocument] | None = None,
+    database: Database | None = None,
 ) -> web.Application:
-    """The app; `trusted`: the trusted-documents manifest, if already read and checked."""
-    resources = Resources(settings=settings, trusted=trusted)
+    """The app; `trusted`: the trusted-documents manifest, if already read and checked;
+    `database`: one the caller opened and closes (several apps on one database)."""
+    resources = Resources(settings=settings, trusted=trusted, database=database)
     observer = RequestObserver(resources.metrics)
     deadline = database_deadline(settings.database_timeout_ms / 1000)
     app = web.Application(
@@ -283,7 +341,9 @@ def create_app(
         body_limits=BodyLimits(settings.max_body_bytes, settings.max_ingest_body_bytes),
         default_currencies=settings.akinon_currencies,
         request_timeout=settings.request_timeout_ms / 1000,
+        webhooks=lambda: resources.webhooks.admin if resources.webhooks else None,
     )
+    view.live = LiveServer(view, build_live_limits(settings), live_observer(resources.metrics))
     resources.metrics.watch_executions(view.executions, view.documents)
     observer.unpriced = view.unpriced
     app[GRAPHQL_VIEW] = view

@@ -9,6 +9,7 @@ from prometheus_client.registry import Collector
 from graph.compiled.executor import CompiledExecutions
 from graph.document_cache import DocumentCache
 from graph.request_record import RequestRecord
+from graph.webhooks.deliverer import DeliveryCounters
 
 DB_BYTES_BUCKETS = tuple(float(4**power * 256) for power in range(10)) + (float("inf"),)
 """256 B to 64 MB by factors of 4: a lookup of a few fields up to pages of full invoices."""
@@ -158,6 +159,50 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.webhook_deliveries = Counter(
+            "invoicegraph_webhook_deliveries",
+            "Webhook delivery attempts by outcome: delivered (2xx), retried (failed, comes "
+            "again), gave_up (failed past the retry horizon).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.webhook_oldest_pending = Gauge(
+            "invoicegraph_webhook_oldest_pending_seconds",
+            "Age of the oldest webhook delivery still pending (0 without one), as this "
+            "process last measured it.",
+            registry=self.registry,
+        )
+        self.webhook_lag = Histogram(
+            "invoicegraph_webhook_delivery_lag_seconds",
+            "From an invoice change to its webhook's 2xx answer.",
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400),
+            registry=self.registry,
+        )
+        self.subscriptions_open = Gauge(
+            "invoicegraph_subscriptions_open",
+            "GraphQL subscriptions running now (over WebSocket).",
+            registry=self.registry,
+        )
+        self.subscription_events = Counter(
+            "invoicegraph_subscription_events_delivered",
+            "Invoice events handed to subscribers' connections.",
+            registry=self.registry,
+        )
+        self.subscription_lag = Histogram(
+            "invoicegraph_subscription_delivery_lag_seconds",
+            "From an invoice change to its event handed to a subscriber's connection.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+            registry=self.registry,
+        )
+        self.relayed_events = Counter(
+            "invoicegraph_events_relayed",
+            "Invoice events this process copied from their invoices into the feed.",
+            registry=self.registry,
+        )
+
+    def record_delivery(self, lag_seconds: float) -> None:
+        self.subscription_events.inc()
+        self.subscription_lag.observe(lag_seconds)
 
     def record_db_command(self, name: str, seconds: float) -> None:
         self.db_commands.inc()
@@ -195,3 +240,19 @@ class Metrics:
     def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Export the persisted-document cache's hits and misses, read from `counts`."""
         self.registry.register(PersistedDocumentLookups(counts))
+
+
+class WebhookCounters(DeliveryCounters):
+    """The deliverer's reports, into the app's metrics."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def outcome(self, outcome: str) -> None:
+        self.metrics.webhook_deliveries.labels(outcome).inc()
+
+    def lag(self, seconds: float) -> None:
+        self.metrics.webhook_lag.observe(max(0.0, seconds))
+
+    def oldest_pending(self, seconds: float) -> None:
+        self.metrics.webhook_oldest_pending.set(seconds)

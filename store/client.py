@@ -309,8 +309,13 @@ class Collection:
     async def insert_one(self, document: Mapping[str, Any]) -> None:
         await self._run("insert", self._raw.insert_one(dict(document)))
 
-    async def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        await self._run("insert", self._raw.insert_many([dict(d) for d in documents]))
+    async def insert_many(
+        self, documents: Sequence[Mapping[str, Any]], ordered: bool = True
+    ) -> None:
+        """Insert in one command; unordered: one refused document does not stop the rest."""
+        await self._run(
+            "insert", self._raw.insert_many([dict(d) for d in documents], ordered=ordered)
+        )
 
     async def update_one(
         self, filter: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
@@ -324,6 +329,7 @@ class Collection:
         filter: Mapping[str, Any],
         update: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         projection: Mapping[str, Any] | None = None,
+        upsert: bool = False,
     ) -> Document | None:
         """Apply one atomic update and return the document as it is after it."""
         from pymongo import ReturnDocument
@@ -331,7 +337,11 @@ class Collection:
         document = await self._run(
             "findAndModify",
             self._reader.find_one_and_update(
-                filter, update, projection=projection, return_document=ReturnDocument.AFTER
+                filter,
+                update,
+                projection=projection,
+                return_document=ReturnDocument.AFTER,
+                upsert=upsert,
             ),
         )
         return self._read_one(document)
@@ -362,6 +372,10 @@ class Database:
         self.embedded = embedded
         self.commands = CommandCounter()
         self._turns = Turns() if embedded else None
+
+    def sibling(self) -> "Database":
+        """The same database and client, counting its commands apart (background work)."""
+        return Database(self._raw, self._client, self.embedded)
 
     def collection(self, name: str) -> Collection:
         raw = self._raw[name]

@@ -16,6 +16,10 @@ INVOICE_EVENTS = "invoice_events"
 API_KEYS = "api_keys"
 MIGRATIONS = "migrations"
 """One record per data migration done (by `_id`): start-up skips what is recorded."""
+EVENT_SEQUENCES = "event_sequences"
+"""Per account: the next event number, the settled mark, and the relay's lease (by _id)."""
+WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"
+WEBHOOK_DELIVERIES = "webhook_deliveries"
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -46,6 +50,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # relatedInvoices and the orderId filter: the invoices that share an order.
         IndexModel([("account", ASCENDING), ("orders.orderId", ASCENDING)], name="account_orderId"),
+        # The relay finds the invoices whose events are still pending (store/events.py):
+        # sparse, so only those few are in it.
+        IndexModel([("_pendingEvents.account", ASCENDING)], sparse=True, name="pending_events"),
         # The other sort orders (docs/querying.md): one key and the invoiceId tiebreaker,
         # read forwards or backwards for either direction; also serve range filters.
         IndexModel(
@@ -107,16 +114,26 @@ INDEXES: dict[str, list[IndexModel]] = {
             unique=True,
             name="account_invoiceId_version",
         ),
-        # The feed's order (invoiceEvents), walked forwards from a cursor.
+        # The feed's order (invoiceEvents), walked forwards from a cursor. The `_id` of an
+        # event holds (account, seq): one number is never used twice (store/event_relay.py).
+        IndexModel([("account", ASCENDING), ("seq", ASCENDING)], name="account_seq"),
+    ],
+    WEBHOOK_SUBSCRIPTIONS: [
+        # An account lists its own (webhookSubscriptions); the outbox reads the enabled ones.
+        IndexModel([("account", ASCENDING), ("createdAt", ASCENDING)], name="account_createdAt"),
+        IndexModel([("enabled", ASCENDING)], name="enabled"),
+    ],
+    WEBHOOK_DELIVERIES: [
+        # The deliverer's question: pending deliveries whose time has come, oldest first.
         IndexModel(
-            [
-                ("account", ASCENDING),
-                ("time", ASCENDING),
-                ("invoiceId", ASCENDING),
-                ("version", ASCENDING),
-            ],
-            name="account_time",
+            [("status", ASCENDING), ("nextAttemptAt", ASCENDING)], name="status_nextAttemptAt"
         ),
+        # Delivered and given-up deliveries go after a while (store/webhook_outbox.py).
+        IndexModel([("expireAt", ASCENDING)], expireAfterSeconds=0, name="expireAt"),
+        # The age of the oldest pending delivery (/metrics).
+        IndexModel([("status", ASCENDING), ("enqueuedAt", ASCENDING)], name="status_enqueuedAt"),
+        # webhookDeliveries: one subscription's, newest event first; pausing and resuming.
+        IndexModel([("subscriptionId", ASCENDING), ("seq", DESCENDING)], name="subscriptionId_seq"),
     ],
 }
 

@@ -1,11 +1,13 @@
-"""Changing invoices: each change one atomic, audited, versioned update, then its event.
+"""Changing invoices: each change one atomic, audited, versioned update, with its event.
 
 No change needs more than its own invoice document, so none needs a transaction (the
 embedded store has none). A change reads the fields its planner needs, checks them,
 and writes with those values as conditions: `$inc` the version, `$push` the audit
-entry, `$set`/`$unset` the fields. When the invoice changed in between, the update
-matches nothing and the change starts over from a fresh read (a bounded number of
-times), or, under `expected_version`, is refused with the current version.
+entry and the pending event (store/events.py), `$set`/`$unset` the fields; the relay
+copies the event into the feed (store/event_relay.py). When the invoice changed in
+between, the update matches nothing and the change starts over from a fresh read (a
+bounded number of times), or, under `expected_version`, is refused with the current
+version.
 """
 
 from dataclasses import replace
@@ -14,7 +16,7 @@ from typing import Any
 from store.changes import Change, ChangeType, Planner
 from store.documents import AuditLog, Invoice, InvoiceBody, UpdatedField
 from store.enums import StatusCode
-from store.events import InvoiceEvent
+from store.events import PENDING_EVENTS, pending_event
 from store.field_names import unsafe_key_problems
 from store.identifiers import new_audit_id
 from store.instants import now_instant
@@ -67,17 +69,9 @@ class InvoiceWriter:
 
     def _event(
         self, invoice: Invoice, change_type: ChangeType, audit_id: str, time: str, fields: list[str]
-    ) -> InvoiceEvent:
-        return InvoiceEvent(
-            eventId=audit_id,
-            account=invoice.account,
-            invoiceId=invoice.invoiceId,
-            channelId=invoice.channelId,
-            version=invoice.version,
-            type=change_type,
-            time=time,
-            changedFields=fields,
-            actor=self.actor,
+    ) -> dict[str, Any]:
+        return pending_event(
+            audit_id, invoice.account, invoice.channelId, change_type, time, fields, self.actor
         )
 
     async def create(self, invoice: Invoice) -> Invoice:
@@ -97,12 +91,12 @@ class InvoiceWriter:
                 "version": 1,
             }
         )
-        with self._events.in_flight.track(at):
-            try:
-                await self._invoices.insert(created, changed_at=at)
-            except DuplicateInvoice as duplicate:
-                raise _duplicate_refusal(duplicate) from None
-            await self._events.record(self._event(created, ChangeType.CREATE, audit_id, at, []))
+        event = self._event(created, ChangeType.CREATE, audit_id, at, [])
+        try:
+            await self._invoices.insert(created, changed_at=at, pending=event)
+        except DuplicateInvoice as duplicate:
+            raise _duplicate_refusal(duplicate) from None
+        self._events.changed()
         return created
 
     async def apply(
@@ -141,28 +135,30 @@ class InvoiceWriter:
     async def _write(
         self, current: Invoice, change: Change, at: str, expected_version: int | None
     ) -> Invoice | None:
-        """The one atomic update of a change, and its event; None when the invoice moved on."""
+        """The one atomic update of a change, with its event; None when the invoice moved on."""
         audit_id = new_audit_id()
         audit = self._audit_entry(change.type, audit_id, at, change.previous)
+        event = self._event(current, change.type, audit_id, at, list(change.previous))
         update: dict[str, Any] = {
             "$inc": {"version": 1},
-            "$push": {"auditLogs": audit.model_dump(mode="json", exclude_none=True)},
+            "$push": {
+                "auditLogs": audit.model_dump(mode="json", exclude_none=True),
+                PENDING_EVENTS: event,
+            },
             "$set": {**change.sets, "updatedAt": at, UPDATED_AT: at},
             "$max": {CHANGE_CLOCK: at},
         }
         if change.unsets:
             update["$unset"] = dict.fromkeys(change.unsets, "")
-        conditions = dict(change.conditions)
+        # The event names the invoice's channel: written only while it is the one read.
+        conditions = {**change.conditions, "channelId": {"$eq": current.channelId}}
         if expected_version is not None:
             conditions["version"] = expected_version
-        with self._events.in_flight.track(at):
-            document = await self._invoices.update_if(current.invoiceId, conditions, update)
-            if document is None:
-                return None
-            changed = from_document(document)
-            time, fields = document[CHANGE_CLOCK], list(change.previous)
-            await self._events.record(self._event(changed, change.type, audit_id, time, fields))
-        return changed
+        document = await self._invoices.update_if(current.invoiceId, conditions, update)
+        if document is None:
+            return None
+        self._events.changed()
+        return from_document(document)
 
 
 def creation_problems(invoice: InvoiceBody) -> list[Refusal]:

@@ -11,7 +11,8 @@ from typing import Any
 from store.client import Database, Document, DuplicateKeyError
 from store.documents import REQUIRED_FIELDS, Invoice
 from store.enums import InvoiceStatus
-from store.events import EventStore
+from store.event_feed import EventStore
+from store.events import PENDING_EVENTS
 from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 from store.money import to_units
@@ -33,7 +34,7 @@ ALWAYS_FETCHED = REQUIRED_FIELDS
 CHANGE_CLOCK = "_changedAt"
 """Internal: the time of the invoice's last recorded change, never moving backwards (`$max`).
 
-Events are ordered by it (store/events.py); unlike `updatedAt`, no source system sets it.
+Unlike `updatedAt`, no source system sets it.
 """
 
 
@@ -100,7 +101,7 @@ def from_document(document: Document) -> Invoice:
 def mongo_projection(fields: Iterable[str] | None) -> dict[str, int] | None:
     """A projection for dotted fabric paths, collapsed so that no path is inside another."""
     if fields is None:
-        return {"_id": 0, **dict.fromkeys(COMPANIONS, 0)}
+        return {"_id": 0, **dict.fromkeys(COMPANIONS, 0), PENDING_EVENTS: 0}
     projection: dict[str, int] = {"_id": 0}
     for path in sorted(set(fields) | ALWAYS_FETCHED):
         parts = path.split(".")
@@ -113,9 +114,9 @@ def mongo_projection(fields: Iterable[str] | None) -> dict[str, int] | None:
 class InvoiceStore:
     """The invoices collection; reach it through `scoped`."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, events: EventStore | None = None) -> None:
         self._collection = database.collection(INVOICES)
-        self.events = EventStore(database)
+        self.events = events or EventStore(database)
 
     def scoped(self, scope: Scope) -> "ScopedInvoices":
         return ScopedInvoices(self._collection, scope, self.events)
@@ -342,12 +343,20 @@ class ScopedInvoices:
         )
         return documents
 
-    async def insert(self, invoice: Invoice, changed_at: str | None = None) -> None:
-        """Insert a new invoice; `changed_at` starts its CHANGE_CLOCK (created by a change)."""
+    async def insert(
+        self,
+        invoice: Invoice,
+        changed_at: str | None = None,
+        pending: dict[str, Any] | None = None,
+    ) -> None:
+        """Insert a new invoice; `changed_at` starts its CHANGE_CLOCK (created by a change),
+        and `pending` is the event of that change (store/events.py), stored with it."""
         self._check_owner(invoice)
         document = to_document(invoice)
         if changed_at is not None:
             document[CHANGE_CLOCK] = changed_at
+        if pending is not None:
+            document[PENDING_EVENTS] = [pending]
         try:
             await self._collection.insert_one(document)
         except DuplicateKeyError as error:
@@ -427,6 +436,6 @@ class ScopedInvoices:
             update,
             # `_id` stays in: the embedded store finds the updated document again by its
             # _id, and without it by the filter, which the update may no longer match.
-            projection={"_units": 0},
+            projection={"_units": 0, PENDING_EVENTS: 0},
         )
         return document

@@ -5,19 +5,22 @@ which the unique index `account_source` guards. For each incoming document the b
 compared with what is stored (one find by source keys), and the changes go out in one
 unordered bulk write:
 
-- not stored yet: STORED, as given (version 1);
+- not stored yet: STORED, as given (version 1), with a CREATE event;
 - `source.modifiedAt` older than the stored one: STALE, ignored;
 - the same `source.modifiedAt`, or nothing differs: UNCHANGED (no version, no audit entry);
 - a deleted invoice that would change: CONFLICT, not written (deleted means final);
 - otherwise UPDATED: version + 1 and a SOURCE_UPDATE audit entry naming each changed field
   with its previous value; invoiceId, auditLogs and the API's lifecycle fields are kept.
 
+Each event is written as pending into its invoice by the same insert or update
+(store/events.py), so a stored or updated invoice never lacks its event.
+
 Every update is conditional on the version it was compared with, and every insert meets
 the unique index, so concurrent writers never produce a second document or lose a
 change: a write that lost a race is compared again with what won (docs/ingest.md).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -29,7 +32,8 @@ from store.changes import ChangeType
 from store.client import BulkWriteError, Collection, Document, InsertOne, UpdateMany
 from store.documents import AuditLog, UpdatedField
 from store.enums import InvoiceStatus
-from store.events import InvoiceEvent, ScopedEvents
+from store.event_feed import ScopedEvents
+from store.events import PENDING_EVENTS, pending_event
 from store.identifiers import new_audit_id
 from store.instants import now_instant
 from store.message_values import shown
@@ -78,23 +82,16 @@ class SourceWrite:
     """On CONFLICT, the field that clashes, when one does."""
 
 
-@dataclass(frozen=True)
-class _Update:
-    """One update of a plan: its audit entry's id, the version and time it gives, its fields."""
-
-    audit_id: str
-    version: int
-    time: str
-    paths: tuple[str, ...]
-
-
 @dataclass
 class _Plan:
     """One source key in one round: as stored, and as the batch leaves it."""
 
     stored: Document | None
     current: Document | None
-    updates: list[_Update] = field(default_factory=list)
+    audit_ids: list[str] = field(default_factory=list)
+    """The audit entries this round adds, oldest first."""
+    events: list[Document] = field(default_factory=list)
+    """The pending events this round adds (store/events.py), oldest first."""
     positions: list[int] = field(default_factory=list)
 
     @property
@@ -123,7 +120,8 @@ class SourceUpsert:
         clock: str | None = None,
         channel: str | None = None,
     ) -> None:
-        """`events` records an event per update; `clock` names the invoices' change clock.
+        """`events` (when given) gets an event per store and update; `clock` names the
+        invoices' change clock.
 
         `channel`, when the caller is scoped to one, narrows every update like the account.
         """
@@ -177,15 +175,9 @@ class SourceUpsert:
             plan.positions.append(position)
             results[position] = self._compare(plan, documents[position], at)
         written = [plan for plan in plans.values() if plan.changed]
-        if self._events is None:
-            failed, conflicts = await self._write(written)
-        else:
-            # Events become visible only past the earliest change still in flight.
-            with self._events.in_flight.track(at):
-                failed, conflicts = await self._write(written)
-                not_applied = {id(plan) for plan in failed} | {id(plan) for plan, *_ in conflicts}
-                applied = [plan for plan in written if id(plan) not in not_applied]
-                await self._events.record_many(self._update_events(applied))
+        failed, conflicts = await self._write(written)
+        if self._events is not None and len(failed) + len(conflicts) < len(written):
+            self._events.changed()
         retry = []
         for plan in failed:
             retry.extend(plan.positions)
@@ -227,6 +219,7 @@ class SourceUpsert:
         current = plan.current
         if current is None:
             plan.current = incoming
+            self._add_event(plan, incoming, ChangeType.CREATE, new_audit_id(), at, ())
             return SourceWrite(SourceOutcome.STORED, incoming["invoiceId"], incoming["version"])
         same = SourceWrite(SourceOutcome.UNCHANGED, current["invoiceId"], current["version"])
         before = current["source"].get("modifiedAt")
@@ -267,29 +260,35 @@ class SourceUpsert:
             # The change clock never goes backwards for one invoice (docs/lifecycle.md).
             time = candidate[self._clock] = max(current.get(self._clock) or at, at)
         plan.current = candidate
-        plan.updates.append(
-            _Update(audit.auditId or "", candidate["version"], time, tuple(changes))
+        plan.audit_ids.append(audit.auditId or "")
+        self._add_event(
+            plan, candidate, ChangeType.SOURCE_UPDATE, audit.auditId or "", time, changes
         )
         return SourceWrite(
             SourceOutcome.UPDATED, candidate["invoiceId"], candidate["version"], tuple(changes)
         )
 
-    def _update_events(self, plans: Sequence[_Plan]) -> list[InvoiceEvent]:
-        return [
-            InvoiceEvent(
-                eventId=update.audit_id,
-                account=self.account,
-                invoiceId=(plan.current or {})["invoiceId"],
-                channelId=(plan.current or {}).get("channelId"),
-                version=update.version,
-                type=ChangeType.SOURCE_UPDATE,
-                time=update.time,
-                changedFields=list(update.paths),
-                actor=self.actor,
+    def _add_event(
+        self,
+        plan: _Plan,
+        invoice: Document,
+        change_type: ChangeType,
+        audit_id: str,
+        time: str,
+        paths: Iterable[str],
+    ) -> None:
+        if self._events is not None:
+            plan.events.append(
+                pending_event(
+                    audit_id,
+                    self.account,
+                    invoice.get("channelId"),
+                    change_type,
+                    time,
+                    list(paths),
+                    self.actor,
+                )
             )
-            for plan in plans
-            for update in plan.updates
-        ]
 
     async def _write(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
         """One bulk write; returns the plans that lost a race and those that clash."""
@@ -340,7 +339,7 @@ class SourceUpsert:
             plan
             for plan in updates
             if plan.stored
-            and plan.updates[-1].audit_id not in audit_ids.get(source_key(plan.stored), set())
+            and plan.audit_ids[-1] not in audit_ids.get(source_key(plan.stored), set())
         ]
 
     async def _explain_duplicates(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
@@ -408,7 +407,7 @@ def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> Inse
     """The write that takes the stored document (if any) to the plan's current one."""
     current = plan.current or {}
     if plan.stored is None:
-        return InsertOne(dict(current))
+        return InsertOne({**current, PENDING_EVENTS: plan.events} if plan.events else dict(current))
     stored = plan.stored
     written = {*COMPANIONS, clock}
     sets = {
@@ -420,6 +419,9 @@ def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> Inse
     update: dict[str, Any] = {"$set": sets}
     if unsets:
         update["$unset"] = unsets
+    if plan.events:
+        # With the change itself: its events can never be lost (store/events.py).
+        update["$push"] = {PENDING_EVENTS: {"$each": plan.events}}
     # Only while the invoice is as it was read: otherwise the next round compares again.
     # `_id` pins one document: UpdateMany is the UpdateOne both backends take in bulk.
     # The owner (account, channel) is repeated as defence in depth: never another tenant's.

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from invoicegraph.app import RESOURCES, create_app
 from invoicegraph.settings import ApiKeyConfig, Settings
-from store.client import open_database
+from store.client import Database, open_database
 from store.invoices import InvoiceStore
 
 # The `database` fixture on both backends; `mongodb_uri`, the MongoDB-speaking server.
@@ -92,7 +92,8 @@ async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIte
     uri: str | None = request.getfixturevalue("mongodb_uri") if backend == "mongodb" else None
     databases: list[str] = []
 
-    async def start(**overrides: Any) -> GraphQLClient:
+    async def start(shared_database: Database | None = None, **overrides: Any) -> GraphQLClient:
+        """`shared_database`: one the test opened, shared by several apps (processes)."""
         overrides.setdefault("demo_data", False)
         overrides.setdefault("api_keys", TEST_KEYS)
         overrides.setdefault("mongodb_uri", uri)
@@ -115,7 +116,7 @@ async def serve(aiohttp_client: Any, request: pytest.FixtureRequest) -> AsyncIte
                     ]
                 }
             )
-        http = await aiohttp_client(create_app(settings))
+        http = await aiohttp_client(create_app(settings, database=shared_database))
         return GraphQLClient(http)
 
     yield start

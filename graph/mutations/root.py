@@ -20,7 +20,23 @@ from graph.mutations.invoice_status_update import (
     InvoiceStatusUpdatePayload,
     resolve_invoice_status_update,
 )
-from graph.mutations.permissions import INGEST_PERMISSIONS, WRITE_PERMISSIONS
+from graph.mutations.permissions import (
+    ADMIN_PERMISSIONS,
+    INGEST_PERMISSIONS,
+    WRITE_PERMISSIONS,
+)
+from graph.mutations.webhook_subscription_create import (
+    WebhookSubscriptionCreatePayload,
+    resolve_webhook_subscription_create,
+)
+from graph.mutations.webhook_subscription_delete import (
+    WebhookSubscriptionDeletePayload,
+    resolve_webhook_subscription_delete,
+)
+from graph.mutations.webhook_subscription_enable import (
+    WebhookSubscriptionEnablePayload,
+    resolve_webhook_subscription_enable,
+)
 
 
 @strawberry.type(
@@ -69,5 +85,26 @@ class Mutation:
             "Push Akinon OMS invoice records. Each is mapped losslessly and stored, updated "
             "(a newer source modification time), left unchanged or ignored as stale by its "
             "Akinon id; an invalid record is rejected with its reason while the others land."
+        ),
+    )
+    webhookSubscriptionCreate: WebhookSubscriptionCreatePayload = strawberry.mutation(
+        resolver=resolve_webhook_subscription_create,
+        permission_classes=ADMIN_PERMISSIONS,
+        description=(
+            "Subscribe a URL to the account's invoice events: each is POSTed as JSON, signed "
+            "per Standard Webhooks with the secret this answer shows once (docs/webhooks.md)."
+        ),
+    )
+    webhookSubscriptionDelete: WebhookSubscriptionDeletePayload = strawberry.mutation(
+        resolver=resolve_webhook_subscription_delete,
+        permission_classes=ADMIN_PERMISSIONS,
+        description="Delete a webhook subscription; its pending deliveries are dropped.",
+    )
+    webhookSubscriptionEnable: WebhookSubscriptionEnablePayload = strawberry.mutation(
+        resolver=resolve_webhook_subscription_enable,
+        permission_classes=ADMIN_PERMISSIONS,
+        description=(
+            "Enable a subscription disabled after failing past the retry horizon: its paused "
+            "deliveries are due again, and the events since it was disabled follow."
         ),
     )

@@ -1,6 +1,6 @@
 """Query.invoiceEvents: the caller's invoice changes, oldest first, a page at a time."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -16,6 +16,23 @@ from graph.types.events import InvoiceEvent, InvoiceEventConnection, InvoiceEven
 from graph.types.invoice import PageInfo
 from graph.types.scalars import DateTime
 from store.events import EVENT_ORDER
+from store.events import InvoiceEvent as StoredEvent
+
+
+def edge(event: StoredEvent, values: list[Any]) -> InvoiceEventEdge:
+    """The edge of a stored event; its cursor holds the event's place in the feed."""
+    return InvoiceEventEdge(
+        cursor=encode_cursor(EVENT_ORDER, values),
+        node=InvoiceEvent(
+            eventId=strawberry.ID(event.eventId),
+            invoiceId=strawberry.ID(event.invoiceId),
+            version=event.version,
+            type=event.type,
+            time=DateTime(event.time),
+            changedFields=event.changedFields,
+            actor=event.actor,
+        ),
+    )
 
 
 async def resolve_invoice_events(
@@ -37,21 +54,7 @@ async def resolve_invoice_events(
     start = decode_cursor("after", after, EVENT_ORDER) if after else None
     rows = await info.context.events.page(start, size + 1)
     has_more = len(rows) > size
-    edges = [
-        InvoiceEventEdge(
-            cursor=encode_cursor(EVENT_ORDER, values),
-            node=InvoiceEvent(
-                eventId=strawberry.ID(event.eventId),
-                invoiceId=strawberry.ID(event.invoiceId),
-                version=event.version,
-                type=event.type,
-                time=DateTime(event.time),
-                changedFields=event.changedFields,
-                actor=event.actor,
-            ),
-        )
-        for event, values in rows[:size]
-    ]
+    edges = [edge(event, values) for event, values in rows[:size]]
     page_info = PageInfo(
         hasNextPage=has_more,
         hasPreviousPage=after is not None,

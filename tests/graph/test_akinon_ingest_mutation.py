@@ -171,8 +171,14 @@ async def test_ingest_mutation_update_is_an_invoice_event(serve: ServeFactory) -
     edges = (await client.data(EVENTS))["invoiceEvents"]["edges"]
     invoice = (await client.data(INVOICE, {"id": akinon_invoice_id("demo", "8")}))["invoice"]
 
-    [event] = [edge["node"] for edge in edges]
+    created, event = [edge["node"] for edge in edges]
     [audit] = invoice["auditLogs"]
+    # The record's first ingest stored the invoice: a CREATE at the version it was stored with.
+    assert (created["invoiceId"], created["version"], created["type"]) == (
+        akinon_invoice_id("demo", "8"),
+        1,
+        "CREATE",
+    )
     assert (event["invoiceId"], event["version"], event["type"]) == (
         akinon_invoice_id("demo", "8"),
         2,

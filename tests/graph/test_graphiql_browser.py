@@ -49,3 +49,32 @@ async def test_graphiql_runs_first_example_in_chromium(
     assert seen["failures"] == []
     assert seen["errors"] == []
     assert screenshot.stat().st_size > 10_000
+
+
+async def test_graphiql_runs_a_subscription_and_shows_an_event(
+    serve: ServeFactory, chromium: Path
+) -> None:
+    client = await serve(subscription_poll_seconds=0.2)
+    client.key = "demo-writer-key"
+    created = await client.data(
+        'mutation { invoiceCreate(input: {invoiceNumber: "GQ-1", invoiceTotal: "1.00"}) '
+        "{ invoice { invoiceId } } }"
+    )
+    invoice_id = created["invoiceCreate"]["invoice"]["invoiceId"]
+    url = str(client.http.make_url("/graphql"))
+
+    seen = await run_node(
+        "graphiql-subscription.mjs", url, "demo-writer-key", invoice_id, str(chromium)
+    )
+
+    # The change made after the subscription started, in the result pane.
+    edge = seen["result"]["data"]["invoiceEvents"]
+    assert edge["node"] == {
+        "invoiceId": invoice_id,
+        "version": 2,
+        "type": "ATTRIBUTES_UPDATE",
+        "changedFields": ["attributes.seen"],
+    }
+    # Over the page's own server: a WebSocket to /graphql, no script error.
+    assert seen["sockets"] == [url.replace("http://", "ws://", 1)]
+    assert seen["errors"] == []

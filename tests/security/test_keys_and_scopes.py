@@ -19,6 +19,8 @@ from tests.security.tenants import SERVE_KEYS, Caller, send
 COUNT = "{ invoices { totalCount } }"
 INTROSPECTION = "{ __schema { queryType { name } } }"
 DATA_SCOPES = ("read", "write", "ingest")
+FIELD_SCOPES = (*DATA_SCOPES, "admin")
+"""Every scope a root field may need: the data scopes, and admin for webhooks."""
 
 ROOT_FIELD_CALLS: dict[str, str] = {
     "Query.invoice": '{ invoice(invoiceId: "x") { invoiceId } }',
@@ -46,6 +48,17 @@ ROOT_FIELD_CALLS: dict[str, str] = {
     "Mutation.akinonInvoicesIngest": (
         "mutation { akinonInvoicesIngest(records: []) { stored errors { code } } }"
     ),
+    "Query.webhookSubscriptions": "{ webhookSubscriptions { id } }",
+    "Query.webhookDeliveries": '{ webhookDeliveries(subscriptionId: "x") { edges { cursor } } }',
+    "Mutation.webhookSubscriptionCreate": (
+        'mutation { webhookSubscriptionCreate(url: "ftp://x") { errors { code } } }'
+    ),
+    "Mutation.webhookSubscriptionDelete": (
+        'mutation { webhookSubscriptionDelete(id: "x") { errors { code } } }'
+    ),
+    "Mutation.webhookSubscriptionEnable": (
+        'mutation { webhookSubscriptionEnable(id: "x") { errors { code } } }'
+    ),
 }
 
 
@@ -66,7 +79,8 @@ def required_scopes() -> dict[str, set[str]]:
 
 
 def scoped_keys() -> list[ApiKeyConfig]:
-    """For each data scope, a key of account acme holding every data scope but that one."""
+    """For each scope, a key of account acme holding every data scope but that one (none
+    holds admin, which grants them all)."""
     keys = [
         ApiKeyConfig(
             key=f"all-but-{scope}-key",
@@ -74,7 +88,7 @@ def scoped_keys() -> list[ApiKeyConfig]:
             scopes=[s for s in DATA_SCOPES if s != scope],
             name=f"all-but-{scope}",
         )
-        for scope in DATA_SCOPES
+        for scope in FIELD_SCOPES
     ]
     return [
         *SERVE_KEYS,
@@ -87,7 +101,7 @@ def test_every_root_field_requires_exactly_one_scope() -> None:
     needs = required_scopes()
     assert set(needs) == set(ROOT_FIELD_CALLS)
     assert {field: len(scopes) for field, scopes in needs.items()} == dict.fromkeys(needs, 1)
-    assert {scope for scopes in needs.values() for scope in scopes} == set(DATA_SCOPES)
+    assert {scope for scopes in needs.values() for scope in scopes} == set(FIELD_SCOPES)
 
 
 @pytest.mark.parametrize("field", sorted(ROOT_FIELD_CALLS))
@@ -106,7 +120,8 @@ async def test_field_without_its_scope_is_forbidden_naming_it(
     assert f"'{scope}' scope" in error["message"]
     assert error["path"] == [field.split(".")[1]]
     assert client.commands == before  # refused before any resolver ran
-    for holder in ("acme-all-key", "acme-admin-key"):
+    holders = ("acme-admin-key",) if scope == "admin" else ("acme-all-key", "acme-admin-key")
+    for holder in holders:
         status, body = await send(client, Caller(holder), ROOT_FIELD_CALLS[field])
         assert "errors" not in body, body
 

@@ -1,0 +1,63 @@
+"""Query.webhookSubscriptions and Query.webhookDeliveries (scope admin)."""
+
+from typing import Annotated
+
+import strawberry
+
+from graph.context import Info
+from graph.mutations.webhook_subscription_create import webhook_admin
+from graph.resolvers.pagination import (
+    MAX_PAGE_SIZE,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
+from graph.types.invoice import PageInfo
+from graph.types.webhooks import (
+    WebhookDeliveryConnection,
+    WebhookDeliveryEdge,
+    WebhookSubscription,
+    as_delivery,
+    as_subscription,
+)
+from store.webhook_outbox import DELIVERY_ORDER
+
+DEFAULT_DELIVERIES_PAGE = 20
+
+
+async def resolve_webhook_subscriptions(info: Info) -> list[WebhookSubscription]:
+    found = await webhook_admin(info).of_account(info.context.invoices.scope)
+    return [as_subscription(subscription) for subscription in found]
+
+
+async def resolve_webhook_deliveries(
+    info: Info,
+    subscriptionId: Annotated[
+        strawberry.ID, strawberry.argument(description="The subscription's id.")
+    ],
+    first: Annotated[
+        int | None,
+        strawberry.argument(
+            description=f"Page size (default {DEFAULT_DELIVERIES_PAGE}, at most {MAX_PAGE_SIZE})."
+        ),
+    ] = None,
+    after: Annotated[
+        str | None,
+        strawberry.argument(description="Cursor to continue after: the previous endCursor."),
+    ] = None,
+) -> WebhookDeliveryConnection:
+    size = page_size("first", first, DEFAULT_DELIVERIES_PAGE)
+    start = decode_cursor("after", after, DELIVERY_ORDER) if after else None
+    scope = info.context.invoices.scope
+    rows = await webhook_admin(info).deliveries(scope, str(subscriptionId), start, size + 1)
+    edges = [
+        WebhookDeliveryEdge(cursor=encode_cursor(DELIVERY_ORDER, values), node=as_delivery(row))
+        for row, values in (rows or [])[:size]
+    ]
+    page_info = PageInfo(
+        hasNextPage=len(rows or []) > size,
+        hasPreviousPage=after is not None,
+        startCursor=edges[0].cursor if edges else None,
+        endCursor=edges[-1].cursor if edges else None,
+    )
+    return WebhookDeliveryConnection(edges=edges, pageInfo=page_info)

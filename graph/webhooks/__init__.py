@@ -1,0 +1,1 @@
+"""Signed webhooks for partners: subscriptions, payload documents, safe targets, delivery."""

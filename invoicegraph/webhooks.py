@@ -1,0 +1,95 @@
+"""The webhook parts of the app: the subscription service and the deliverer, from settings."""
+
+import logging
+from dataclasses import dataclass
+
+from graph.limits import LimitPolicy
+from graph.schema import schema
+from graph.webhooks.admin import WebhookAdmin
+from graph.webhooks.deliverer import DeliveryOptions, RetrySchedule, WebhookDeliverer
+from graph.webhooks.payload import PayloadRunner
+from graph.webhooks.targets import TargetPolicy
+from invoicegraph.metrics import Metrics, WebhookCounters
+from invoicegraph.settings import Settings
+from store.client import Database
+from store.event_feed import EventStore
+from store.event_relay import EventRelay
+from store.invoices import InvoiceStore
+from store.persisted_documents import PersistedDocuments
+from store.webhook_outbox import WebhookOutbox
+from store.webhook_secrets import SecretBox, parse_keys
+from store.webhooks import WebhookSubscriptions
+
+log = logging.getLogger("invoicegraph.webhooks")
+
+
+@dataclass
+class Webhooks:
+    admin: WebhookAdmin
+    deliverer: WebhookDeliverer | None
+    """None when this process delivers nothing (webhook_concurrency 0)."""
+
+
+def secret_box(settings: Settings) -> SecretBox | None:
+    """The configured keys; the embedded store, which dies with the process, makes its own."""
+    if settings.webhook_secret_keys:
+        return SecretBox(parse_keys(settings.webhook_secret_keys))
+    if settings.embedded:
+        return SecretBox.ephemeral()
+    log.warning("INVOICEGRAPH_WEBHOOK_SECRET_KEYS is not set: webhook subscriptions cannot be made")
+    return None
+
+
+def retry_schedule(settings: Settings) -> RetrySchedule:
+    return RetrySchedule(
+        first=settings.webhook_retry_first_seconds,
+        factor=settings.webhook_retry_factor,
+        maximum=settings.webhook_retry_max_seconds,
+        horizon=settings.webhook_give_up_seconds,
+    )
+
+
+def build_webhooks(
+    settings: Settings,
+    database: Database,
+    relay: EventRelay,
+    limits: LimitPolicy,
+    metrics: Metrics,
+) -> Webhooks:
+    """`database`: a sibling handle, so the deliverer's commands are counted apart."""
+    subscriptions = WebhookSubscriptions(database)
+    outbox = WebhookOutbox(database, settings.webhook_keep_seconds)
+    box = secret_box(settings)
+    policy = TargetPolicy(settings.webhook_allow_private_targets)
+    schedule = retry_schedule(settings)
+    admin = WebhookAdmin(
+        subscriptions,
+        outbox,
+        box,
+        policy,
+        schema,
+        limits,
+        PersistedDocuments(database),
+        schedule.horizon,
+    )
+    if settings.webhook_concurrency == 0 or box is None:
+        return Webhooks(admin, None)
+    invoices = InvoiceStore(database, EventStore(database, relay))
+    deliverer = WebhookDeliverer(
+        subscriptions,
+        outbox,
+        invoices,
+        PayloadRunner(schema, invoices, limits),
+        box,
+        policy,
+        DeliveryOptions(
+            timeout=settings.webhook_timeout_seconds,
+            lease=settings.webhook_lease_seconds,
+            poll=settings.webhook_poll_seconds,
+            concurrency=settings.webhook_concurrency,
+            schedule=schedule,
+        ),
+        WebhookCounters(metrics),
+    )
+    admin.changed.append(deliverer.poke)
+    return Webhooks(admin, deliverer)
