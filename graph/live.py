@@ -176,7 +176,7 @@ class LiveServer:
             if not api_key.grants("read"):
                 raise HTTPProblem(403, "FORBIDDEN", "This API key lacks the 'read' scope.")
             scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
-            params = await view._read_params(request)
+            params = await view._read_params(request, view._body_limits.for_key(api_key))
             requested = await view._persisted().requested_document(params, api_key)
             too_long = view._limits.for_key(api_key).check_text(requested.text)
             if too_long is not None:

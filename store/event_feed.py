@@ -56,7 +56,7 @@ class ScopedEvents:
         `relay=False` skips relaying first: for a reader this process's relay just woke.
         """
         if relay:
-            await self.relay.relay(self.account)
+            await self.relay.settle(self.account)
         done = await self.settled()
         conditions: list[dict[str, Any]] = [
             {"account": self.account},
@@ -97,5 +97,5 @@ class ScopedEvents:
 
     async def latest(self) -> int:
         """The number of the account's newest settled event: where "only new events" start."""
-        await self.relay.relay(self.account)
+        await self.relay.settle(self.account)
         return await self.settled()

@@ -120,6 +120,8 @@ class EventRelay:
         self._wanted: set[str] = set()
         self._running = False
         self._wake = asyncio.Event()
+        self._running_for: dict[str, asyncio.Event] = {}
+        """Per account, set when this process's run holding its lease ends."""
         self.copied_listener: Callable[[int], None] = lambda count: None
         """Told how many events each run copied into the feed (for /metrics)."""
 
@@ -131,6 +133,19 @@ class EventRelay:
     async def relay(self, account: str) -> int:
         """One run for `account`: the number of events it copied (0 when another run holds
         the lease: that run copies them)."""
+        return await self._run(account) or 0
+
+    async def settle(self, account: str) -> None:
+        """Relay `account` for a reader. When a run of this process holds the lease, wait for
+        it and relay again: a read after a write in this process then sees its event."""
+        while await self._run(account) is None:
+            running = self._running_for.get(account)
+            if running is None:
+                return  # another process's run: its events arrive with its `done`
+            await running.wait()
+
+    async def _run(self, account: str) -> int | None:
+        """One run: the events copied, or None when another live run holds the lease."""
         holders = await self._invoices.find(
             {"account": account, f"{PENDING_EVENTS}.account": account},
             {"_id": 1, "invoiceId": 1, "version": 1, PENDING_EVENTS: 1},
@@ -151,8 +166,25 @@ class EventRelay:
                 upsert=True,
             )
         except DuplicateKeyError:
-            return 0  # a live run holds the lease: it copies these too
+            return None  # a live run holds the lease: it copies these too
         assert lease is not None
+        ended = self._running_for[account] = asyncio.Event()
+        try:
+            return await self._copy(account, holders, events, run, lease)
+        finally:
+            ended.set()
+            if self._running_for.get(account) is ended:
+                del self._running_for[account]
+
+    async def _copy(
+        self,
+        account: str,
+        holders: list[Document],
+        events: list[Document],
+        run: str,
+        lease: Document,
+    ) -> int:
+        """Steps 3 to 5 of a run that holds the account's lease."""
         end = lease["next"]
         start = end - len(events)
         done = lease.get("done", 0)
