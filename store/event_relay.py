@@ -188,7 +188,7 @@ class EventRelay:
         end = lease["next"]
         start = end - len(events)
         done = lease.get("done", 0)
-        records = [_gap(account, seq) for seq in range(done + 1, start + 1)]
+        records = [gap_record(account, seq) for seq in range(done + 1, start + 1)]
         for offset, event in enumerate(events, start=1):
             records.append(
                 {"_id": event_id(account, start + offset), **event, "seq": start + offset}
@@ -274,7 +274,7 @@ async def _guarded(work: Awaitable[T], fallback: T) -> T:
         return fallback
 
 
-def _gap(account: str, seq: int) -> Document:
+def gap_record(account: str, seq: int) -> Document:
     """The record of a number a dead run reserved and never used: readers skip it."""
     return {
         "_id": event_id(account, seq),

@@ -16,6 +16,8 @@ INVOICE_EVENTS = "invoice_events"
 API_KEYS = "api_keys"
 MIGRATIONS = "migrations"
 """One record per data migration done (by `_id`): start-up skips what is recorded."""
+UNNUMBERED_EVENTS = "invoice_events_unnumbered"
+"""Events recorded before the feed had numbers, set aside while they get one (once)."""
 EVENT_SEQUENCES = "event_sequences"
 """Per account: the next event number, the settled mark, and the relay's lease (by _id)."""
 WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"
@@ -139,10 +141,23 @@ INDEXES: dict[str, list[IndexModel]] = {
 
 
 async def ensure_indexes(database: Database) -> None:
-    """Create every index, then backfill the companions they index (once, store/search_keys)."""
+    """Create every index, then the data migrations (each once): backfill the companions
+    they index (store/search_keys.py), number the events recorded before the feed had
+    numbers (store/event_migration.py)."""
+    # Imported here: the migration takes the relay's lease, and the relay names collections
+    # from this module.
+    from store.event_migration import number_unnumbered_events
+
     for collection, indexes in INDEXES.items():
         await database.collection(collection).create_indexes(indexes)
-    await backfill_search_keys(database.collection(INVOICES), database.collection(MIGRATIONS))
+    migrations = database.collection(MIGRATIONS)
+    await backfill_search_keys(database.collection(INVOICES), migrations)
+    await number_unnumbered_events(
+        database.collection(INVOICE_EVENTS),
+        database.collection(UNNUMBERED_EVENTS),
+        database.collection(EVENT_SEQUENCES),
+        migrations,
+    )
 
 
 @asynccontextmanager

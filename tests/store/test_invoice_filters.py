@@ -187,7 +187,7 @@ async def test_documents_written_before_the_companions_are_backfilled_once(
     keys = invoice_sort_keys([(SortField.UPDATED_AT, True)])
     page = await scoped.find_page(None, keys, None, 5)
     assert [invoice.invoiceNumber for invoice, _ in page] == ["OLD"]
-    [record] = await database.collection(MIGRATIONS).find({})
+    [record] = await database.collection(MIGRATIONS).find({"_id": MIGRATION_ID})
     assert record == {"_id": MIGRATION_ID, "done": True, "invoices": 1}
     stale = to_document(make_invoice("STALE"))
     del stale[SEARCH]
