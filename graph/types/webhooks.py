@@ -4,6 +4,7 @@ from enum import Enum
 
 import strawberry
 
+from graph.types.described_enum import described_enum
 from graph.types.events import ChangeType  # registered there as InvoiceEventType
 from graph.types.invoice import PageInfo
 from graph.types.scalars import DateTime
@@ -11,14 +12,16 @@ from store.webhook_outbox import DeliveryStatus, instant_of
 from store.webhook_outbox import WebhookDelivery as StoredDelivery
 from store.webhooks import WebhookSubscription as StoredSubscription
 
-strawberry.enum(
+described_enum(
     DeliveryStatus,
     name="WebhookDeliveryStatus",
-    description=(
-        "Where a delivery stands: PENDING (waiting for its next attempt), DELIVERED (the "
-        "target answered 2xx), FAILED (given up past the retry horizon; the subscription was "
-        "disabled), PAUSED (its subscription is disabled; enabling it sends it again)."
-    ),
+    description="Where a delivery stands.",
+    values={
+        DeliveryStatus.PENDING: "Waiting for its next attempt.",
+        DeliveryStatus.DELIVERED: "The target answered 2xx.",
+        DeliveryStatus.FAILED: ("Given up past the retry horizon; the subscription was disabled."),
+        DeliveryStatus.PAUSED: "Its subscription is disabled; enabling it sends it again.",
+    },
 )
 
 
