@@ -5,7 +5,7 @@
 `costliest_queries` searches the schema for them: for every read root that needs no
 argument, it builds selections from the schema's own types (every field, lists bounded
 by `first` nested to a varying depth and bound), repeats each under aliases while the
-limits still accept it (graph/limits.py decides, as it does for a request), and keeps
+limits still accept it (graph/limits/checks.py decides, as it does for a request), and keeps
 the costliest of each root. Then 4 clients send those while 8 send a small query and a
 prober asks /healthz every 50 ms: small-query latency is compared with the same 8 clients
 alone, and the longest /healthz wait is reported (tests/test_starvation.py asserts it).
@@ -36,7 +36,7 @@ from bench.load_generator import Call, LoadReport, drive, graphql_call
 from bench.processes import running_invoicegraph
 from bench.report import Section, table
 from bench.workload import ATTRIBUTES_UPDATE, SMALL_PAGE, Request
-from graph.limits import QueryLimits, RequestLimits
+from graph.limits.checks import QueryLimits, RequestLimits
 from graph.resolvers.pagination import MAX_PAGE_SIZE
 
 EXPENSIVE_CLIENTS = 4

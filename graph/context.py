@@ -9,10 +9,10 @@ from graphql import DocumentNode
 
 from graph.dataloaders import Loaders
 from graph.document_cache import CachedDocument, DocumentCache
-from graph.limits import RequestLimits
+from graph.limits.checks import RequestLimits
 from graph.request_writer import RequestWriter
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
-from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
+from store.domain.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.event_feed import ScopedEvents
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the compiled executor and the webhook service read this con
 
 @dataclass(frozen=True)
 class LiveOptions:
-    """How a subscription follows the feed (graph/live.py sets it per connection)."""
+    """How a subscription follows the feed (graph/http/live.py sets it per connection)."""
 
     poll_seconds: float = 1.0
     """Longest wait before the feed is read again: other processes' events wake no one here."""
@@ -51,7 +51,7 @@ class Context:
     loaders: Loaders
     writer: InvoiceWriter
     limits: RequestLimits | None = None
-    """This request's query limits and cost (graph/limits.py); None: the defaults."""
+    """This request's query limits and cost (graph/limits/checks.py); None: the defaults."""
     report_ingest: IngestReporter = unreported
     operation_name: str | None = None
     """The operationName the request sent (Strawberry's own falls back to the first one)."""
@@ -72,7 +72,7 @@ class Context:
     """The fields each resolved field's invoices need (graph/projection.py), worked out once
     per field of the document: every item of a list resolves the same selection."""
     live: LiveOptions | None = None
-    """Set on a WebSocket connection (graph/live.py); None: subscriptions are refused."""
+    """Set on a WebSocket connection (graph/http/live.py); None: subscriptions are refused."""
     webhooks: "WebhookAdmin | None" = None
     """Webhook subscriptions (graph/webhooks/); None where the app has none (webhook fields
     then answer that they are unavailable)."""

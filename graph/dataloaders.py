@@ -11,7 +11,7 @@ from contextlib import suppress
 from strawberry.dataloader import DataLoader
 
 from graph.projection import Fields
-from store.documents import Invoice
+from store.domain.documents import Invoice
 from store.invoices import ScopedInvoices
 
 

@@ -24,7 +24,7 @@ class BadUserInput(ClientError):
 
 
 class QueryTimeout(ClientError):
-    """Execution passed the request's time budget and was stopped (graph/view.py)."""
+    """Execution passed the request's time budget and was stopped (graph/http/view.py)."""
 
     code = "QUERY_TIMEOUT"
 

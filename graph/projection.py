@@ -30,7 +30,7 @@ from graphql import (
 )
 from pydantic import BaseModel
 
-from store import documents
+from store.domain import documents
 
 if TYPE_CHECKING:  # the context imports the loaders, which import this module
     from graph.context import Info

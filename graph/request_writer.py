@@ -1,8 +1,8 @@
 """The request's InvoiceWriter, which keeps the request's DataLoaders current."""
 
 from graph.dataloaders import Loaders
-from store.changes import Planner
-from store.documents import Invoice
+from store.domain.changes import Planner
+from store.domain.documents import Invoice
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 

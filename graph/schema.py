@@ -7,9 +7,9 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from graph.argument_errors import ArgumentErrors
 from graph.compiled.executor import CompiledExecution
-from graph.limits_extension import QueryLimitsExtension
+from graph.limits.argument_errors import ArgumentErrors
+from graph.limits.extension import QueryLimitsExtension
 from graph.mutations.root import Mutation
 from graph.permissions import ADMIN_PERMISSIONS, READ_PERMISSIONS
 from graph.resolvers.events import resolve_invoice_events

@@ -10,14 +10,14 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from graph.graphiql import ASSETS_PATH, GraphiQL
-from graph.limits import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
-from graph.live import LiveLimits, LiveObserver, LiveServer
-from graph.persisted import PersistedQueries
+from graph.http.graphiql import ASSETS_PATH, GraphiQL
+from graph.http.live import LiveLimits, LiveObserver, LiveServer
+from graph.http.view import BodyLimits, GraphQLView, json_response
+from graph.limits.checks import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
+from graph.limits.throttle import CostBuckets
+from graph.persisted.requests import PersistedQueries
+from graph.persisted.trusted_documents import read_manifest
 from graph.schema import schema
-from graph.throttle import CostBuckets
-from graph.trusted_documents import read_manifest
-from graph.view import BodyLimits, GraphQLView, json_response
 from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver

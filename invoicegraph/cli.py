@@ -102,7 +102,7 @@ def serve_settings(args: argparse.Namespace) -> Settings:
 
 def read_trusted_documents(path: Path) -> list[TrustedDocument]:
     # Checking the documents needs the schema: imported only when there is a manifest.
-    from graph.trusted_documents import ManifestError, read_manifest
+    from graph.persisted.trusted_documents import ManifestError, read_manifest
 
     try:
         return read_manifest(path)

@@ -8,7 +8,7 @@ from prometheus_client.registry import Collector
 
 from graph.compiled.executor import CompiledExecutions
 from graph.document_cache import DocumentCache
-from graph.request_record import RequestRecord
+from graph.http.request_record import RequestRecord
 from graph.webhooks.deliverer import DeliveryCounters
 
 DB_BYTES_BUCKETS = tuple(float(4**power * 256) for power in range(10)) + (float("inf"),)

@@ -1,6 +1,6 @@
 """Every request observed: a request id, one JSON log line, and its metrics.
 
-The GraphQL endpoint fills the request's `RequestRecord` (graph/request_record.py) with
+The GraphQL endpoint fills the request's `RequestRecord` (graph/http/request_record.py) with
 what only it knows (operation, key name, outcome, cost); this middleware adds the id,
 status and duration, logs one line and counts it.
 """
@@ -20,8 +20,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from graph.errors import internal_server_error
-from graph.request_record import REQUEST_RECORD, Outcome, RequestRecord
-from graph.view import json_response
+from graph.http.request_record import REQUEST_RECORD, Outcome, RequestRecord
+from graph.http.view import json_response
 from invoicegraph.metrics import Metrics
 from store.client import ReadTally, tallied_reads
 

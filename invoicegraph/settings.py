@@ -5,15 +5,15 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from graph.limits import QueryLimits
+from graph.limits.checks import QueryLimits
 from seeds.akinon_currency import DefaultCurrencies
-from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
+from store.domain.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.keys import checked_scopes
 from store.webhook_secrets import parse_keys
 
 DEMO_KEY = "demo-key"
 DEFAULT_LIMITS = QueryLimits()
-"""The query limits' defaults: graph/limits.py owns them, settings only override them."""
+"""The query limits' defaults: graph/limits/checks.py owns them, settings only override them."""
 
 
 class ApiKeyConfig(BaseModel):

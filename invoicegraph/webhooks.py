@@ -3,7 +3,7 @@
 import logging
 from dataclasses import dataclass
 
-from graph.limits import LimitPolicy
+from graph.limits.checks import LimitPolicy
 from graph.schema import schema
 from graph.webhooks.admin import WebhookAdmin
 from graph.webhooks.deliverer import DeliveryOptions, RetrySchedule, WebhookDeliverer

@@ -19,7 +19,7 @@ import signal
 import socket
 from collections.abc import Sequence
 
-from graph.trusted_documents import TrustedDocument
+from graph.persisted.trusted_documents import TrustedDocument
 from invoicegraph.app import create_app, prepare_once
 from invoicegraph.settings import Settings
 from invoicegraph.shutdown import STOP_SIGNALS, serve_until_stopped

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
-from store.documents import Invoice
-from store.enums import InvoiceStatus, InvoiceType, StatusCode
-from store.money import parse_decimal
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus, InvoiceType, StatusCode
+from store.domain.money import parse_decimal
 
 SYSTEM = "akinon"
 ORIGINAL = "akinon"

@@ -48,7 +48,7 @@ from seeds.demo_catalog import (
     Region,
     ShipMethod,
 )
-from store.documents import (
+from store.domain.documents import (
     Appeasement,
     AppeasementPayment,
     AuditLog,
@@ -76,7 +76,7 @@ from store.documents import (
     TaxDetail,
     UpdatedField,
 )
-from store.enums import (
+from store.domain.enums import (
     InvoiceStatus,
     InvoiceType,
     OrderSubType,

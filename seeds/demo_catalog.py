@@ -6,7 +6,7 @@ Plain reference data for seeds/demo.py; nothing here draws random numbers.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from store.enums import (
+from store.domain.enums import (
     InvoiceStatus,
     InvoiceType,
     SettlementStatusCode,

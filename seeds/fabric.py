@@ -3,9 +3,9 @@
 from collections.abc import Mapping
 from typing import Any
 
-from store.documents import Invoice, InvoiceBody, InvoiceSource
-from store.identifiers import new_invoice_id
-from store.instants import now_instant
+from store.domain.documents import Invoice, InvoiceBody, InvoiceSource
+from store.domain.identifiers import new_invoice_id
+from store.domain.instants import now_instant
 
 
 def fabric_invoice(

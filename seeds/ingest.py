@@ -23,7 +23,7 @@ from seeds.akinon import AkinonRecordError, map_akinon_invoice
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from seeds.fabric import fabric_invoice
 from seeds.sources import SourceRecord, read_records
-from store.documents import Invoice, InvoiceSource
+from store.domain.documents import Invoice, InvoiceSource
 from store.invoices import ScopedInvoices
 from store.source_upsert import SourceOutcome, SourceWrite
 

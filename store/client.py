@@ -26,8 +26,8 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
-from store.embedded import accelerate, holders
-from store.turns import Turns
+from store.embedded.collection import accelerate, holders
+from store.embedded.turns import Turns
 
 Document = dict[str, Any]
 SortSpec = Sequence[tuple[str, int]]
@@ -259,7 +259,7 @@ class Collection:
 
         `shared=True`: the caller neither changes the documents nor keeps them across an
         `await`, so the embedded store may hand out its stored values instead of copies
-        (store/embedded_find.py), datetimes naive as stored; a real server's documents are
+        (store/embedded/find.py), datetimes naive as stored; a real server's documents are
         fresh anyway. The one caller (graph/compiled/) refuses datetimes in invoices.
         """
         # Only the embedded backend's (accelerated) find takes `shared`.
@@ -283,7 +283,7 @@ class Collection:
             return []
         if self._embedded is not None:
             ids = holders(self._embedded, fields, keys)
-            if ids is not None:  # found by hash instead of a scan (store/embedded.py)
+            if ids is not None:  # found by hash instead of a scan (store/embedded/collection.py)
                 return await self.find({"_id": {"$in": ids}, **_owners(fields, keys)}, projection)
         return await self.find(key_filter(fields, keys), projection)
 

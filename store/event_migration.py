@@ -36,8 +36,8 @@ from store.client import (
     DuplicateKeyError,
     IndexModel,
 )
+from store.domain.events import event_id
 from store.event_relay import DUPLICATE_KEY, LEASE_SECONDS, gap_record
-from store.events import event_id
 
 MIGRATION_ID = "event-seq-1"
 """The record in the migrations collection saying every event has its number."""

@@ -35,7 +35,7 @@ from store.client import (
     UpdateMany,
     shared_deadline,
 )
-from store.events import PENDING_EVENTS, event_id
+from store.domain.events import PENDING_EVENTS, event_id
 from store.indexes import EVENT_SEQUENCES, INVOICE_EVENTS, INVOICES
 
 DUPLICATE_KEY = 11000

@@ -52,7 +52,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         # relatedInvoices and the orderId filter: the invoices that share an order.
         IndexModel([("account", ASCENDING), ("orders.orderId", ASCENDING)], name="account_orderId"),
-        # The relay finds the invoices whose events are still pending (store/events.py):
+        # The relay finds the invoices whose events are still pending (store/domain/events.py):
         # sparse, so only those few are in it.
         IndexModel([("_pendingEvents.account", ASCENDING)], sparse=True, name="pending_events"),
         # The other sort orders (docs/querying.md): one key and the invoiceId tiebreaker,
@@ -110,7 +110,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("sha256", ASCENDING)], unique=True, name="sha256"),
     ],
     INVOICE_EVENTS: [
-        # One event per invoice version: a change can never be recorded twice (store/events.py).
+        # One event per invoice version: a change is never recorded twice (store/domain/events.py).
         IndexModel(
             [("account", ASCENDING), ("invoiceId", ASCENDING), ("version", ASCENDING)],
             unique=True,

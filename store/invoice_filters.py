@@ -13,9 +13,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from store.enums import InvoiceStatus
-from store.instants import parse_instant
-from store.money import decimal_text, parse_money, to_units
+from store.domain.enums import InvoiceStatus
+from store.domain.instants import parse_instant
+from store.domain.money import decimal_text, parse_money, to_units
 from store.search_keys import CUSTOMER_EMAIL, fold
 
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from store.enums import InvoiceStatus, InvoiceType
+from store.domain.enums import InvoiceStatus, InvoiceType
+from store.domain.money import UNITS_LIMIT, from_units
 from store.invoices import ScopedInvoices
-from store.money import UNITS_LIMIT, from_units
 
 EnumT = TypeVar("EnumT", bound=Enum)
 

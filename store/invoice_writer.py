@@ -3,7 +3,7 @@
 No change needs more than its own invoice document, so none needs a transaction (the
 embedded store has none). A change reads the fields its planner needs, checks them,
 and writes with those values as conditions: `$inc` the version, `$push` the audit
-entry and the pending event (store/events.py), `$set`/`$unset` the fields; the relay
+entry and the pending event (store/domain/events.py), `$set`/`$unset` the fields; the relay
 copies the event into the feed (store/event_relay.py). When the invoice changed in
 between, the update matches nothing and the change starts over from a fresh read (a
 bounded number of times), or, under `expected_version`, is refused with the current
@@ -13,17 +13,16 @@ version.
 from dataclasses import replace
 from typing import Any
 
-from store.changes import Change, ChangeType, Planner
-from store.documents import AuditLog, Invoice, InvoiceBody, UpdatedField
-from store.enums import StatusCode
-from store.events import PENDING_EVENTS, pending_event
-from store.field_names import unsafe_key_problems
-from store.identifiers import new_audit_id
-from store.instants import now_instant
-from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
-from store.lifecycle import INITIAL_INVOICE_STATUS, INVOICE_STATUS_TRANSITIONS
-from store.message_values import shown
-from store.refusals import (
+from store.domain.changes import Change, ChangeType, Planner
+from store.domain.documents import AuditLog, Invoice, InvoiceBody, UpdatedField
+from store.domain.enums import StatusCode
+from store.domain.events import PENDING_EVENTS, pending_event
+from store.domain.field_names import unsafe_key_problems
+from store.domain.identifiers import new_audit_id
+from store.domain.instants import now_instant
+from store.domain.lifecycle import INITIAL_INVOICE_STATUS, INVOICE_STATUS_TRANSITIONS
+from store.domain.message_values import shown
+from store.domain.refusals import (
     DUPLICATE,
     INVALID_INPUT,
     NOT_FOUND,
@@ -32,10 +31,11 @@ from store.refusals import (
     Refusal,
     refuse,
 )
+from store.domain.totals import totals_problems
+from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
 from store.search_keys import UPDATED_AT
 from store.size import MAX_DOCUMENT_BYTES, document_bytes, length_problems, too_large
 from store.source_changes import audit_text
-from store.totals import totals_problems
 
 MAX_ATTEMPTS = 10
 """Fresh reads a change without expected_version gets while other writers keep winning."""

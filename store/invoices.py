@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.client import Database, Document, DuplicateKeyError
-from store.documents import REQUIRED_FIELDS, Invoice
-from store.enums import InvoiceStatus
+from store.domain.documents import REQUIRED_FIELDS, Invoice
+from store.domain.enums import InvoiceStatus
+from store.domain.events import PENDING_EVENTS
+from store.domain.money import to_units
 from store.event_feed import EventStore
-from store.events import PENDING_EVENTS
 from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
-from store.money import to_units
 from store.search_keys import COMPANIONS, SEARCH, search_keys
 from store.source_upsert import (
     SOURCE_KEY,
@@ -350,7 +350,7 @@ class ScopedInvoices:
         pending: dict[str, Any] | None = None,
     ) -> None:
         """Insert a new invoice; `changed_at` starts its CHANGE_CLOCK (created by a change),
-        and `pending` is the event of that change (store/events.py), stored with it."""
+        and `pending` is the event of that change (store/domain/events.py), stored with it."""
         self._check_owner(invoice)
         document = to_document(invoice)
         if changed_at is not None:

@@ -13,7 +13,7 @@ unordered bulk write:
   with its previous value; invoiceId, auditLogs and the API's lifecycle fields are kept.
 
 Each event is written as pending into its invoice by the same insert or update
-(store/events.py), so a stored or updated invoice never lacks its event.
+(store/domain/events.py), so a stored or updated invoice never lacks its event.
 
 Every update is conditional on the version it was compared with, and every insert meets
 the unique index, so concurrent writers never produce a second document or lose a
@@ -28,15 +28,15 @@ from typing import Any
 import bson
 from bson.errors import InvalidDocument
 
-from store.changes import ChangeType
 from store.client import BulkWriteError, Collection, Document, InsertOne, UpdateMany
-from store.documents import AuditLog, UpdatedField
-from store.enums import InvoiceStatus
+from store.domain.changes import ChangeType
+from store.domain.documents import AuditLog, UpdatedField
+from store.domain.enums import InvoiceStatus
+from store.domain.events import PENDING_EVENTS, pending_event
+from store.domain.identifiers import new_audit_id
+from store.domain.instants import now_instant
+from store.domain.message_values import shown
 from store.event_feed import ScopedEvents
-from store.events import PENDING_EVENTS, pending_event
-from store.identifiers import new_audit_id
-from store.instants import now_instant
-from store.message_values import shown
 from store.search_keys import COMPANIONS
 from store.size import MAX_DOCUMENT_BYTES, length_problems, too_large
 from store.source_changes import audit_text, changed_fields, merged
@@ -91,7 +91,7 @@ class _Plan:
     audit_ids: list[str] = field(default_factory=list)
     """The audit entries this round adds, oldest first."""
     events: list[Document] = field(default_factory=list)
-    """The pending events this round adds (store/events.py), oldest first."""
+    """The pending events this round adds (store/domain/events.py), oldest first."""
     positions: list[int] = field(default_factory=list)
 
     @property
@@ -420,7 +420,7 @@ def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> Inse
     if unsets:
         update["$unset"] = unsets
     if plan.events:
-        # With the change itself: its events can never be lost (store/events.py).
+        # With the change itself: its events can never be lost (store/domain/events.py).
         update["$push"] = {PENDING_EVENTS: {"$each": plan.events}}
     # Only while the invoice is as it was read: otherwise the next round compares again.
     # `_id` pins one document: UpdateMany is the UpdateOne both backends take in bulk.

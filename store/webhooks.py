@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from store.changes import ChangeType
 from store.client import Database, Document
-from store.events import InvoiceEvent
+from store.domain.changes import ChangeType
+from store.domain.events import InvoiceEvent
+from store.domain.instants import now_instant
 from store.indexes import WEBHOOK_SUBSCRIPTIONS
-from store.instants import now_instant
 
 SUBSCRIPTION_PREFIX = "whs_"
 

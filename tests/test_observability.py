@@ -11,7 +11,7 @@ from graphql.language.parser import Parser
 from prometheus_client.parser import text_string_to_metric_families
 from pymongo.errors import NetworkTimeout, OperationFailure
 
-from graph.persisted import PersistedQueries
+from graph.persisted.requests import PersistedQueries
 from invoicegraph.app import RESOURCES
 from invoicegraph.observability import JsonLogFormatter
 from seeds.demo import generate_demo_invoices

@@ -16,7 +16,7 @@ import pytest
 from bench.processes import running_invoicegraph
 from seeds.demo import generate_demo_invoices
 from store.client import open_database
-from store.enums import InvoiceStatus
+from store.domain.enums import InvoiceStatus
 from tests.remote_client import RemoteGraphQL
 
 pytestmark = pytest.mark.mongodb

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.processes import running_invoicegraph
 from bench.starvation import EXPENSIVE_CLIENTS, costliest_queries, measure
-from graph.limits import QueryLimits
+from graph.limits.checks import QueryLimits
 from graph.schema import schema
 from invoicegraph.settings import Settings
 

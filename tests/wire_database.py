@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.processes import ChildProcess
 from seeds.demo import generate_demo_invoices
 from store.client import open_database
-from store.enums import InvoiceStatus
+from store.domain.enums import InvoiceStatus
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
 from tests.wire_server import start_wire_server, wire_uri

@@ -1,6 +1,6 @@
 """Stored leaf values to response values, as validation then serialization would make them.
 
-The executor's path validates a stored document with its model (store/documents.py), then
+The executor's path validates a stored document with its model (store/domain/documents.py), then
 GraphQL serializes each leaf. A converter does both for one value: the canonical form our
 writers store takes a fast path; any other form goes through the model's own validator
 and the schema's own serializer; a value either would refuse raises `Fallback`, and the
@@ -28,9 +28,9 @@ from graphql import (
 )
 from pydantic import PlainSerializer, TypeAdapter
 
-from store.documents import Attributes
-from store.instants import Instant
-from store.money import ExactDecimal, Money
+from store.domain.documents import Attributes
+from store.domain.instants import Instant
+from store.domain.money import ExactDecimal, Money
 
 Convert = Callable[[Any], Any]
 """A stored value (never None) -> its response value; raises Fallback."""

@@ -48,8 +48,8 @@ from graph.permissions import ScopeRequired
 from graph.projection import Fields, invoice_fields_of
 from graph.resolvers.listing import Listing
 from graph.types.invoice import invoice_id_from_global_id
-from store import documents
 from store.client import Document
+from store.domain import documents
 
 INTERNAL_PREFIX = "_"
 """Top-level keys the store keeps beside the fabric fields (`_units`, `_changedAt`)."""

@@ -14,8 +14,8 @@ from graph.mutations.results import (
 )
 from graph.types.invoice import Invoice, as_invoice
 from graph.types.scalars import DateTime
-from store.changes import acknowledge
-from store.refusals import ChangeRefused
+from store.domain.changes import acknowledge
+from store.domain.refusals import ChangeRefused
 
 
 @strawberry.enum(description="Why invoiceAcknowledge made no change.")

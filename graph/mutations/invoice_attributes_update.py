@@ -14,8 +14,8 @@ from graph.mutations.results import (
 )
 from graph.types.invoice import Invoice, as_invoice
 from graph.types.scalars import JSON
-from store.changes import AttributesUpdate
-from store.refusals import ChangeRefused
+from store.domain.changes import AttributesUpdate
+from store.domain.refusals import ChangeRefused
 
 
 @strawberry.enum(description="Why invoiceAttributesUpdate made no change.")

@@ -13,10 +13,10 @@ from graph.mutations.results import MutationError, errors_of
 from graph.types.inputs import InvoiceCreateInput
 from graph.types.invoice import Invoice, as_invoice
 from seeds.fabric import fabric_invoice
-from store.documents import InvoiceBody
+from store.domain.documents import InvoiceBody
+from store.domain.message_values import shown
+from store.domain.refusals import INVALID_INPUT, ChangeRefused, Refusal, field_path
 from store.invoice_writer import creation_problems
-from store.message_values import shown
-from store.refusals import INVALID_INPUT, ChangeRefused, Refusal, field_path
 
 SOURCE_SYSTEM = "invoicegraph"
 """The source of invoices created through the API (their source key is their invoiceId)."""

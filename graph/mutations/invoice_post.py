@@ -12,8 +12,8 @@ from graph.mutations.results import (
     errors_of,
 )
 from graph.types.invoice import Invoice, as_invoice
-from store.changes import post
-from store.refusals import ChangeRefused
+from store.domain.changes import post
+from store.domain.refusals import ChangeRefused
 
 
 @strawberry.enum(description="Why invoicePost made no change.")

@@ -14,8 +14,8 @@ from graph.mutations.results import (
 )
 from graph.types.enums import InvoiceStatus
 from graph.types.invoice import Invoice, as_invoice
-from store.changes import StatusUpdate
-from store.refusals import ChangeRefused
+from store.domain.changes import StatusUpdate
+from store.domain.refusals import ChangeRefused
 
 
 @strawberry.enum(description="Why invoiceStatusUpdate made no change.")

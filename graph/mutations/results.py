@@ -6,7 +6,7 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from store.refusals import ChangeRefused
+from store.domain.refusals import ChangeRefused
 
 INVOICE_ID_ARGUMENT = strawberry.argument(description="The invoiceId of the invoice to change.")
 EXPECTED_VERSION_ARGUMENT = strawberry.argument(

@@ -15,8 +15,8 @@ from graph.resolvers.pagination import (
 from graph.types.events import InvoiceEvent, InvoiceEventConnection, InvoiceEventEdge
 from graph.types.invoice import PageInfo
 from graph.types.scalars import DateTime
-from store.events import EVENT_ORDER
-from store.events import InvoiceEvent as StoredEvent
+from store.domain.events import EVENT_ORDER
+from store.domain.events import InvoiceEvent as StoredEvent
 
 
 def edge(event: StoredEvent, values: list[Any]) -> InvoiceEventEdge:

@@ -20,8 +20,8 @@ from graph.errors import ClientError
 from graph.resolvers.events import edge
 from graph.resolvers.pagination import decode_cursor
 from graph.types.events import InvoiceEventEdge
+from store.domain.events import EVENT_ORDER
 from store.event_relay import FeedSignal
-from store.events import EVENT_ORDER
 
 PAGE = 100
 """Events read from the feed at a time while catching up."""

@@ -14,7 +14,7 @@ DEFAULT_PAGE_SIZE = 20
 DEFAULT_EVENTS_PAGE = 50
 DEFAULT_RELATED = 10
 MAX_RELATED = 50
-"""`first` of relatedInvoices: what bounds its cost (graph/cost.py) and the invoices it reads."""
+"""`first` of relatedInvoices: what bounds its cost (graph/limits/cost.py) and what it reads."""
 
 
 def page_size(argument: str, value: int | None, default: int) -> int:

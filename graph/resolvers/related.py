@@ -8,7 +8,7 @@ from graph.context import Info
 from graph.errors import BadUserInput
 from graph.projection import invoice_fields
 from graph.resolvers.pagination import DEFAULT_RELATED, MAX_RELATED
-from store import documents
+from store.domain import documents
 
 if TYPE_CHECKING:  # the type's module uses this resolver: strawberry.lazy breaks the cycle
     from graph.types.invoice import Invoice

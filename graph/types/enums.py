@@ -1,10 +1,10 @@
-"""The fabric enumerations (store.enums), registered as GraphQL enums with every value described.
+"""fabric's enumerations (store.domain.enums) as GraphQL enums, every value described.
 
 Importing this module registers them; types then annotate with the store's enum classes.
 """
 
 from graph.types.described_enum import described_enum
-from store.enums import (
+from store.domain.enums import (
     InvoiceStatus,
     InvoiceType,
     OrderSubType,

@@ -6,7 +6,7 @@ from graph.resolvers.event_invoice import resolve_event_invoice
 from graph.types.described_enum import described_enum
 from graph.types.invoice import Invoice, PageInfo
 from graph.types.scalars import DateTime
-from store.changes import ChangeType
+from store.domain.changes import ChangeType
 
 described_enum(
     ChangeType,

@@ -18,7 +18,7 @@ from graph.types.parties import (
     OrderShipInfo,
 )
 from graph.types.scalars import JSON, DateTime, Decimal
-from store import documents
+from store.domain import documents
 
 INVOICE_NODE_PREFIX = "Invoice:"
 

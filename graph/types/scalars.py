@@ -11,11 +11,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
-from store.instants import display_instant, parse_instant
-from store.money import decimal_text, parse_decimal
+from store.domain.instants import display_instant, parse_instant
+from store.domain.money import decimal_text, parse_decimal
 
 DateTime = NewType("DateTime", str)
-"""A stored instant: canonical UTC text with nanoseconds (store.instants)."""
+"""A stored instant: canonical UTC text with nanoseconds (store.domain.instants)."""
 
 
 def _parse_decimal_input(value: object) -> Decimal:

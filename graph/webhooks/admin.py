@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import ClientError
-from graph.limits import LimitPolicy
-from graph.persisted import DOCUMENT_ID
+from graph.limits.checks import LimitPolicy
+from graph.persisted.requests import DOCUMENT_ID
 from graph.webhooks.payload import PayloadRefused, check_payload_document
 from graph.webhooks.targets import TargetPolicy, TargetRefused
-from store.changes import ChangeType
+from store.domain.changes import ChangeType
 from store.invoices import Scope
 from store.persisted_documents import PersistedDocuments
 from store.webhook_outbox import WebhookDelivery, WebhookOutbox

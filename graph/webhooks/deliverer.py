@@ -32,7 +32,7 @@ from graph.webhooks.payload import PayloadRunner, PayloadUnavailable
 from graph.webhooks.signing import signed_headers
 from graph.webhooks.targets import CheckedResolver, TargetPolicy, TargetRefused, parse_target
 from store.client import StoreUnavailable
-from store.instants import display_instant, instant_to_datetime
+from store.domain.instants import display_instant, instant_to_datetime
 from store.invoices import InvoiceStore, Scope
 from store.webhook_outbox import Attempt, WebhookDelivery, WebhookOutbox, instant_of
 from store.webhook_secrets import SecretBox, UnreadableSecret, secret_bytes

@@ -20,7 +20,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from graph.context import Context
 from graph.document_cache import DocumentCache
-from graph.limits import LimitPolicy, RequestLimits
+from graph.limits.checks import LimitPolicy, RequestLimits
 from store.client import StoreUnavailable
 from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKey

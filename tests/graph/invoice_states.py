@@ -4,8 +4,8 @@ import itertools
 from typing import Any
 
 from seeds.fabric import fabric_invoice
-from store.documents import Invoice
-from store.enums import InvoiceStatus, StatusCode
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus, StatusCode
 from store.invoices import Scope
 from tests.conftest import GraphQLClient
 

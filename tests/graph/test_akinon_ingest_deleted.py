@@ -1,7 +1,7 @@
 """akinonInvoicesIngest and deleted invoices: deleted is final, a newer record is rejected."""
 
 from seeds.akinon import akinon_invoice_id
-from store.enums import InvoiceStatus
+from store.domain.enums import InvoiceStatus
 from store.invoices import Scope
 from tests.conftest import ServeFactory
 from tests.graph.test_akinon_ingest_mutation import INGEST, akinon

@@ -7,7 +7,7 @@ from typing import Any
 
 from bench.selections import full_selection
 from seeds.akinon import recover_akinon_record
-from store.documents import Invoice
+from store.domain.documents import Invoice
 from tests.conftest import ServeFactory
 
 PAGE = Path(__file__).resolve().parents[2] / "seeds" / "data" / "akinon-example-page.json"

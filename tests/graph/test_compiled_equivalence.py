@@ -32,12 +32,12 @@ from graphql import (
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-import graph.view
+import graph.http.view
 import tests.graph
 import tests.security
 from bench.selections import full_selection
 from bench.workload import FILTERED_PAGE, FULL_PAGE, LOOKUP, SMALL_PAGE
-from graph.examples import EXAMPLE_OPERATIONS
+from graph.http.graphiql_examples import EXAMPLE_OPERATIONS
 from graph.schema import schema
 from graph.types.invoice import invoice_global_id
 from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
@@ -70,7 +70,7 @@ class CountingIds:
     def install(self, monkeypatch: pytest.MonkeyPatch) -> "CountingIds":
         """Replace the view's `uuid` module, not the module's `uuid4`: PyMongo makes its
         session ids with `uuid.uuid4().bytes`, and a patched module broke every command."""
-        monkeypatch.setattr(graph.view, "uuid", SimpleNamespace(uuid4=self))
+        monkeypatch.setattr(graph.http.view, "uuid", SimpleNamespace(uuid4=self))
         return self
 
     def reset(self) -> None:
@@ -473,5 +473,5 @@ async def test_damaged_documents_answer_alike(
 def test_counted_error_ids_leave_uuid4_to_the_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression: patching `uuid.uuid4` itself gave PyMongo's sessions `_Id`s, not UUIDs."""
     CountingIds().install(monkeypatch)
-    assert graph.view.uuid.uuid4().hex == f"{0:032x}"
+    assert graph.http.view.uuid.uuid4().hex == f"{0:032x}"
     assert len(uuid.uuid4().bytes) == 16

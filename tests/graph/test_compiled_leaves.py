@@ -16,8 +16,8 @@ from pydantic import TypeAdapter
 
 from graph.compiled.leaves import Fallback, Leaf, leaf
 from graph.schema import schema
-from store.instants import Instant
-from store.money import ExactDecimal, Money
+from store.domain.instants import Instant
+from store.domain.money import ExactDecimal, Money
 
 DECIMAL_SCALAR = schema._schema.get_type("Decimal")
 DATETIME_SCALAR = schema._schema.get_type("DateTime")

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from graph.resolvers.pagination import sort_signature
-from store.events import EVENT_ORDER
+from store.domain.events import EVENT_ORDER
 from tests.conftest import ServeFactory
 
 EVENTS = """

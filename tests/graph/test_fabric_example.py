@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.selections import full_selection
-from store.instants import parse_instant
+from store.domain.instants import parse_instant
 from tests.conftest import ServeFactory
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from graphql import OperationDefinitionNode, parse, validate
 
-from graph.examples import EXAMPLE_HEADERS, EXAMPLE_OPERATIONS, ExampleOperation
-from graph.graphiql import ASSETS
+from graph.http.graphiql import ASSETS
+from graph.http.graphiql_examples import EXAMPLE_HEADERS, EXAMPLE_OPERATIONS, ExampleOperation
 from graph.schema import schema
 from seeds.ingest import ingest_records
 from seeds.sources import read_records

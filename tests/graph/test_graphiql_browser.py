@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from graph.examples import EXAMPLE_OPERATIONS
+from graph.http.graphiql_examples import EXAMPLE_OPERATIONS
 from seeds.ingest import ingest_records
 from seeds.sources import read_records
 from store.invoices import Scope

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from seeds.demo import generate_demo_invoices
-from store.documents import Invoice
-from store.enums import InvoiceStatus, InvoiceType, StatusCode
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus, InvoiceType, StatusCode
 from store.invoice_filters import FilterField, Operator
 from store.invoices import Scope
 from tests.conftest import GraphQLClient, ServeFactory

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seeds.fabric import fabric_invoice
-from store.documents import Invoice
+from store.domain.documents import Invoice
 from store.invoice_sorting import SortField, invoice_sort_keys
 from store.invoices import Scope, ScopedInvoices
 from store.keyset import SortKey, key_values

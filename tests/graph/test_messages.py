@@ -8,7 +8,7 @@ import pytest
 from pymongo.errors import AutoReconnect
 
 from store.client import StoreUnavailable
-from store.enums import InvoiceStatus, StatusCode
+from store.domain.enums import InvoiceStatus, StatusCode
 from store.invoices import ScopedInvoices
 from tests.conftest import ServeFactory
 from tests.graph.invoice_states import stored_invoice

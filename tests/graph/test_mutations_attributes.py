@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from store.enums import InvoiceStatus
+from store.domain.enums import InvoiceStatus
 from tests.conftest import ServeFactory
 from tests.graph.invoice_states import reread, stored_invoice
 

@@ -18,7 +18,7 @@ from graphql import (
 
 from bench.selections import full_selection
 from graph.schema import schema
-from store.instants import parse_instant
+from store.domain.instants import parse_instant
 from store.invoices import Scope
 from tests.conftest import GraphQLClient, ServeFactory
 

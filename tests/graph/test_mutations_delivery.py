@@ -2,9 +2,9 @@
 
 import pytest
 
-from store.enums import InvoiceStatus, StatusCode
-from store.instants import parse_instant
-from store.lifecycle import DELIVERY_BLOCKED_BY, STATUS_CODE_TRANSITIONS, state_name
+from store.domain.enums import InvoiceStatus, StatusCode
+from store.domain.instants import parse_instant
+from store.domain.lifecycle import DELIVERY_BLOCKED_BY, STATUS_CODE_TRANSITIONS, state_name
 from tests.conftest import ServeFactory
 from tests.graph.invoice_states import reread, stored_invoice
 

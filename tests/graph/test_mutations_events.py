@@ -4,7 +4,7 @@ from collections import defaultdict
 from typing import Any
 
 from invoicegraph.settings import ApiKeyConfig
-from store.enums import InvoiceStatus, StatusCode
+from store.domain.enums import InvoiceStatus, StatusCode
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.graph.invoice_states import stored_invoice
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from store.enums import InvoiceStatus
-from store.lifecycle import INVOICE_STATUS_TRANSITIONS, state_name
+from store.domain.enums import InvoiceStatus
+from store.domain.lifecycle import INVOICE_STATUS_TRANSITIONS, state_name
 from tests.conftest import ServeFactory
 from tests.graph.invoice_states import reread, stored_invoice
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from seeds.demo import generate_demo_invoices
-from store.documents import Invoice
-from store.enums import InvoiceStatus, InvoiceType
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus, InvoiceType
 from store.invoices import Scope
 from tests.backends import expect_stand_in_gap
 from tests.conftest import GraphQLClient, ServeFactory

@@ -18,9 +18,9 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 from graph.resolvers.pagination import encode_cursor
 from invoicegraph.settings import ApiKeyConfig
 from seeds.fabric import fabric_invoice
-from store.changes import AttributesUpdate
-from store.documents import InvoiceSource
-from store.events import EVENT_ORDER
+from store.domain.changes import AttributesUpdate
+from store.domain.documents import InvoiceSource
+from store.domain.events import EVENT_ORDER
 from store.invoice_writer import InvoiceWriter
 from store.invoices import Scope
 from tests.conftest import TEST_KEYS, GraphQLClient, ServeFactory

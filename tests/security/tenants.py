@@ -14,7 +14,7 @@ import orjson
 from invoicegraph.app import RESOURCES
 from invoicegraph.settings import ApiKeyConfig
 from seeds.fabric import fabric_invoice
-from store.documents import Invoice
+from store.domain.documents import Invoice
 from store.invoices import Scope
 from store.persisted_documents import PersistedDocuments, TrustedDocument
 from tests.conftest import TEST_KEYS, GraphQLClient

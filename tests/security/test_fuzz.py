@@ -15,8 +15,8 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from graph.http.view import REQUEST_PARAMS
 from graph.schema import schema
-from graph.view import REQUEST_PARAMS
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.security.tenants import CHANNEL_ONE, EVERY_SPEC, SERVE_KEYS, seed
 from tests.security.test_isolation_matrix import READS, WRITES

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pymongo.errors import OperationFailure
 
-from graph.cost import QueryCost
+from graph.limits.cost import QueryCost
 from invoicegraph.settings import ApiKeyConfig
 from store.invoices import ScopedInvoices
 from store.keys import KeyStore
@@ -59,7 +59,7 @@ async def test_failure_before_execution_is_masked_too(
     serve: ServeFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def failing(*_: Any) -> int:
-        raise RuntimeError("cost model broke at graph/cost.py internals")
+        raise RuntimeError("cost model broke at graph/limits/cost.py internals")
 
     client = await serve()
     monkeypatch.setattr(QueryCost, "operation", failing)

@@ -24,8 +24,8 @@ from seeds.akinon import (
     recover_akinon_record,
 )
 from seeds.akinon_currency import DefaultCurrencies
-from store.documents import Invoice, json_numbers
-from store.enums import InvoiceStatus, InvoiceType, StatusCode
+from store.domain.documents import Invoice, json_numbers
+from store.domain.enums import InvoiceStatus, InvoiceType, StatusCode
 from store.invoices import from_document, to_document
 
 EXAMPLE_PAGE = Path(__file__).parents[2] / "seeds" / "data" / "akinon-example-page.json"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from seeds.demo import generate_demo_invoices
-from store.documents import Invoice, InvoiceItem, InvoiceOrder
-from store.enums import (
+from store.domain.documents import Invoice, InvoiceItem, InvoiceOrder
+from store.domain.enums import (
     InvoiceStatus,
     InvoiceType,
     OrderSubType,

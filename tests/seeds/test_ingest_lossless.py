@@ -17,7 +17,7 @@ from seeds.akinon import akinon_invoice_id, recover_akinon_record
 from seeds.ingest import RecordStatus, ingest_batch
 from seeds.sources import SourceRecord
 from store.client import open_database
-from store.documents import json_numbers
+from store.domain.documents import json_numbers
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
 from tests.seeds.test_akinon_mapping import RECORDS

@@ -1,8 +1,8 @@
 """The embedded store's aggregate: filters before it copies, and answers as mongomock does.
 
 mongomock's own `Collection.aggregate` (the class method) copies the whole collection and
-then runs every stage; store/embedded.py installs one that filters first. Both run here on
-the same demo data and must give the same rows, in the same order, key for key.
+then runs every stage; store/embedded/collection.py installs one that filters first. Both
+run here on the same demo data and must give the same rows, in the same order, key for key.
 """
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -15,7 +15,7 @@ from mongomock.collection import Collection as MockCollection
 
 from seeds.demo import generate_demo_invoices
 from store.client import Collection, Database, open_database
-from store.enums import InvoiceStatus, InvoiceType
+from store.domain.enums import InvoiceStatus, InvoiceType
 from store.indexes import INVOICES, ensure_indexes
 from store.invoice_filters import Condition, FilterField, Operator, invoice_criteria
 from store.invoice_summary import summarize_invoices

@@ -1,5 +1,5 @@
 """The embedded store's filtering: plain top-level conditions decided without mongomock's
-matcher (store/embedded_filter.py), with exactly its answers.
+matcher (store/embedded/filtering.py), with exactly its answers.
 
 Generated documents hold values of many types under a few names; generated filters mix the
 decidable shapes with everything else (dotted paths, other operators, other operand types,

@@ -1,7 +1,7 @@
 """The embedded store's find: copies only what skip and limit keep, answers as mongomock does.
 
-store/embedded.py gives each collection a find that filters and sorts the stored documents
-first and copies only the window (store/embedded_find.py), or copies nothing for a shared
+store/embedded/collection.py gives each collection a find that filters and sorts the stored
+documents first and copies only the window (store/embedded/find.py), or copies nothing for a shared
 read. Generated documents, filters, sorts and projections run on it and on a plain,
 unaccelerated mongomock collection holding the same documents: the answers must be equal,
 key for key.

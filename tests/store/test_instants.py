@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from store.instants import instant_to_datetime, parse_instant
+from store.domain.instants import instant_to_datetime, parse_instant
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from seeds.demo import generate_demo_invoices
 from seeds.fabric import fabric_invoice
 from store.client import Database
-from store.documents import Invoice
-from store.enums import InvoiceStatus
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus
 from store.indexes import INVOICES, MIGRATIONS, ensure_indexes
 from store.invoice_filters import (
     FIELD_PATHS,

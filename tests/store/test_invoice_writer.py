@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from seeds.fabric import fabric_invoice
-from store.changes import AttributesUpdate, StatusUpdate
 from store.client import Database
-from store.documents import Invoice
-from store.enums import InvoiceStatus
+from store.domain.changes import AttributesUpdate, StatusUpdate
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus
+from store.domain.refusals import ChangeRefused
 from store.invoice_writer import MAX_ATTEMPTS, InvoiceWriter
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
-from store.refusals import ChangeRefused
 
 Rival = Callable[[str], Awaitable[Any]]
 

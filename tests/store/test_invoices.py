@@ -6,7 +6,7 @@ import pytest
 
 from seeds.fabric import fabric_invoice
 from store.client import Database
-from store.documents import Invoice
+from store.domain.documents import Invoice
 from store.invoices import DuplicateInvoice, InvoiceStore, Scope, mongo_projection
 from store.keyset import SortKey
 

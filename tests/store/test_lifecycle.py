@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from store.enums import InvoiceStatus, StatusCode
-from store.lifecycle import (
+from store.domain.enums import InvoiceStatus, StatusCode
+from store.domain.lifecycle import (
     DELIVERY_BLOCKED_BY,
     INVOICE_STATUS_TRANSITIONS,
     STATUS_CODE_TRANSITIONS,
@@ -16,7 +16,7 @@ from store.lifecycle import (
     check_status_code_move,
     state_name,
 )
-from store.refusals import ChangeRefused
+from store.domain.refusals import ChangeRefused
 
 Table = Mapping[Any, Mapping[Any, str]]
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md"

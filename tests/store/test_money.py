@@ -7,8 +7,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from store.message_values import shown
-from store.money import (
+from store.domain.message_values import shown
+from store.domain.money import (
     MAX_DECIMAL_PLACES,
     MAX_FRACTION_DIGITS,
     MAX_INTEGER_DIGITS,

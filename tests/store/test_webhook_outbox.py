@@ -1,9 +1,9 @@
 """The webhook outbox on both backends: stored once per event, one lease at a time, an
 outcome recorded only under its lease, a subscription's deliveries paused and resumed."""
 
-from store.changes import ChangeType
 from store.client import Database
-from store.events import InvoiceEvent
+from store.domain.changes import ChangeType
+from store.domain.events import InvoiceEvent
 from store.webhook_outbox import Attempt, DeliveryStatus, WebhookOutbox
 
 NOW = 1_000_000.0

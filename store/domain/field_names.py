@@ -8,7 +8,7 @@ client sends JSON, with their path, before anything is written.
 
 from typing import Any
 
-from store.refusals import INVALID_INPUT, Refusal, field_path
+from store.domain.refusals import INVALID_INPUT, Refusal, field_path
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 """The integers BSON holds exactly (MongoDB's long)."""

@@ -5,9 +5,9 @@ or updates even a single `_id` by scanning: ingesting n invoices costs O(n^2) (5
 110 s). Its `aggregate` deep-copies the whole collection before the first `$match`, its
 `find` every match before skip and limit. `accelerate` replaces these paths of one mongomock
 collection with ones that give the same answers: hash lookups, aggregates that filter
-before they copy (store/embedded_aggregate.py), finds that copy only what skip and limit
-keep, or nothing at all (store/embedded_find.py), scans that decide plain top-level
-conditions without mongomock's matcher (store/embedded_filter.py); anything they cannot
+before they copy (store/embedded/aggregate.py), finds that copy only what skip and limit
+keep, or nothing at all (store/embedded/find.py), scans that decide plain top-level
+conditions without mongomock's matcher (store/embedded/filtering.py); anything they cannot
 handle (array or object keys, sparse or partial indexes, operators other than `$in` on
 `_id`, pipelines not opening with `$match`, projection operators) still goes the original
 way.
@@ -21,9 +21,9 @@ from bson import ObjectId
 from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 
-from store.embedded_aggregate import matching_first
-from store.embedded_filter import matching_documents
-from store.embedded_find import window_first
+from store.embedded.aggregate import matching_first
+from store.embedded.filtering import matching_documents
+from store.embedded.find import window_first
 
 Key = tuple[Hashable, ...]
 _MARK = "_accelerated_by_invoicegraph"
@@ -93,7 +93,7 @@ def unique_keys(store: Any, name: str, index: Mapping[str, Any], skip: Any) -> U
         return current
     fields = [field for field, _ in index["key"]]
     built = UniqueKeys(index, fields)
-    for document in store.documents:
+    for document in store.domain.documents:
         key = index_key(document, fields)
         if key is None:
             return None
@@ -156,7 +156,7 @@ def accelerate(collection: Any) -> None:
             return scan_documents(filter)  # which checks the filter against an empty document
         if ids is None:
             # mongomock's scan, with plain top-level conditions decided without its matcher.
-            return matching_documents(filter, list(store.documents))
+            return matching_documents(filter, list(store.domain.documents))
         found = (_stored(store, document_id) for document_id in dict.fromkeys(ids))
         # The documents found by `_id` match its condition; only the rest needs checking
         # (checking `$in` again would cost O(ids) per document).

@@ -1,10 +1,10 @@
 """The embedded store's find: filter, sort and cut to skip/limit before copying.
 
 mongomock's cursor copies every matching document, then applies skip and limit: a page of
-100 of 1,000 invoices copied all 1,000. `window_first` (installed by store/embedded.py)
+100 of 1,000 invoices copied all 1,000. `window_first` (installed by store/embedded/collection.py)
 gives cursors that filter and sort with mongomock's own functions, cut the window, and only
 then copy it with mongomock's own projection. A `shared` cursor does not copy at all
-(store/embedded_sharing.py). Unusual finds (projection operators, `$` sorts, collations,
+(store/embedded/sharing.py). Unusual finds (projection operators, `$` sorts, collations,
 list projections) keep mongomock's own path.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from mongomock import OperationFailure, filtering, helpers
 from mongomock.collection import Cursor, _combine_projection_spec
 
-from store.embedded_sharing import Document, SharingProjection, sharing_projection
+from store.embedded.sharing import Document, SharingProjection, sharing_projection
 
 
 class WindowFirstCursor(Cursor):

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from graph.examples import EXAMPLE_HEADERS, EXAMPLE_OPERATIONS, ExampleOperation
+from graph.http.graphiql_examples import EXAMPLE_HEADERS, EXAMPLE_OPERATIONS, ExampleOperation
 
 ASSETS_PATH = "/graphiql"
 # Served name -> file under node_modules/. GraphiQL 4 is the last major with a UMD build;

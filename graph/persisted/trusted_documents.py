@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from graphql import GraphQLError, parse, validate
 
-from graph.persisted import sha256_hex
+from graph.persisted.requests import sha256_hex
 from graph.schema import schema
 from store.persisted_documents import TrustedDocument
 

@@ -2,7 +2,7 @@
 
 mongomock's `aggregate` deep-copies the whole collection before the first `$match`;
 `matching_first` runs the leading `$match` (and a plain projection) through the find
-path first, so only the documents that pass are copied (installed by store/embedded.py).
+path first, so only the documents that pass are copied (installed by store/embedded/collection.py).
 """
 
 from collections.abc import Callable, Mapping, Sequence

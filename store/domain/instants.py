@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import PlainValidator
 
-from store.message_values import shown
+from store.domain.message_values import shown
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})"

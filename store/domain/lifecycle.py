@@ -7,8 +7,8 @@ stored one whose source never gave it that state.
 
 from collections.abc import Mapping
 
-from store.enums import InvoiceStatus, StatusCode
-from store.refusals import INVALID_TRANSITION, ChangeRefused, refuse
+from store.domain.enums import InvoiceStatus, StatusCode
+from store.domain.refusals import INVALID_TRANSITION, ChangeRefused, refuse
 
 Status = InvoiceStatus
 

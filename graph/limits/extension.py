@@ -1,4 +1,4 @@
-"""The Strawberry extension that applies a request's limits (graph/limits.py).
+"""The Strawberry extension that applies a request's limits (graph/limits/checks.py).
 
 It also refuses a document whose operation the request leaves unchosen, and keeps schema
 hints out of the errors of keys that may not introspect.
@@ -13,8 +13,8 @@ from strawberry.extensions import SchemaExtension
 
 from graph.context import Context
 from graph.errors import ClientError
-from graph.limits import RequestLimits
-from graph.query_shape import operations_to_run
+from graph.limits.checks import RequestLimits
+from graph.limits.query_shape import operations_to_run
 
 SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 """graphql-core's hint naming fields, types or arguments close to a misspelt one."""

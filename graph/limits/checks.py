@@ -13,11 +13,12 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 
-from graph.cost import CostModel, ListBound, QueryCost
 from graph.document_cache import CachedDocument
 from graph.errors import BadUserInput, ClientError
+from graph.limits.cost import CostModel, ListBound, QueryCost
+from graph.limits.query_shape import Shape, ShapeMeter, TooDeep, lex, operations_to_run
+from graph.limits.throttle import CostBuckets
 from graph.permissions import FORBIDDEN
-from graph.query_shape import Shape, ShapeMeter, TooDeep, lex, operations_to_run
 from graph.resolvers.pagination import (
     DEFAULT_EVENTS_PAGE,
     DEFAULT_PAGE_SIZE,
@@ -25,7 +26,6 @@ from graph.resolvers.pagination import (
     MAX_PAGE_SIZE,
     MAX_RELATED,
 )
-from graph.throttle import CostBuckets
 from store.keys import ApiKey
 
 VALUE_NESTING = 32

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from store.changes import ChangeType
+from store.domain.changes import ChangeType
 from store.keyset import SortKey
 
 PENDING_EVENTS = "_pendingEvents"

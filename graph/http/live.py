@@ -33,9 +33,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.context import Context, LiveOptions
-from graph.http_problem import HTTPProblem
-from graph.site_context import HEADER as SITE_CONTEXT
-from graph.site_context import request_scope
+from graph.http.problem import HTTPProblem
+from graph.http.site_context import HEADER as SITE_CONTEXT
+from graph.http.site_context import request_scope
 from store.client import StoreUnavailable
 from store.keys import ApiKey
 
@@ -168,7 +168,7 @@ class LiveServer:
         """The graphql-sse protocol's distinct connections mode: one POST, one operation,
         its results as `next` events, then `complete`. The key and x-site-context are the
         request's headers, as for any POST."""
-        from graph.view import problem_response  # the view imports this module
+        from graph.http.view import problem_response  # the view imports this module
 
         view = self._view
         try:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import PlainSerializer, PlainValidator
 
-from store.message_values import shown
+from store.domain.message_values import shown
 
 MAX_FRACTION_DIGITS = 6
 # Amounts that are filtered, sorted or summed also get an integer companion in

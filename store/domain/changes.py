@@ -12,12 +12,16 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any, ClassVar, Protocol
 
-from store.documents import Invoice
-from store.enums import InvoiceStatus, StatusCode
-from store.field_names import is_safe_key, key_problem, unsafe_key_problems
-from store.instants import display_instant, instant_to_datetime, parse_instant
-from store.lifecycle import check_changeable, check_invoice_status_move, check_status_code_move
-from store.refusals import INVALID_INPUT, ChangeRefused, Refusal, refuse
+from store.domain.documents import Invoice
+from store.domain.enums import InvoiceStatus, StatusCode
+from store.domain.field_names import is_safe_key, key_problem, unsafe_key_problems
+from store.domain.instants import display_instant, instant_to_datetime, parse_instant
+from store.domain.lifecycle import (
+    check_changeable,
+    check_invoice_status_move,
+    check_status_code_move,
+)
+from store.domain.refusals import INVALID_INPUT, ChangeRefused, Refusal, refuse
 
 
 class ChangeType(Enum):

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from store.enums import (
+from store.domain.enums import (
     InvoiceStatus,
     InvoiceType,
     OrderSubType,
@@ -19,8 +19,8 @@ from store.enums import (
     SettlementStatusCode,
     StatusCode,
 )
-from store.instants import Instant
-from store.money import ExactDecimal, Money
+from store.domain.instants import Instant
+from store.domain.money import ExactDecimal, Money
 
 
 def json_numbers(value: Any) -> Any:

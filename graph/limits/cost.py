@@ -38,7 +38,7 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
-from graph.query_shape import fragments_of
+from graph.limits.query_shape import fragments_of
 
 
 @dataclass(frozen=True)

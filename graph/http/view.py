@@ -2,7 +2,8 @@
 
 Responses follow the GraphQL-over-HTTP spec: `application/graphql-response+json` when the
 client accepts it (request errors answer 400 without `data`), else legacy `application/json`
-(every well-formed request answers 200). Persisted documents run by id (graph/persisted.py).
+(every well-formed request answers 200). Persisted documents run by id
+(graph/persisted/requests.py).
 """
 
 import asyncio
@@ -37,20 +38,20 @@ from graph.errors import (
     internal_server_error,
     service_unavailable_message,
 )
-from graph.graphiql import GraphiQL
-from graph.http_problem import HTTPProblem
-from graph.limits import LimitPolicy, QueryLimits, RequestLimits
-from graph.live import LiveServer
+from graph.http.graphiql import GraphiQL
+from graph.http.live import LiveServer
+from graph.http.problem import HTTPProblem
+from graph.http.request_record import request_record
+from graph.http.site_context import HEADER as SITE_CONTEXT
+from graph.http.site_context import request_scope
+from graph.limits.checks import LimitPolicy, QueryLimits, RequestLimits
 from graph.permissions import IngestScope
-from graph.persisted import PersistedQueries, RequestedDocument
-from graph.request_record import request_record
+from graph.persisted.requests import PersistedQueries, RequestedDocument
 from graph.schema import InvoiceGraphSchema
-from graph.site_context import HEADER as SITE_CONTEXT
-from graph.site_context import request_scope
 from graph.webhooks.admin import WebhookAdmin
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
-from store.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.client import StoreUnavailable
+from store.domain.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
 from store.invoices import InvoiceStore
 from store.keys import ApiKey, ApiKeys
 
@@ -252,7 +253,7 @@ class GraphQLView:
         self._request_timeout = request_timeout
         """Seconds a query may execute (None: no budget); mutations run to their end."""
         self.live: LiveServer | None = None
-        """GraphQL over WebSocket (graph/live.py), when the app serves it."""
+        """GraphQL over WebSocket (graph/http/live.py), when the app serves it."""
         self._webhooks = webhooks
 
     def unpriced(self) -> dict[str, Any]:
@@ -405,7 +406,7 @@ class GraphQLView:
         try:
             if LONG_INTEGER.search(text if isinstance(text, bytes) else text.encode()):
                 # orjson reads an integer beyond 64 bits as a rounded float: read it exactly,
-                # so that it is refused as such (graph/mutations, store/field_names.py).
+                # so that it is refused as such (graph/mutations, store/domain/field_names.py).
                 return json.loads(text, parse_constant=_not_json)
             return orjson.loads(text)
         except (orjson.JSONDecodeError, ValueError, RecursionError) as error:

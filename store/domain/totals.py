@@ -6,9 +6,9 @@ off (or less) is a mismatch, reported with both sides and the difference.
 
 from decimal import Decimal
 
-from store.documents import InvoiceBody
-from store.money import decimal_text
-from store.refusals import INVALID_INPUT, Refusal, field_path
+from store.domain.documents import InvoiceBody
+from store.domain.money import decimal_text
+from store.domain.refusals import INVALID_INPUT, Refusal, field_path
 
 
 def _mismatch(path: str, stated: Decimal, what: str, computed: Decimal) -> Refusal:

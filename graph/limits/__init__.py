@@ -1,0 +1,1 @@
+"""Limits checked before a query touches the database: shape, cost, budgets (docs/security.md)."""

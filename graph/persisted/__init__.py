@@ -1,0 +1,1 @@
+"""Persisted queries: APQ, documentId lookups and trusted-document manifests."""

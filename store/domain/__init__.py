@@ -1,0 +1,1 @@
+"""The invoice domain: fabric's document model, money, instants, changes; no driver."""

@@ -1,0 +1,1 @@
+"""The embedded (mongomock) backend's accelerators, in quarantine: mongomock internals."""
