@@ -93,7 +93,7 @@ def unique_keys(store: Any, name: str, index: Mapping[str, Any], skip: Any) -> U
         return current
     fields = [field for field, _ in index["key"]]
     built = UniqueKeys(index, fields)
-    for document in store.domain.documents:
+    for document in store.documents:
         key = index_key(document, fields)
         if key is None:
             return None
@@ -156,7 +156,7 @@ def accelerate(collection: Any) -> None:
             return scan_documents(filter)  # which checks the filter against an empty document
         if ids is None:
             # mongomock's scan, with plain top-level conditions decided without its matcher.
-            return matching_documents(filter, list(store.domain.documents))
+            return matching_documents(filter, list(store.documents))
         found = (_stored(store, document_id) for document_id in dict.fromkeys(ids))
         # The documents found by `_id` match its condition; only the rest needs checking
         # (checking `$in` again would cost O(ids) per document).
