@@ -1,6 +1,6 @@
 """The per-request context: the caller, its scoped store and its DataLoaders."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # the compiled executor and the webhook service read this con
     from graph.webhooks.admin import WebhookAdmin
 
 
+async def _key_unchecked() -> None:
+    """The key check of a subscription run without a connection's key watch."""
+
+
 @dataclass(frozen=True)
 class LiveOptions:
     """How a subscription follows the feed (graph/http/live.py sets it per connection)."""
@@ -31,6 +35,8 @@ class LiveOptions:
     """Longest wait before the feed is read again: other processes' events wake no one here."""
     delivered: Callable[[float], None] = lambda lag_seconds: None
     """Told each event handed to the socket, with its lag behind its change (metrics)."""
+    check_key: Callable[[], Awaitable[None]] = _key_unchecked
+    """Raises when the connection's key may no longer subscribe (graph/http/key_watch.py)."""
 
 
 IngestReporter = Callable[[Mapping[str, int]], None]

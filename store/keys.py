@@ -6,6 +6,7 @@ They come from two places: the keys configured at start-up (environment, demo ke
 (`KeyStore`). `ApiKeys` asks the ring, then a small TTL cache, then the collection.
 """
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -234,8 +235,15 @@ class KeyCache:
         self._entries.move_to_end(digest)
         return key
 
-    def put(self, digest: str, key: ApiKey | None) -> None:
-        self._entries[digest] = (self._clock() + self.ttl, key)
+    def now(self) -> float:
+        return self._clock()
+
+    def put(self, digest: str, key: ApiKey | None, since: float | None = None) -> None:
+        """Cache `key` for `ttl` from `since` (when its lookup started; now by default), so
+        an entry never outlives `ttl` after the read it holds: a key revoked before a
+        lookup started is never served from that lookup's entry past `ttl`."""
+        start = self._clock() if since is None else since
+        self._entries[digest] = (start + self.ttl, key)
         self._entries.move_to_end(digest)
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
@@ -245,14 +253,19 @@ class ApiKeys:
     """Authenticates bearer keys: configured ones first, then stored ones through the cache.
 
     A stored key costs one command (lookup and lastUsedAt together) per process and
-    cache period; every other request with it costs none.
+    cache period; every other request with it costs none, and callers that find its entry
+    expired at once share one lookup (open subscriptions re-check their keys together).
     """
 
     def __init__(self, ring: KeyRing, store: KeyStore | None, cache: KeyCache) -> None:
         self.ring, self.store, self.cache = ring, store, cache
+        self._lookups: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     async def authenticate(self, key: str) -> ApiKey | None:
-        digest = key_digest(key)
+        return await self.by_digest(key_digest(key))
+
+    async def by_digest(self, digest: str) -> ApiKey | None:
+        """The key with this digest as it is now (within the cache period), or None."""
         configured = self.ring.by_digest(digest)
         if configured is not None or self.store is None:
             return configured
@@ -260,6 +273,22 @@ class ApiKeys:
         if cached is not _MISSING:
             found: ApiKey | None = cached
             return found
-        found = await self.store.use(digest)
-        self.cache.put(digest, found)
+        lookup = self._lookups.get(digest)
+        if lookup is None:
+            lookup = asyncio.ensure_future(self._look_up(self.store, digest))
+            self._lookups[digest] = lookup
+            lookup.add_done_callback(lambda done: self._forget(digest, done))
+        # Shielded: a caller that goes away does not cancel the others' lookup.
+        return await asyncio.shield(lookup)
+
+    async def _look_up(self, store: KeyStore, digest: str) -> ApiKey | None:
+        since = self.cache.now()
+        found = await store.use(digest)
+        self.cache.put(digest, found, since)
         return found
+
+    def _forget(self, digest: str, done: "asyncio.Future[ApiKey | None]") -> None:
+        if self._lookups.get(digest) is done:
+            del self._lookups[digest]
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have gone

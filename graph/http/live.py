@@ -7,7 +7,9 @@ codes: 4400 a message that breaks the protocol, 4401 no or an unknown key (or a 
 before the connection was acknowledged), 4403 a key that may not subscribe (no `read`
 scope, or a site context naming another account), 4406 no `graphql-transport-ws`
 subprotocol, 4408 no `connection_init` in time, 4409 a second operation with one id, 4429
-a second `connection_init`, 1008 a slow consumer (below). docs/live-changes.md.
+a second `connection_init`, 1008 a slow consumer (below). A key revoked while its
+subscriptions run ends them with the code it would get at the start (graph/http/key_watch.py).
+docs/live-changes.md.
 
 Every message to the client goes through one bounded queue per connection, drained by one
 writer task: a client that reads too slowly fills it, and once it stays full for
@@ -33,6 +35,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.context import Context, LiveOptions
+from graph.http.key_watch import KeyRevoked, KeyWatch
 from graph.http.problem import HTTPProblem
 from graph.http.site_context import HEADER as SITE_CONTEXT
 from graph.http.site_context import request_scope
@@ -125,9 +128,11 @@ class LiveServer:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
     async def results(
-        self, params: dict[str, Any], text: str, api_key: ApiKey, scope: Any
+        self, params: dict[str, Any], text: str, api_key: ApiKey, scope: Any, watch: KeyWatch
     ) -> AsyncGenerator[tuple[str, Any], None]:
-        """("next", body) for each result, then ("complete", None); or ("error", errors)."""
+        """("next", body) for each result, then ("complete", None); or ("error", errors).
+
+        Raises KeyRevoked when `watch` found the key revoked (the connection then ends)."""
         view = self._view
         context = Context.for_request(
             api_key,
@@ -138,7 +143,7 @@ class LiveServer:
             view.documents,
             None,  # compiled plans answer queries over HTTP; here the executor runs
         )
-        context.live = LiveOptions(self.limits.poll_seconds, self.observer.delivered)
+        context.live = LiveOptions(self.limits.poll_seconds, self.observer.delivered, watch.check)
         context.webhooks = view._webhooks() if view._webhooks else None  # mutations over WS
         stream = await view.schema.stream(
             text,
@@ -155,6 +160,8 @@ class LiveServer:
             async for result in stream:
                 if not isinstance(result, ExecutionResult):
                     continue  # incremental delivery frames: not served here
+                if watch.revoked is not None:
+                    raise watch.revoked
                 body = view._format_result(result, _request_error(result))
                 if "data" not in body:
                     yield "error", body["errors"]
@@ -193,14 +200,18 @@ class LiveServer:
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
+        token = request.headers["Authorization"].partition(" ")[2].strip()  # authenticated
+        watch = KeyWatch(view._keys(), token)
         try:
             await response.prepare(request)
-            events = self.results(params, requested.text, api_key, scope)
-            async with contextlib.aclosing(events):
-                async for kind, payload in events:
-                    data = "" if payload is None else orjson.dumps(payload, default=str).decode()
-                    # The socket's buffer bounds what waits for a slow reader: write() drains.
-                    await response.write(f"event: {kind}\ndata: {data}\n\n".encode())
+            events = self.results(params, requested.text, api_key, scope, watch)
+            try:
+                async with contextlib.aclosing(events):
+                    async for kind, payload in events:
+                        await _write_event(response, kind, payload)
+            except KeyRevoked as revoked:  # the key's end, as the protocol ends a stream
+                await _write_event(response, "next", {"errors": [revoked.formatted]})
+                await _write_event(response, "complete", None)
         except ConnectionResetError:
             pass  # the client went away
         finally:
@@ -243,6 +254,7 @@ class _Connection:
         self.request = request
         self.ws = ws
         self.api_key: ApiKey | None = None
+        self.key_watch: KeyWatch | None = None
         self.site_context: str | None = request.headers.get(SITE_CONTEXT)
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
@@ -316,6 +328,7 @@ class _Connection:
         except HTTPProblem as problem:
             raise Closed(4403 if problem.status == 403 else 4400, problem.message[:120]) from None
         self.api_key = api_key
+        self.key_watch = KeyWatch(self.server._view._keys(), token.strip())
         self.acknowledged = True
         await self._send({"type": "connection_ack"})
 
@@ -381,6 +394,8 @@ class _Connection:
                 return
         try:
             await self._stream(operation_id, params, requested.text, api_key, scope)
+        except KeyRevoked as revoked:
+            self._close_soon(Closed(revoked.close_code, revoked.message))
         finally:
             if subscribing:
                 self.server.release(api_key)
@@ -388,7 +403,9 @@ class _Connection:
     async def _stream(
         self, operation_id: str, params: dict[str, Any], text: str, api_key: ApiKey, scope: Any
     ) -> None:
-        async for kind, payload in self.server.results(params, text, api_key, scope):
+        assert self.key_watch is not None
+        results = self.server.results(params, text, api_key, scope, self.key_watch)
+        async for kind, payload in results:
             if kind == "complete":
                 await self._send({"id": operation_id, "type": "complete"})
             else:
@@ -413,11 +430,15 @@ class _Connection:
                 f"Slow consumer: {self.outbox.maxsize} messages waited more than "
                 f"{self.server.limits.slow_consumer_seconds:g} s to be sent",
             )
-            if self.closing is None:
-                self.closing = closed
-                # Closing the socket ends the receiving loop, which ends everything else.
-                self.tasks.append(asyncio.create_task(self.close(closed.code, closed.reason)))
+            self._close_soon(closed)
             raise closed from None
+
+    def _close_soon(self, closed: Closed) -> None:
+        """Close the connection with this code (the first one asked for wins)."""
+        if self.closing is None:
+            self.closing = closed
+            # Closing the socket ends the receiving loop, which ends everything else.
+            self.tasks.append(asyncio.create_task(self.close(closed.code, closed.reason)))
 
     async def _write(self) -> None:
         transport = self.request.transport
@@ -450,6 +471,12 @@ class _Connection:
         for task in pending:
             with contextlib.suppress(BaseException):
                 await task
+
+
+async def _write_event(response: web.StreamResponse, kind: str, payload: Any) -> None:
+    data = "" if payload is None else orjson.dumps(payload, default=str).decode()
+    # The socket's buffer bounds what waits for a slow reader: write() drains.
+    await response.write(f"event: {kind}\ndata: {data}\n\n".encode())
 
 
 def _is_subscription(text: str, operation_name: Any) -> bool:

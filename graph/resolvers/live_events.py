@@ -50,6 +50,7 @@ async def subscribe_invoice_events(
     limits = context.limits
     woken = False
     while True:
+        await live.check_key()  # a revoked key ends the subscription (graph/http/key_watch.py)
         moment = feed.moment()
         # Woken by this process's relay: it just ran. Otherwise relay first: the events of
         # a process that died are copied by whoever reads.
@@ -65,6 +66,7 @@ async def subscribe_invoice_events(
                 while wait is not None:
                     await asyncio.sleep(wait)
                     wait = limits.charge_event()
+            await live.check_key()  # cached: a command only once per key cache period
             # A fresh loader per event: `invoice` is the invoice as it is now, not as cached.
             context.loaders = Loaders(context.invoices)
             live.delivered(_lag(event.time))

@@ -1,5 +1,7 @@
 """API keys in the store: hashed, named per account, revocable, looked up through a cache."""
 
+import asyncio
+
 import pytest
 
 from store.client import Database
@@ -173,3 +175,53 @@ def test_admin_grants_every_data_scope_but_not_persisted_only() -> None:
     assert all(admin.grants(scope) for scope in ("read", "write", "ingest", "admin"))
     assert not admin.persisted_only
     assert checked_scopes(["read", "read"]) == frozenset({"read"})
+
+
+class CountingKeyStore(KeyStore):
+    """Counts lookups; each takes one turn of the loop, so callers can overlap."""
+
+    lookups = 0
+
+    async def use(self, digest: str) -> ApiKey | None:
+        self.lookups += 1
+        await asyncio.sleep(0)
+        return await super().use(digest)
+
+
+async def test_callers_that_find_the_entry_expired_share_one_lookup(database: Database) -> None:
+    clock = Clock()
+    store = CountingKeyStore(database)
+    keys = ApiKeys(KeyRing(), store, KeyCache(100, 60.0, clock))
+    clear, _ = await store.create("acme", "live", ["read"])
+
+    # Fifty subscriptions of one key re-check it at once: one command between them.
+    found = await asyncio.gather(*(keys.authenticate(clear) for _ in range(50)))
+    assert [key.name if key else None for key in found] == ["live"] * 50
+    assert store.lookups == 1
+    clock.now += 59
+    await keys.authenticate(clear)
+    assert store.lookups == 1
+    clock.now += 2
+    await keys.authenticate(clear)
+    assert store.lookups == 2
+
+
+async def test_an_entry_lives_its_period_from_when_its_lookup_started(database: Database) -> None:
+    clock = Clock()
+
+    class SlowStore(KeyStore):
+        async def use(self, digest: str) -> ApiKey | None:
+            found = await super().use(digest)
+            clock.now += 10  # the answer arrives late: the key may be revoked meanwhile
+            return found
+
+    store = SlowStore(database)
+    keys = ApiKeys(KeyRing(), store, KeyCache(100, 60.0, clock))
+    clear, _ = await store.create("acme", "slow", ["read"])
+    assert await keys.authenticate(clear) is not None
+    await store.revoke("acme", "slow")
+
+    clock.now += 49  # 59 s after the lookup started: still the cached answer
+    assert await keys.authenticate(clear) is not None
+    clock.now += 2  # 61 s: a new lookup, which sees the revocation
+    assert await keys.authenticate(clear) is None
