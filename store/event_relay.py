@@ -82,7 +82,11 @@ class FeedSignal:
         return self._latest.get(account)
 
     def notify(self, account: str, batch: RelayedBatch | None = None) -> None:
-        if batch is not None:
+        """Wake the account's waiters; `batch`: what the run put in the feed, when its
+        records are all the feed holds in its range (None: readers read the feed)."""
+        if batch is None:
+            self._latest.pop(account, None)
+        else:
             latest = self._latest.get(account)
             if latest is None or latest.until < batch.until:
                 self._latest[account] = batch
@@ -215,7 +219,9 @@ class EventRelay:
             for index, record in enumerate(records)
             if index not in refused and not record.get("gap")
         )
-        self.signal.notify(account, RelayedBatch(done, end, landed))
+        # A record refused means the feed holds, in this range, events of a run that died
+        # (under its own numbers): only the feed tells them, so readers read it.
+        self.signal.notify(account, None if refused else RelayedBatch(done, end, landed))
         return len(events)
 
     async def _insert(self, records: Sequence[Document]) -> set[int]:

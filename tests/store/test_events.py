@@ -254,6 +254,32 @@ async def test_a_run_that_wakes_after_its_lease_expired_lands_nothing_below_done
     await assert_every_version_has_one_event(database)
 
 
+async def test_a_reader_woken_by_a_run_that_found_events_copied_before_reads_the_feed(
+    database: Database,
+) -> None:
+    """A dead run's events are in the feed under its numbers; the run that recovers them
+    lands only the new ones: its records are not all the feed holds in its range."""
+    clock = Clock()
+    dead = store(database, clock).scoped(Scope("demo"))
+    invoice_id = await prepared(dead)
+    await dead.events.page(None, 100)
+    start = [await dead.events.settled()]  # where a subscriber has read up to
+    await writer(dead).apply(invoice_id, post())
+    # The run's find, its reservation and its insert: then it dies, its lease held.
+    with fault_after(database, 3), pytest.raises(InjectedFault):
+        await dead.events.relay.relay("demo")
+    clock.now += dead.events.relay.lease_seconds + 1
+    recovering = store(database, clock).scoped(Scope("demo"))
+    await writer(recovering).apply(invoice_id, AttributesUpdate({"tag": 1}, []))
+    assert await recovering.events.relay.relay("demo") == 2
+
+    read = await recovering.events.page(start, 100, relay=False)
+    assert [event.version for event, _ in read] == [2, 3]
+    relayed = recovering.events.relayed_since(start)
+    assert relayed is None or [values for _, values in relayed] == [values for _, values in read]
+    await assert_every_version_has_one_event(database)
+
+
 @pytest.fixture
 def interleaved(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every database command yields to the other tasks first, in a seeded random order."""
