@@ -16,6 +16,7 @@ import pytest
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from graph.resolvers.pagination import encode_cursor
+from invoicegraph.app import GRAPHQL_VIEW
 from invoicegraph.settings import ApiKeyConfig
 from seeds.fabric import fabric_invoice
 from store.domain.changes import AttributesUpdate
@@ -287,7 +288,15 @@ async def test_a_slow_consumer_is_disconnected_with_a_reason(serve: ServeFactory
     await store.upsert_from_source(backlog, "erp")
     host, port = client.http.server.host, client.http.server.port
     reader, writer = await raw_subscription(host, port)  # reads nothing from here on
-    await asyncio.sleep(3)
+    # Until the server has given up on it: its slot is released once the connection closed
+    # (a wait on what the server did, however loaded the machine is).
+    live = client.http.app[GRAPHQL_VIEW].live
+    assert live is not None
+    async with asyncio.timeout(60):
+        while live.open == 0:  # noqa: ASYNC110 - the count has no event to wait on
+            await asyncio.sleep(0.05)
+        while live.open:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
 
     # Now read: the messages the socket held, then the close frame and its reason.
     code, reason = await read_until_close(reader)
