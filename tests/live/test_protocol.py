@@ -34,6 +34,9 @@ PARTNER = ApiKeyConfig(
     key="partner-persisted-key", account="demo", scopes=["read", "persisted-only"], name="partner"
 )
 KEYS = [*TEST_KEYS, INGEST_ONLY, ACME, PARTNER]
+FROM_THE_START = {"after": encode_cursor(EVENT_ORDER, [0])}
+"""Variables of a subscription on a fresh server that resumes before its first event: it
+gets the events written after it was sent whenever the server starts reading (no race)."""
 
 
 async def connect(
@@ -131,9 +134,8 @@ async def test_each_account_receives_its_own_events_only(serve: ServeFactory) ->
     client = await serve(api_keys=KEYS, subscription_poll_seconds=0.1)
     demo = await acknowledged(client)
     acme = await acknowledged(client, ACME.key)
-    await subscribe(demo)
-    await subscribe(acme)
-    await asyncio.sleep(0.3)
+    await subscribe(demo, variables=FROM_THE_START)
+    await subscribe(acme, variables=FROM_THE_START)
 
     demo_invoice = await create(client, "D-1")
     client.key = ACME.key
@@ -152,8 +154,7 @@ async def test_each_account_receives_its_own_events_only(serve: ServeFactory) ->
 async def test_site_context_channel_narrows_the_stream(serve: ServeFactory) -> None:
     client = await serve(api_keys=KEYS, subscription_poll_seconds=0.1)
     narrowed = await acknowledged(client, **{"x-site-context": {"channel": 7}})
-    await subscribe(narrowed)
-    await asyncio.sleep(0.3)
+    await subscribe(narrowed, variables=FROM_THE_START)
     store = client.invoices.scoped(Scope("demo"))
     for channel, number in (("3", "C-3"), ("7", "C-7")):
         record = {"invoiceNumber": number, "invoiceTotal": "1.00", "channelId": channel}
@@ -228,8 +229,12 @@ async def test_depth_and_cost_limits_apply_per_event(serve: ServeFactory) -> Non
     assert costly["type"] == "error"
     assert costly["payload"][0]["extensions"]["limit"] == "cost"
 
-    await subscribe(socket_, "priced", query="subscription { invoiceEvents { cursor } }")
-    await asyncio.sleep(0.2)
+    await subscribe(
+        socket_,
+        "priced",
+        query="subscription($after: String) { invoiceEvents(after: $after) { cursor } }",
+        variables=FROM_THE_START,
+    )
     writer = InvoiceWriter(client.invoices.scoped(Scope("demo")), "writer")  # mutations cost 12
     created = await writer.create(
         fabric_invoice({"invoiceNumber": "P-1", "invoiceTotal": "1.00"}, "demo")
@@ -245,7 +250,10 @@ async def test_depth_and_cost_limits_apply_per_event(serve: ServeFactory) -> Non
 async def test_a_persisted_only_key_subscribes_with_trusted_documents_only(
     serve: ServeFactory, tmp_path: Path
 ) -> None:
-    text = "subscription Trusted {\n  invoiceEvents {\n    cursor\n  }\n}"
+    text = (
+        "subscription Trusted($after: String) {\n"
+        "  invoiceEvents(after: $after) {\n    cursor\n  }\n}"
+    )
     digest = hashlib.sha256(text.encode()).hexdigest()
     path = tmp_path / "manifest.json"
     operation = {"id": digest, "name": "Trusted", "type": "subscription", "body": text}
@@ -261,9 +269,12 @@ async def test_a_persisted_only_key_subscribes_with_trusted_documents_only(
     refused = await message(socket_)
     assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
     await socket_.send_json(
-        {"id": "trusted", "type": "subscribe", "payload": {"documentId": f"sha256:{digest}"}}
+        {
+            "id": "trusted",
+            "type": "subscribe",
+            "payload": {"documentId": f"sha256:{digest}", "variables": FROM_THE_START},
+        }
     )
-    await asyncio.sleep(0.3)
     await create(client, "T-1")
     assert (await message(socket_))["id"] == "trusted"
 
@@ -363,8 +374,7 @@ async def test_metrics_count_open_subscriptions_deliveries_and_their_lag(
 ) -> None:
     client = await serve(api_keys=KEYS, subscription_poll_seconds=0.1)
     socket_ = await acknowledged(client)
-    await subscribe(socket_)
-    await asyncio.sleep(0.3)
+    await subscribe(socket_, variables=FROM_THE_START)
     await create(client, "M-1")
     await message(socket_)
 
