@@ -30,7 +30,7 @@ from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
 
 from graph.compiled.leaves import CannotCompile, Convert, Fallback, Leaf, leaf, validator
-from graph.types.invoice import invoice_global_id
+from graph.global_ids import invoice_global_id
 
 Produce = Callable[[dict[str, Any]], Any]
 """The response value of one field, from the document of the object holding it."""

@@ -44,10 +44,10 @@ from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import ObjectPlan, build_object_plan, strawberry_definition
 from graph.context import Context
 from graph.errors import ClientError
+from graph.global_ids import invoice_id_from_global_id
 from graph.permissions import ScopeRequired
 from graph.projection import Fields, invoice_fields_of
 from graph.resolvers.listing import Listing
-from graph.types.invoice import invoice_id_from_global_id
 from store.client import Document
 from store.domain import documents
 

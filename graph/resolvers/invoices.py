@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
+from graph.global_ids import invoice_id_from_global_id
 from graph.projection import invoice_fields, selected_names
 from graph.resolvers.listing import Listing
 from graph.types.filters import InvoiceFilter
@@ -18,7 +19,6 @@ from graph.types.invoice import (
     Node,
     PageInfo,
     as_invoice,
-    invoice_id_from_global_id,
 )
 from graph.types.sorting import InvoiceSort
 from store.invoices import from_document

@@ -5,13 +5,13 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
-from graph.mutations.webhook_subscription_create import webhook_admin
 from graph.resolvers.pagination import (
     MAX_PAGE_SIZE,
     decode_cursor,
     encode_cursor,
     page_size,
 )
+from graph.resolvers.webhook_admin import webhook_admin
 from graph.types.invoice import PageInfo
 from graph.types.webhooks import (
     WebhookDeliveryConnection,

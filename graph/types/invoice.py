@@ -1,11 +1,11 @@
 """The invoice, its global identity, and the paginated list of invoices."""
 
-import base64
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import strawberry
 
+from graph.global_ids import invoice_global_id
 from graph.permissions import READ_PERMISSIONS
 from graph.resolvers.related import resolve_related_invoices
 from graph.types.enums import InvoiceStatus, InvoiceType, StatusCode
@@ -19,23 +19,6 @@ from graph.types.parties import (
 )
 from graph.types.scalars import JSON, DateTime, Decimal
 from store.domain import documents
-
-INVOICE_NODE_PREFIX = "Invoice:"
-
-
-def invoice_global_id(invoice_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{INVOICE_NODE_PREFIX}{invoice_id}".encode()).decode()
-
-
-def invoice_id_from_global_id(global_id: str) -> str | None:
-    """The invoiceId inside a global id, or None when it is not an invoice's id."""
-    try:
-        text = base64.urlsafe_b64decode(global_id.encode() + b"==").decode()
-    except (ValueError, UnicodeError):
-        return None
-    if not text.startswith(INVOICE_NODE_PREFIX):
-        return None
-    return text.removeprefix(INVOICE_NODE_PREFIX) or None
 
 
 @strawberry.interface(description="An object with a globally unique id (Relay's Node).")
@@ -117,8 +100,8 @@ class Invoice(Node):
     source: InvoiceSource | None = strawberry.field(
         description="The source-system record the invoice came from."
     )
-    relatedInvoices: list["Invoice"] = strawberry.field(
-        resolver=resolve_related_invoices,
+    relatedInvoices: list["Invoice"] = strawberry.field(  # type: ignore[assignment]
+        resolver=resolve_related_invoices,  # stored invoices, read as Invoice (as_invoice)
         permission_classes=READ_PERMISSIONS,  # it reads other invoices, even in a payload
         description=(
             "The caller's other invoices that share an order with this one "

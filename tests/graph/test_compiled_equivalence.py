@@ -37,9 +37,9 @@ import tests.graph
 import tests.security
 from bench.selections import full_selection
 from bench.workload import FILTERED_PAGE, FULL_PAGE, LOOKUP, SMALL_PAGE
+from graph.global_ids import invoice_global_id
 from graph.http.graphiql_examples import EXAMPLE_OPERATIONS
 from graph.schema import schema
-from graph.types.invoice import invoice_global_id
 from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
 from store.client import DuplicateKeyError
 from store.indexes import INVOICES

@@ -25,9 +25,9 @@ import orjson
 import pytest
 from graphql import GraphQLObjectType
 
+from graph.global_ids import invoice_global_id
 from graph.http.view import REQUEST_PARAMS
 from graph.schema import schema
-from graph.types.invoice import invoice_global_id
 from invoicegraph.app import RESOURCES
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.security.tenants import (
