@@ -10,6 +10,7 @@ bounded number of times), or, under `expected_version`, is refused with the curr
 version.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -32,10 +33,11 @@ from store.domain.refusals import (
     refuse,
 )
 from store.domain.totals import totals_problems
-from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
+from store.invoices import CHANGE_CLOCK, DuplicateInvoice, Scope, ScopedInvoices, from_document
 from store.search_keys import UPDATED_AT
 from store.size import MAX_DOCUMENT_BYTES, document_bytes, length_problems, too_large
 from store.source_changes import audit_text
+from store.source_upsert import SourceWrite
 
 MAX_ATTEMPTS = 10
 """Fresh reads a change without expected_version gets while other writers keep winning."""
@@ -51,6 +53,14 @@ class InvoiceWriter:
         self._invoices = invoices.including_deleted()
         self._events = invoices.events
         self.actor = actor
+
+    @property
+    def scope(self) -> Scope:
+        return self._invoices.scope
+
+    async def upsert_from_source(self, invoices: Sequence[Invoice]) -> list[SourceWrite]:
+        """Store, update or skip source records by source key (ingest), as this actor."""
+        return await self._invoices.upsert_from_source(invoices, self.actor)
 
     def _audit_entry(
         self, change_type: ChangeType, audit_id: str, at: str, previous: dict[str, Any]
