@@ -29,7 +29,7 @@ RelatedKey = tuple[str, tuple[str, ...]]
 """An invoice's id and its order ids: what its related invoices are looked up by."""
 
 
-class RelatedInvoicesLoader(DataLoader[RelatedKey, list[Invoice]]):
+class RelatedInvoicesByInvoiceLoader(DataLoader[RelatedKey, list[Invoice]]):
     """The oldest `limit` other invoices sharing an order, with one projection, in key order."""
 
     def __init__(self, invoices: ScopedInvoices, limit: int, fields: Fields = None) -> None:
@@ -45,16 +45,18 @@ class Loaders:
     def __init__(self, invoices: ScopedInvoices) -> None:
         self._invoices = invoices
         self._invoice_by_id: dict[Fields, InvoiceByIdLoader] = {}
-        self._related: dict[tuple[Fields, int], RelatedInvoicesLoader] = {}
+        self._related: dict[tuple[Fields, int], RelatedInvoicesByInvoiceLoader] = {}
 
     def invoice_by_id_for(self, fields: Fields) -> InvoiceByIdLoader:
         if fields not in self._invoice_by_id:
             self._invoice_by_id[fields] = InvoiceByIdLoader(self._invoices, fields)
         return self._invoice_by_id[fields]
 
-    def related_invoices_for(self, fields: Fields, limit: int) -> RelatedInvoicesLoader:
+    def related_invoices_for(self, fields: Fields, limit: int) -> RelatedInvoicesByInvoiceLoader:
         if (fields, limit) not in self._related:
-            self._related[fields, limit] = RelatedInvoicesLoader(self._invoices, limit, fields)
+            self._related[fields, limit] = RelatedInvoicesByInvoiceLoader(
+                self._invoices, limit, fields
+            )
         return self._related[fields, limit]
 
     def forget(self, invoice_id: str) -> None:

@@ -275,8 +275,9 @@ class Compilation:
     def invoice_fields(self, nodes: list[FieldNode], field_type: Any, *through: str) -> Fields:
         return invoice_fields_of(
             self.schema,
-            self.definitions,
-            self.variables.coerced,
+            self.fragments,
+            self.variables,
+            self.operation,
             nodes,
             field_type,
             *through,
