@@ -83,9 +83,9 @@ def selected_names(info: strawberry.Info) -> set[str]:
 
 
 def _resolve_info(info: strawberry.Info) -> GraphQLResolveInfo:
-    """The graphql-core info Strawberry's wraps: its field nodes and the document's fragments
-    are what graphql-core's collector reads, and Strawberry's Info has no public accessor
-    for them (`selected_fields` is its own converted tree)."""
+    """The graphql-core info that Strawberry's Info wraps. Its field nodes and the document's
+    fragments are what graphql-core's collector reads, and Strawberry's Info has no public
+    accessor for them (`selected_fields` is Strawberry's own converted tree)."""
     resolved: GraphQLResolveInfo = info._raw_info
     return resolved
 
