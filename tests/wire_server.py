@@ -37,21 +37,16 @@ NO_WIRE_SERVER = f"no MongoDB-speaking server: {NOT_INSTALLED}; or set MONGODB_U
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    """A fixture that needs the wire server where none is installed skips its test."""
+def skip_without_wire_server(item: pytest.Item) -> Generator[None, None, None]:
+    """A test, or a fixture of it, that starts the wire server where none is installed skips."""
     try:
         return (yield)
     except WireServerMissing:
         pytest.skip(NO_WIRE_SERVER)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """A test that starts the wire server where none is installed is skipped."""
-    try:
-        return (yield)
-    except WireServerMissing:
-        pytest.skip(NO_WIRE_SERVER)
+pytest_runtest_setup = skip_without_wire_server
+pytest_runtest_call = skip_without_wire_server
 
 
 @contextlib.contextmanager
