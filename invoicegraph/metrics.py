@@ -37,7 +37,8 @@ class BoundedLabels:
 class CounterReadAtScrape:
     """A counter another object keeps, exported by reading it at each scrape.
 
-    `read` gives the current count for each tuple of label values (`()` without labels).
+    `read` gives the current count for each tuple of label values (`()` without labels);
+    `registry` exports it from now on, as prometheus_client's own metrics do.
     """
 
     def __init__(
@@ -46,11 +47,14 @@ class CounterReadAtScrape:
         documentation: str,
         read: Callable[[], Mapping[tuple[str, ...], float]],
         labels: Sequence[str] = (),
+        *,
+        registry: CollectorRegistry,
     ) -> None:
         self._name = name
         self._documentation = documentation
         self._read = read
         self._labels = labels
+        registry.register(self)
 
     def collect(self) -> Iterator[Metric]:
         family = CounterMetricFamily(self._name, self._documentation, labels=self._labels)
@@ -183,50 +187,46 @@ class Metrics:
 
     def watch_executions(self, executions: CompiledExecutions, documents: DocumentCache) -> None:
         """Export compiled versus executor runs and the document cache's hits and misses."""
-        self._read_at_scrape(
+        CounterReadAtScrape(
             "invoicegraph_graphql_executions",
             "GraphQL operations run since start, by path: a compiled plan, or the executor "
             "(not compilable, or compiled but fallen back; docs/performance.md).",
             lambda: {("compiled",): executions.compiled, ("executor",): executions.executed},
             labels=("path",),
+            registry=self.registry,
         )
-        self._read_at_scrape(
+        CounterReadAtScrape(
             "invoicegraph_graphql_plan_fallbacks",
             "Operations whose compiled plan gave way to the executor at run time.",
             lambda: {(): executions.fallbacks},
+            registry=self.registry,
         )
-        self._read_at_scrape(
+        CounterReadAtScrape(
             "invoicegraph_graphql_document_cache",
             "Lookups of parsed and validated documents by text, by result.",
             lambda: hits_and_misses(documents.hits, documents.misses),
             labels=("result",),
+            registry=self.registry,
         )
 
     def watch_db_command_cpu(self, seconds: Callable[[], float]) -> None:
         """Export the CPU time spent inside database commands, read from `seconds`."""
-        self._read_at_scrape(
+        CounterReadAtScrape(
             "invoicegraph_db_command_cpu_seconds",
             "CPU seconds of this process inside database commands (the embedded store's work).",
             lambda: {(): seconds()},
+            registry=self.registry,
         )
 
     def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Export the persisted-document cache's hits and misses, read from `counts`."""
-        self._read_at_scrape(
+        CounterReadAtScrape(
             "invoicegraph_persisted_documents",
             "Persisted-document lookups answered by the process cache (hit) or the store (miss).",
             lambda: hits_and_misses(*counts()),
             labels=("result",),
+            registry=self.registry,
         )
-
-    def _read_at_scrape(
-        self,
-        name: str,
-        documentation: str,
-        read: Callable[[], Mapping[tuple[str, ...], float]],
-        labels: Sequence[str] = (),
-    ) -> None:
-        self.registry.register(CounterReadAtScrape(name, documentation, read, labels))
 
 
 class WebhookCounters(DeliveryCounters):
