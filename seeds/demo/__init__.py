@@ -14,7 +14,7 @@ The payments of an order add up to its invoiceOrderTotal. Returns and most appea
 bill orders that a shipping invoice of the same account shipped.
 
 The package plans sales (`planning`), then renders the planned invoices as fabric's documents
-(`rendering`), from the reference data in `catalog`.
+(`rendering`, with `parties` for the people and places), from the reference data in `catalog`.
 """
 
 import random

@@ -1,6 +1,7 @@
 """Exact money of the demo data: Decimal amounts to the cent, rounded half up."""
 
 import random
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
@@ -25,3 +26,11 @@ def split_exactly(rng: random.Random, total: Decimal, count: int) -> list[Decima
         return [total]
     cuts = sorted(rng.sample(range(1, cents), count - 1))
     return [(high - low) * CENT for low, high in pairwise([0, *cuts, cents])]
+
+
+def totals_by_type(amounts: Iterable[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
+    """(type, amount) pairs summed per type, in first-seen order."""
+    totals: dict[str, Decimal] = {}
+    for kind, amount in amounts:
+        totals[kind] = totals.get(kind, ZERO) + amount
+    return list(totals.items())

@@ -2,11 +2,11 @@
 trails, parties and shipping details."""
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from seeds.demo.amounts import ZERO, prorate, split_exactly
+from seeds.demo.amounts import ZERO, prorate, split_exactly, totals_by_type
 from seeds.demo.catalog import (
     AUDITS,
     EMPLOYEES,
@@ -15,42 +15,32 @@ from seeds.demo.catalog import (
     STATUS_CODE_WEIGHTS,
     STATUS_WEIGHTS,
     Promo,
-    Region,
 )
 from seeds.demo.draws import UniqueIds, draw_token, fill_digits, moment_after, weighted_choice
-from seeds.demo.planning import Person, PlannedInvoice, Sale, SaleLine, SaleOrder
+from seeds.demo.parties import address_of, customer_of, ship_info_of, store_location
+from seeds.demo.planning import PlannedInvoice, SaleLine, SaleOrder
 from store.domain.documents import (
     Appeasement,
     AppeasementPayment,
     AuditLog,
-    Contact,
-    Customer,
     Discount,
     Fee,
     Invoice,
-    InvoiceAddress,
     InvoiceItem,
-    InvoiceLocation,
     InvoiceOrder,
     InvoicePayment,
     InvoiceSource,
     ItemReturn,
     PaymentIdentifier,
     PaymentToken,
-    PersonName,
-    Phone,
-    Pickup,
     Retail,
     Settlement,
-    ShipInfo,
-    ShipToAddress,
     TaxDetail,
     UpdatedField,
 )
 from store.domain.enums import (
     InvoiceStatus,
     InvoiceType,
-    PickupType,
     SettlementStatusCode,
     StatusCode,
 )
@@ -127,7 +117,7 @@ def _invoice(
         shippedOn=sale.shipped_at if shipping else None,
         orders=orders,
         locationNum=sale.location_num,
-        location=_location(sale.person.region, sale.person.city_index),
+        location=store_location(sale.person.region, sale.person.city_index),
         retail=Retail(locationNum=sale.location_num, cashierId=sale.cashier_id)
         if sale.cashier_id
         else None,
@@ -140,9 +130,9 @@ def _invoice(
         invoiceTotal=sum((order.total for order in planned.orders), ZERO),
         totalTaxAmount=sum((line.tax_total for line in lines), ZERO),
         currency=region.currency,
-        customer=_customer(sale),
+        customer=customer_of(sale),
         auditLogs=[log for _, log in audit_logs] or None,
-        shipInfo=_ship_info(sale),
+        shipInfo=ship_info_of(sale),
         attributes={"erpExported": code is not StatusCode.CREATED, "giftOrder": rng.random() < 0.2}
         if rng.random() < 0.3
         else None,
@@ -176,26 +166,18 @@ def _invoice_order(
         payments=payments,
         fees=[
             Fee(type=kind, value=value)
-            for kind, value in _totals_by_type(fee for line in lines for fee in line.fees)
+            for kind, value in totals_by_type(fee for line in lines for fee in line.fees)
         ]
         or None,
         appeasements=appeasements,
         discounts=_order_discounts(lines),
         taxDetail=[
             TaxDetail(type=kind, value=value)
-            for kind, value in _totals_by_type(tax for line in lines for tax in line.taxes)
+            for kind, value in totals_by_type(tax for line in lines for tax in line.taxes)
         ]
         or None,
         attributes=order.attributes,
     )
-
-
-def _totals_by_type(amounts: Iterable[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
-    """(type, amount) pairs summed per type, in first-seen order."""
-    totals: dict[str, Decimal] = {}
-    for kind, amount in amounts:
-        totals[kind] = totals.get(kind, ZERO) + amount
-    return list(totals.items())
 
 
 def _order_discounts(lines: Sequence[SaleLine]) -> list[Discount] | None:
@@ -329,7 +311,7 @@ def _payment(
         attributes={"avsResult": rng.choice("YAZ"), "cvvResult": "M"}
         if rng.random() < 0.3
         else None,
-        billToAddress=_address(sale.person, "BILLING"),
+        billToAddress=address_of(sale.person, "BILLING"),
         settlement=_settlement(rng, amount, status, planned.invoice_date),
         authAmount=amount,
     )
@@ -395,114 +377,4 @@ def _audit_log(rng: random.Random, ids: UniqueIds, line: SaleLine, at: datetime)
         paymentResponse={"code": "200", "message": "Approved"} if payment else None,
         updatedFields=[UpdatedField(fieldName=field_name, fieldOriginalValue=rng.choice(earlier))],
         attributes={"ticket": fill_digits(rng, "CS-#####")} if rng.random() < 0.3 else None,
-    )
-
-
-def _name(person: Person) -> PersonName:
-    """The person's name as fabric's name object."""
-    return PersonName(first=person.first, last=person.last)
-
-
-def _phone(person: Person) -> Phone:
-    """The person's mobile number."""
-    return Phone(number=person.phone, type="MOBILE")
-
-
-def _address(person: Person, kind: str) -> InvoiceAddress:
-    """The person's address, with the person as its contact."""
-    city = person.city
-    return InvoiceAddress(
-        addressLine1=person.street,
-        addressLine2=person.unit,
-        city=city.name,
-        state=city.state,
-        country=person.region.country,
-        postalCode=person.postal_code,
-        type=kind,
-        contact=[
-            Contact(type=kind, email=person.email, phone=[_phone(person)], name=_name(person))
-        ],
-    )
-
-
-def _customer(sale: Sale) -> Customer:
-    """The buyer, and the agent who took the order when it came through customer service."""
-    person = sale.person
-    return Customer(
-        name=_name(person),
-        email=person.email,
-        phone=_phone(person),
-        userId=person.user_id,
-        accountId=person.account_id,
-        employeeId=sale.employee_id,
-        company=person.company,
-        address=_address(person, "BILLING"),
-    )
-
-
-def _location(region: Region, city_index: int) -> InvoiceLocation:
-    """The store that fulfils orders in the customer's city; its address never changes."""
-    city = region.cities[city_index]
-    return InvoiceLocation(
-        locationNum=region.location_base + city_index,
-        address=InvoiceAddress(
-            addressLine1=region.street_format.format(
-                number=10 + 7 * city_index, street=region.streets[city_index % len(region.streets)]
-            ),
-            city=city.name,
-            state=city.state,
-            country=region.country,
-            postalCode=city.postal_code.replace("#", "0"),
-            type="STORE",
-        ),
-    )
-
-
-def _ship_info(sale: Sale) -> ShipInfo:
-    """Where and how the sale's orders went: the address, who may pick up, the carrier."""
-    person, method = sale.person, sale.ship_method
-    pickup = [
-        Pickup(
-            name=_name(person),
-            email=person.email,
-            phone=_phone(person),
-            pickupType=PickupType.Primary,
-        )
-    ]
-    if sale.alternate_pickup:
-        first, last = sale.alternate_pickup
-        pickup.append(
-            Pickup(name=PersonName(first=first, last=last), pickupType=PickupType.Alternate)
-        )
-    city = person.city
-    fees = _totals_by_type(
-        fee for order in sale.orders for line in order.lines for fee in line.fees
-    )
-    return ShipInfo(
-        shipToId=sale.ship_to_id,
-        taxCode=f"{person.region.code}{person.city_index + 1:02d}",
-        locationNum=str(sale.location_num),
-        pickup=pickup,
-        shipToAddress=ShipToAddress(
-            name=_name(person),
-            email=person.email,
-            phone=_phone(person),
-            address1=person.street,
-            address2=person.unit,
-            city=city.name,
-            state=city.state,
-            country=person.region.country,
-            postalCode=person.postal_code,
-            type="business" if person.company else "residence",
-            latitude=person.latitude,
-            longitude=person.longitude,
-        ),
-        shipMethod=method.name,
-        shipToType=method.ship_to_type,
-        estimatedShipDate=sale.orders[-1].ordered_at + timedelta(days=1),
-        estimatedDeliveryDate=sale.shipped_at + timedelta(days=method.delivery_days),
-        shipToPrice=dict(fees).get("SHIPPING", ZERO),
-        shipToDiscount=ZERO,
-        shipmentInstructions=sale.instructions,
-        attributes={"carrier": sale.carrier, "trackingNumber": sale.tracking_number},
     )
