@@ -1,0 +1,196 @@
+"""fabric's shape is declared once: the served types agree with the document model.
+
+The schema's object types and inputs are derived from store/domain/documents.py
+(graph/types/fabric_shape.py); this reads the printed schema back and checks each type,
+field by field, against its model: present, same type, same nullability, same description.
+Only the overrides listed here may differ, so a hand-written change that drifts fails.
+"""
+
+from enum import Enum
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import pytest
+from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema, build_schema
+from pydantic import BaseModel
+
+from graph.schema import schema
+from graph.types.fabric_shape import OBJECT_TYPES, model_annotation
+from graph.types.inputs import SERVICE_OWNED
+from store.domain import documents
+from store.domain.instants import Instant
+from store.domain.money import ExactDecimal, Money
+
+NOT_SERVED = {("Invoice", "account")}
+"""Model fields no type serves: the account is the scope of every read."""
+COMPUTED = {("Invoice", "id"), ("Invoice", "relatedInvoices")}
+"""Served fields computed from the document rather than stored in it."""
+OVERRIDES: dict[tuple[str, str], tuple[str, str | None]] = {
+    # (type, field): (GraphQL type, description; None: the model's)
+    ("Invoice", "invoiceId"): ("ID!", None),
+    ("InvoiceCreateInput", "invoiceId"): (
+        "ID",
+        "Unique id of the invoice; a fresh 24-hex id when omitted.",
+    ),
+    ("InvoiceCreateInput", "invoiceNumber"): (
+        "String!",
+        "Unique number of the invoice within the account.",
+    ),
+    ("InvoiceCreateInput", "invoiceStatus"): (
+        "InvoiceStatus",
+        "Settlement status to start in (DRAFT when omitted); any status a new invoice can "
+        "start in (docs/lifecycle.md), never DELETED.",
+    ),
+    ("InvoiceCreateInput", "invoiceDate"): (
+        "DateTime",
+        "Date when the order was invoiced; the creation time when omitted.",
+    ),
+    ("InvoiceCreateInput", "invoiceTotal"): ("Decimal!", None),
+    ("InvoiceCreateInput", "attributes"): ("JSON", "Free-form attributes (a JSON object)."),
+}
+"""Where the API serves or accepts a model field differently, on purpose."""
+
+SCALARS: dict[Any, str] = {
+    Money: "Decimal",
+    ExactDecimal: "Decimal",
+    Instant: "DateTime",
+    documents.Attributes: "JSON",
+    str: "String",
+    int: "Int",
+    float: "Float",
+    bool: "Boolean",
+}
+
+
+def expected_type(annotation: Any, names: dict[type[BaseModel], str], suffix: str) -> str:
+    """The GraphQL type a model annotation is served as, worked out independently of the
+    derivation: `X | None` nullable, anything else non-null."""
+    if get_origin(annotation) in (Union, UnionType):
+        [inner] = [argument for argument in get_args(annotation) if argument is not NoneType]
+        return expected_type(inner, names, suffix).removesuffix("!")
+    if get_origin(annotation) is list:
+        [item] = get_args(annotation)
+        return f"[{expected_type(item, names, suffix)}]!"
+    for known, name in SCALARS.items():
+        if annotation == known:
+            return f"{name}!"
+    if get_origin(annotation) is Annotated:
+        return expected_type(get_args(annotation)[0], names, suffix)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return f"{annotation.__name__}!"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"{names[annotation]}{suffix}!"
+    raise AssertionError(f"no GraphQL type for {annotation!r}")
+
+
+def shape_drift(served: GraphQLSchema) -> list[str]:
+    """Every difference between the served types and the document model."""
+    names = {model: kind.__strawberry_definition__.name for model, kind in OBJECT_TYPES.items()}  # type: ignore[attr-defined]
+    pairs: list[tuple[type[BaseModel], str, str, frozenset[str]]] = [
+        (model, name, "", frozenset()) for model, name in names.items()
+    ]
+    # The inputs: InvoiceCreateInput, and the input of every model it nests.
+    pairs.append((documents.InvoiceBody, "InvoiceCreateInput", "Input", SERVICE_OWNED))
+    for model, _, suffix, not_input in pairs:
+        if suffix:
+            for name, info in model.model_fields.items():
+                nested = _nested_model(model_annotation(info))
+                if name not in not_input and nested is not None:
+                    pair = (nested, f"{names[nested]}Input", "Input", frozenset[str]())
+                    if pair not in pairs:
+                        pairs.append(pair)
+    problems: list[str] = []
+    for model, type_name, suffix, not_input in pairs:
+        kind = served.get_type(type_name)
+        if not isinstance(kind, GraphQLObjectType | GraphQLInputObjectType):
+            problems.append(f"{type_name}: not served (for {model.__name__})")
+            continue
+        expected = {
+            name: info
+            for name, info in model.model_fields.items()
+            if (type_name, name) not in NOT_SERVED and name not in not_input
+        }
+        for name, info in expected.items():
+            where = f"{type_name}.{name}"
+            field = kind.fields.get(name)
+            if field is None:
+                problems.append(f"{where}: missing (model {model.__name__}.{name})")
+                continue
+            graph_type, description = OVERRIDES.get((type_name, name), (None, None))
+            if graph_type is None:
+                graph_type = expected_type(model_annotation(info), names, suffix)
+            if str(field.type) != graph_type:
+                problems.append(f"{where}: {field.type}, the model says {graph_type}")
+            description = description or info.description
+            if not description:
+                problems.append(f"{where}: the model field has no description (docstring)")
+            elif field.description != description:
+                problems.append(f"{where}: described {field.description!r}, not {description!r}")
+        for name in set(kind.fields) - set(expected):
+            if (type_name, name) not in COMPUTED:
+                problems.append(f"{type_name}.{name}: served, but not in the model")
+    return problems
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        if (found := _nested_model(argument)) is not None:
+            return found
+    return None
+
+
+def served_schema(sdl: str | None = None) -> GraphQLSchema:
+    return build_schema(schema.as_str() if sdl is None else sdl)
+
+
+def test_served_types_agree_with_the_document_model() -> None:
+    assert shape_drift(served_schema()) == []
+
+
+def test_every_document_model_has_a_served_type() -> None:
+    models = {
+        value
+        for value in vars(documents).values()
+        if isinstance(value, type) and issubclass(value, documents.FabricModel)
+    }
+    assert models - set(OBJECT_TYPES) == {documents.FabricModel, documents.InvoiceBody}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (('  """Unit of measure."""\n  uom: String\n', ""), "InvoiceItem.uom: missing"),
+        (
+            ("  invoiceNumber: String!", "  invoiceNumber: String"),
+            "Invoice.invoiceNumber: String, the model says String!",
+        ),
+        (
+            ("itemTaxTotal: Decimal", "itemTaxTotal: Float"),
+            "InvoiceItem.itemTaxTotal: Float, the model says Decimal",
+        ),
+        (
+            ('"""Total of the line\'s taxes."""', '"""Taxes."""'),
+            "InvoiceItem.itemTaxTotal: described 'Taxes.'",
+        ),
+        (
+            ("  uom: String\n", "  uom: String\n  color: String\n"),
+            "InvoiceItem.color: served, but not in the model",
+        ),
+        (
+            ('  """Free-form attributes (a JSON object)."""\n', ""),
+            "InvoiceCreateInput.attributes: described None",
+        ),
+        (
+            ("input InvoiceCreateInput {\n", "input InvoiceCreateInput {\n  createdAt: DateTime\n"),
+            "InvoiceCreateInput.createdAt: served, but not in the model",
+        ),
+    ],
+)
+def test_a_drift_from_the_model_is_reported(change: tuple[str, str], problem: str) -> None:
+    sdl = schema.as_str()
+    old, new = change
+    assert old in sdl
+    problems = shape_drift(served_schema(sdl.replace(old, new, 1)))
+    assert [found for found in problems if found.startswith(problem)], problems
