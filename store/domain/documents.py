@@ -478,6 +478,8 @@ class InvoiceBody(FabricModel):
     """Unique id of the invoice."""
     invoiceNumber: str | None = None
     """Unique number of the invoice."""
+    externalId: str | None = None
+    """The invoice's id in the merchant's own system (e.g. its ERP), as in fabric's v3 API."""
     invoiceStatus: InvoiceStatus | None = None
     """Current settlement status of the invoice."""
     invoiceType: InvoiceType | None = None

@@ -6,7 +6,9 @@ field by field, against its model: present, same type, same nullability, same de
 Only the overrides listed here may differ, so a hand-written change that drifts fails.
 """
 
+import json
 from enum import Enum
+from pathlib import Path
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -17,9 +19,12 @@ from pydantic import BaseModel
 from graph.schema import schema
 from graph.types.fabric_shape import OBJECT_TYPES, model_annotation
 from graph.types.inputs import SERVICE_OWNED
+from invoicegraph.app import RESOURCES
 from store.domain import documents
 from store.domain.instants import Instant
 from store.domain.money import ExactDecimal, Money
+from store.indexes import INVOICES
+from tests.conftest import ServeFactory
 
 NOT_SERVED = {("Invoice", "account")}
 """Model fields no type serves: the account is the scope of every read."""
@@ -194,3 +199,41 @@ def test_a_drift_from_the_model_is_reported(change: tuple[str, str], problem: st
     assert old in sdl
     problems = shape_drift(served_schema(sdl.replace(old, new, 1)))
     assert [found for found in problems if found.startswith(problem)], problems
+
+
+SERVED_EXTERNAL_IDS = """
+query($number: String!) {
+  invoiceByNumber(invoiceNumber: $number) { externalId }
+  invoices(first: 5) { edges { node { invoiceNumber externalId } } }
+}
+"""
+
+
+async def test_a_field_declared_in_the_model_is_stored_and_served(
+    serve: ServeFactory, tmp_path: Path
+) -> None:
+    """externalId, declared once in the document model, from a fabric file to the API."""
+    path = tmp_path / "fabric.jsonl"
+    records = [
+        {"invoiceNumber": "F-1", "invoiceTotal": "10.00", "externalId": "ERP-0001"},
+        {"invoiceNumber": "F-2", "invoiceTotal": "12.50"},
+    ]
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    client = await serve(ingest=[f"demo={path}"])
+
+    served = await client.data(SERVED_EXTERNAL_IDS, {"number": "F-1"})
+
+    assert served["invoiceByNumber"] == {"externalId": "ERP-0001"}
+    nodes = [edge["node"] for edge in served["invoices"]["edges"]]
+    assert sorted(nodes, key=lambda node: node["invoiceNumber"]) == [
+        {"invoiceNumber": "F-1", "externalId": "ERP-0001"},
+        {"invoiceNumber": "F-2", "externalId": None},
+    ]
+    collection = client.http.app[RESOURCES].database.collection(INVOICES)
+    stored = await collection.find(
+        {"account": "demo"}, {"_id": 0, "invoiceNumber": 1, "externalId": 1}
+    )
+    assert sorted(stored, key=lambda document: document["invoiceNumber"]) == [
+        {"invoiceNumber": "F-1", "externalId": "ERP-0001"},
+        {"invoiceNumber": "F-2"},
+    ]
