@@ -24,6 +24,9 @@ from store.domain import documents
 from store.domain.instants import Instant
 from store.domain.money import ExactDecimal, Money
 from store.indexes import INVOICES
+from store.invoice_filters import FILTERABLE, FilterKind
+from store.invoice_sorting import SORTABLE
+from store.search_keys import CUSTOMER_EMAIL, UPDATED_AT
 from tests.conftest import ServeFactory
 
 NOT_SERVED = {("Invoice", "account")}
@@ -237,3 +240,68 @@ async def test_a_field_declared_in_the_model_is_stored_and_served(
         {"invoiceNumber": "F-1", "externalId": "ERP-0001"},
         {"invoiceNumber": "F-2"},
     ]
+
+
+UNITS = "_units"
+"""Money's integer companions (store/invoices.py)."""
+COMPANION_SOURCES = {CUSTOMER_EMAIL: "customer.email", UPDATED_AT: "updatedAt"}
+"""The model field each `_search` companion is derived from (store/search_keys.py)."""
+KIND_TYPES: dict[FilterKind, Any] = {
+    FilterKind.TEXT: str,
+    FilterKind.IDENTIFIER: str,
+    FilterKind.EMAIL: str,
+    FilterKind.INSTANT: Instant,
+    FilterKind.MONEY: Money,
+}
+
+
+def model_leaf(path: str) -> Any:
+    """The model annotation at a stored path, read through companions, options and lists."""
+    if path.startswith(f"{UNITS}."):
+        leaf = model_leaf(path.removeprefix(f"{UNITS}."))
+        assert leaf == Money, f"{path}: only money has units"
+        return leaf
+    model: Any = documents.Invoice
+    annotation: Any = None
+    for name in COMPANION_SOURCES.get(path, path).split("."):
+        assert model is not None, f"{path}: {name} is inside a leaf"
+        info = model.model_fields.get(name)
+        assert info is not None, f"{path}: {model.__name__} has no field {name}"
+        annotation = _bare(model_annotation(info))
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
+            else None
+        )
+    return annotation
+
+
+def _bare(annotation: Any) -> Any:
+    """`X` of `X | None`, of `list[X]` and of X under constraints (a minimum length)."""
+    while get_origin(annotation) in (Union, UnionType, list, Annotated):
+        if get_origin(annotation) is Annotated:
+            if annotation in SCALARS:  # money, instants: their type is the Annotated one
+                return annotation
+            annotation = get_args(annotation)[0]
+            continue
+        [annotation] = [argument for argument in get_args(annotation) if argument is not NoneType]
+    return annotation
+
+
+def test_filter_fields_compare_fields_of_the_model_by_their_type() -> None:
+    for field, filterable in FILTERABLE.items():
+        expected = filterable.choices or KIND_TYPES[filterable.kind]
+        assert model_leaf(filterable.path) == expected, field
+
+
+def test_sort_fields_order_fields_of_the_model() -> None:
+    for field, sortable in SORTABLE.items():
+        leaf = model_leaf(sortable.path)
+        assert (leaf, sortable.value_type) in ((Instant, str), (Money, int), (str, str)), field
+
+
+def test_a_filter_on_a_field_the_model_lacks_is_reported() -> None:
+    with pytest.raises(AssertionError, match="InvoiceItem has no field colour"):
+        model_leaf("orders.items.colour")
+    with pytest.raises(AssertionError, match="only money has units"):
+        model_leaf(f"{UNITS}.invoiceNumber")
