@@ -122,13 +122,10 @@ def _add_fields(
         field = cls.__dict__.get(name)
         if isinstance(field, StrawberryField):
             field.description = field.description or info.description
+        elif is_input and _nullable(annotation):  # an input may leave it out
+            setattr(cls, name, strawberry.field(default=None, description=info.description))
         else:
-            default = None if is_input and _nullable(annotation) else strawberry.UNSET
-            if default is strawberry.UNSET:
-                field = strawberry.field(description=info.description)
-            else:
-                field = strawberry.field(default=default, description=info.description)
-            setattr(cls, name, field)
+            setattr(cls, name, strawberry.field(description=info.description))
         annotations[name] = annotation
     cls.__annotations__ = annotations | declared  # fields of the class alone come last
 
