@@ -86,6 +86,7 @@ def full_input() -> dict[str, Any]:
     [order] = record["orders"]
     [item] = order["items"]
     # The few fields the reference leaves out, so that every input field is sent.
+    record["externalId"] = "ERP-2022-0042"  # fabric's v3 API has it, the v2 reference not
     order["payments"][0]["paymentToken"]["paymentType"] = "VISA"
     record["location"]["address"] |= {"addressLine3": "Unit 4", "addressLine4": "Dock B"}
     # The reference's amounts are placeholders that do not add up (600 vs 245.7).
