@@ -3,11 +3,15 @@
 import logging
 from dataclasses import dataclass
 
+import strawberry
+
+from graph.core_schema import core_schema
+from graph.document_cache import DocumentCache
 from graph.limits.checks import LimitPolicy
-from graph.schema import schema
+from graph.schema import build_schema
 from graph.webhooks.admin import WebhookAdmin
 from graph.webhooks.deliverer import DeliveryOptions, RetrySchedule, WebhookDeliverer
-from graph.webhooks.payload import PayloadRunner
+from graph.webhooks.payload_runner import PayloadRunner
 from graph.webhooks.targets import TargetPolicy
 from invoicegraph.metrics import Metrics, WebhookCounters
 from invoicegraph.settings import Settings
@@ -55,8 +59,10 @@ def build_webhooks(
     relay: EventRelay,
     limits: LimitPolicy,
     metrics: Metrics,
+    schema: strawberry.Schema,
 ) -> Webhooks:
-    """`database`: a sibling handle, so the deliverer's commands are counted apart."""
+    """`database`: a sibling handle, so the deliverer's commands are counted apart; `schema`:
+    the app's, which subscriptions' payload documents are checked against."""
     subscriptions = WebhookSubscriptions(database)
     outbox = WebhookOutbox(database, settings.webhook_keep_seconds)
     box = secret_box(settings)
@@ -67,7 +73,7 @@ def build_webhooks(
         outbox,
         box,
         policy,
-        schema,
+        core_schema(schema),
         limits,
         PersistedDocuments(database),
         schedule.horizon,
@@ -79,7 +85,8 @@ def build_webhooks(
         subscriptions,
         outbox,
         invoices,
-        PayloadRunner(schema, invoices, limits),
+        # Deliveries parse and plan apart from requests: their own cache, the executor only.
+        PayloadRunner(build_schema(DocumentCache()), invoices, limits),
         box,
         policy,
         DeliveryOptions(
