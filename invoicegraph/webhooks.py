@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 import strawberry
 
+from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import DocumentCache
-from graph.limits.checks import LimitPolicy
+from graph.limits.checks import LimitPolicy, RequestLimits
 from graph.schema import build_schema
 from graph.webhooks.admin import WebhookAdmin
 from graph.webhooks.deliverer import DeliveryOptions, RetrySchedule, WebhookDeliverer
@@ -18,7 +19,8 @@ from invoicegraph.settings import Settings
 from store.client import Database
 from store.event_feed import EventStore
 from store.event_relay import EventRelay
-from store.invoices import InvoiceStore
+from store.invoices import InvoiceStore, ScopedInvoices
+from store.keys import ApiKey
 from store.persisted_documents import PersistedDocuments
 from store.webhook_outbox import WebhookOutbox
 from store.webhook_secrets import SecretBox, parse_keys
@@ -51,6 +53,10 @@ def retry_schedule(settings: Settings) -> RetrySchedule:
         maximum=settings.webhook_retry_max_seconds,
         horizon=settings.webhook_give_up_seconds,
     )
+
+
+def payload_context(api_key: ApiKey, invoices: ScopedInvoices, limits: RequestLimits) -> Context:
+    return Context.for_request(api_key, invoices, limits=limits)
 
 
 def build_webhooks(
@@ -86,7 +92,7 @@ def build_webhooks(
         outbox,
         invoices,
         # Deliveries parse and plan apart from requests: their own cache, the executor only.
-        PayloadRunner(build_schema(DocumentCache()), invoices, limits),
+        PayloadRunner(build_schema(DocumentCache()), payload_context, invoices, limits),
         box,
         policy,
         DeliveryOptions(

@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from graph.http.problem import HTTPProblem
+from graph.errors import HTTPProblem
 from graph.http.site_context import HEADER as SITE_CONTEXT
 from store.keys import ApiKey, ApiKeys
 

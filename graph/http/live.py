@@ -34,9 +34,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.context import LiveOptions
+from graph.errors import HTTPProblem
 from graph.http.auth import authenticate
 from graph.http.params import check_params, read_params
-from graph.http.problem import HTTPProblem
 from graph.http.responses import format_result, is_request_error, problem_response
 from graph.http.services import EndpointServices
 from graph.http.site_context import HEADER as SITE_CONTEXT

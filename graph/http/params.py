@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from graph.errors import HTTPProblem
 from graph.http.negotiation import JSON
-from graph.http.problem import HTTPProblem
 from graph.permissions import IngestScope
 from store.keys import ApiKey
 

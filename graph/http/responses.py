@@ -15,12 +15,12 @@ from graph.errors import (
     RETRY_AFTER_SECONDS,
     SERVICE_UNAVAILABLE,
     ClientError,
+    HTTPProblem,
     QueryTimeout,
     internal_server_error,
     service_unavailable_message,
 )
 from graph.http.negotiation import JSON
-from graph.http.problem import HTTPProblem
 from store.client import StoreUnavailable
 
 log = logging.getLogger("invoicegraph.errors")

@@ -22,14 +22,13 @@ from strawberry.types.graphql import OperationType
 
 from graph.context import Context
 from graph.document_cache import DocumentCache
-from graph.errors import RETRY_AFTER_SECONDS, ClientError, QueryTimeout
+from graph.errors import RETRY_AFTER_SECONDS, ClientError, HTTPProblem, QueryTimeout
 from graph.http.auth import authenticate, refuse_repeated_headers
 from graph.http.etags import cacheable, cached_response
 from graph.http.graphiql import GraphiQL
 from graph.http.live import LiveServer
 from graph.http.negotiation import GRAPHQL_RESPONSE_JSON, JSON, negotiate
 from graph.http.params import REQUEST_PARAMS, Params, read_params
-from graph.http.problem import HTTPProblem
 from graph.http.request_record import request_record
 from graph.http.responses import (
     format_result,

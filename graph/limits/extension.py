@@ -6,12 +6,11 @@ hints out of the errors of keys that may not introspect.
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import CachedDocument, DocumentCache
 from graph.errors import ClientError
@@ -20,6 +19,16 @@ from graph.limits.query_shape import operations_to_run
 
 SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 """graphql-core's hint naming fields, types or arguments close to a misspelt one."""
+
+
+@runtime_checkable
+class LimitedRequest(Protocol):
+    """What this extension reads of a request's context (graph/context.py's Context)."""
+
+    limits: RequestLimits | None
+    """The request's limits; None: the defaults."""
+    operation_name: str | None
+    """The operationName as the request sent it."""
 
 
 class QueryLimitsExtension(SchemaExtension):
@@ -37,9 +46,9 @@ class QueryLimitsExtension(SchemaExtension):
         """This request's entry in `documents`, once its text has passed the text limits."""
         self._own: RequestLimits | None = None
 
-    def _context(self) -> Context | None:
+    def _context(self) -> LimitedRequest | None:
         context = self.execution_context.context
-        return context if isinstance(context, Context) else None
+        return context if isinstance(context, LimitedRequest) else None
 
     def _limits(self) -> RequestLimits:
         context = self._context()

@@ -3,17 +3,21 @@ subscription's account, through the same schema, limits and executor as a reques
 read-only key of that account (graph/webhooks/payload.py checked it at registration).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from strawberry.types.graphql import OperationType
 
-from graph.context import Context
-from graph.limits.checks import LimitPolicy
+from graph.limits.checks import LimitPolicy, RequestLimits
 from graph.webhooks.payload import INVOICE_ID, payload_key
 from store.client import StoreUnavailable
-from store.invoices import InvoiceStore, Scope
+from store.invoices import InvoiceStore, Scope, ScopedInvoices
+from store.keys import ApiKey
 from store.webhooks import WebhookSubscription
+
+RequestContexts = Callable[[ApiKey, ScopedInvoices, RequestLimits], object]
+"""Makes the context a payload query runs with (graph/context.py's Context, for a key)."""
 
 
 class PayloadUnavailable(Exception):
@@ -24,10 +28,16 @@ class PayloadRunner:
     """Runs payload documents at delivery time."""
 
     def __init__(
-        self, schema: strawberry.Schema, invoices: InvoiceStore, limits: LimitPolicy
+        self,
+        schema: strawberry.Schema,
+        contexts: RequestContexts,
+        invoices: InvoiceStore,
+        limits: LimitPolicy,
     ) -> None:
-        """`schema`: built for deliveries (graph/schema.py), with a document cache of its own."""
+        """`schema`: built for deliveries (graph/schema.py), with a document cache of its own;
+        `contexts`: the schema's request contexts."""
         self._schema = schema
+        self._contexts = contexts
         self._invoices = invoices
         # The limits without the per-key budgets: each document's cost was bounded when it
         # was registered, and deliveries must not be refused for a budget nobody spends.
@@ -38,10 +48,10 @@ class PayloadRunner:
         assert subscription.query is not None
         text = subscription.query
         key = payload_key(subscription.account, subscription.id)
-        context = Context.for_request(
+        context = self._contexts(
             key,
             self._invoices.scoped(Scope(subscription.account, subscription.channelId)),
-            limits=self._limits.for_key(key),
+            self._limits.for_key(key),
         )
         result = await self._schema.execute(
             text,
