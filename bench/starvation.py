@@ -250,9 +250,10 @@ async def measure(
 
 
 async def run(quick: bool = False) -> Section:
-    from graph.schema import schema
+    from graph.core_schema import core_schema
+    from graph.schema import build_schema
 
-    queries = costliest_queries(schema._schema, QueryLimits())[:EXPENSIVE_CLIENTS]
+    queries = costliest_queries(core_schema(build_schema()), QueryLimits())[:EXPENSIVE_CLIENTS]
     seconds = 8.0 if quick else SECONDS
     section = Section(
         f"Starvation: {SMALL_CLIENTS} small-query clients beside {EXPENSIVE_CLIENTS} sending "

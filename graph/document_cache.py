@@ -61,6 +61,16 @@ class DocumentCache:
         self._entries.move_to_end(text)
         return entry
 
+    def peek(self, text: str) -> CachedDocument | None:
+        """The entry of `text`, without counting a hit or refreshing it: what a request
+        parsed (or took from here) is found again by the later steps of that request."""
+        return self._entries.get(text)
+
+    def entry_of(self, text: str | None, document: DocumentNode | None) -> CachedDocument | None:
+        """The entry of `text` if it holds `document`, the one this request runs."""
+        entry = self._entries.get(text) if text is not None else None
+        return entry if entry is not None and entry.document is document else None
+
     def add(self, text: str, document: DocumentNode) -> CachedDocument:
         """Keep a document that parsed and passed the text limits."""
         entry = self._entries.get(text)

@@ -1,9 +1,10 @@
 """Runs queries through their compiled plans, and hands everything else to the executor.
 
-`CompiledExecution` is the schema extension (last in graph/schema.py): when the request's
-document is cached (graph/document_cache.py) and its operation compiles, it sets the
-result before Strawberry's executor would run, so the executor never does. The limits,
-the validation and the cost report have run as for any request; only execution differs.
+`CompiledExecution` is the schema extension (last in graph/schema.py, given the process's
+`CompiledExecutions` and document cache by the app): when the request's document is cached
+(graph/document_cache.py) and its operation compiles, it sets the result before
+Strawberry's executor would run, so the executor never does. The limits, the validation
+and the cost report have run as for any request; only execution differs.
 """
 
 import logging
@@ -23,7 +24,8 @@ from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import strawberry_definition
 from graph.compiled.plan import Compilation, OperationPlan, Run, directive_variables
 from graph.context import Context
-from graph.document_cache import CachedDocument
+from graph.core_schema import core_schema
+from graph.document_cache import CachedDocument, DocumentCache
 from store.client import StoreUnavailable
 
 log = logging.getLogger("invoicegraph.compiled")
@@ -52,10 +54,13 @@ class CompiledExecutions:
         """Of those, operations whose plan gave way at run time."""
 
     async def run(
-        self, execution: ExecutionContext, context: Context
+        self, execution: ExecutionContext, context: Context, cached: CachedDocument | None
     ) -> GraphQLExecutionResult | None:
-        """The result of the request's operation through its plan; None: execute it."""
-        result = await self._compiled(execution, context) if self.enabled else None
+        """The result of the request's operation through its plan; None: execute it.
+
+        `cached`: the request's document in the process's cache, where its plans are kept.
+        """
+        result = await self._compiled(execution, context, cached) if self.enabled else None
         if result is None:
             self.executed += 1
         else:
@@ -63,9 +68,8 @@ class CompiledExecutions:
         return result
 
     async def _compiled(
-        self, execution: ExecutionContext, context: Context
+        self, execution: ExecutionContext, context: Context, cached: CachedDocument | None
     ) -> GraphQLExecutionResult | None:
-        cached = context.cached
         document = execution.graphql_document
         if cached is None or document is None or cached.document is not document:
             return None
@@ -74,7 +78,7 @@ class CompiledExecutions:
             return None
         schema: Schema = execution.schema
         variables = get_variable_values(
-            schema._schema, operation.variable_definitions or (), execution.variables or {}
+            core_schema(schema), operation.variable_definitions or (), execution.variables or {}
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports the variables' errors
@@ -124,7 +128,7 @@ def _plan(
 
     def compile_plan() -> OperationPlan | NotCompiled:
         try:
-            return Compilation(schema._schema, cached.document, operation, variables).plan()
+            return Compilation(core_schema(schema), cached.document, operation, variables).plan()
         except CannotCompile as reason:
             return NotCompiled(str(reason))
         except GraphQLError as error:
@@ -145,11 +149,17 @@ def _plans(cached: CachedDocument) -> int:
 class CompiledExecution(SchemaExtension):
     """Answers a query from its compiled plan when it has one (CompiledExecutions)."""
 
+    def __init__(self, *, executions: CompiledExecutions, documents: DocumentCache) -> None:
+        self._executions = executions
+        self._documents = documents
+        """Where the request's document and its plans are kept (graph/document_cache.py)."""
+
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
-        if isinstance(context, Context) and context.executions is not None:
-            result = await context.executions.run(execution, context)
+        if isinstance(context, Context):
+            cached = self._documents.entry_of(execution.query, execution.graphql_document)
+            result = await self._executions.run(execution, context, cached)
             if result is not None:
                 execution.result = result
         yield

@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from graph.http.problem import HTTPProblem
+from graph.errors import HTTPProblem
 from store.keys import ApiKey
 from store.persisted_documents import PersistedDocument, PersistedDocuments
 

@@ -7,14 +7,11 @@ from typing import Any
 import orjson
 
 from graph.errors import BadUserInput
+from graph.page_sizes import DEFAULT_EVENTS_PAGE as DEFAULT_EVENTS_PAGE
+from graph.page_sizes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from graph.page_sizes import DEFAULT_RELATED as DEFAULT_RELATED
+from graph.page_sizes import MAX_RELATED as MAX_RELATED
 from store.keyset import SortKey, values_fit
-
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
-DEFAULT_EVENTS_PAGE = 50
-DEFAULT_RELATED = 10
-MAX_RELATED = 50
-"""`first` of relatedInvoices: what bounds its cost (graph/limits/cost.py) and what it reads."""
 
 
 def page_size(argument: str, value: int | None, default: int) -> int:

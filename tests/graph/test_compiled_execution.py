@@ -9,7 +9,7 @@ from graphql import parse
 from bench.selections import full_selection
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
 from graph.document_cache import DocumentCache
-from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
+from invoicegraph.app import RESOURCES
 from store.indexes import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.graph.test_compiled_equivalence import CountingIds
@@ -177,7 +177,7 @@ async def test_a_document_keeps_a_bounded_number_of_plans(serve: ServeFactory) -
     after = await executions(client)
     assert after["compiled"] - before["compiled"] == MAX_PLANS_PER_DOCUMENT
     assert after["executor"] - before["executor"] == 4
-    cached = client.http.app[GRAPHQL_VIEW].documents.get(DIRECTED)
+    cached = client.http.app[RESOURCES].documents.get(DIRECTED)
     assert cached is not None
     plans = [key for key in cached.derived if key[0] == "plan"]
     assert len(plans) == MAX_PLANS_PER_DOCUMENT
@@ -200,7 +200,7 @@ async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) 
             status, _ = await client.post(TWO_OPERATIONS, None, operationName="Count")
         assert status == 200
 
-    cached = client.http.app[GRAPHQL_VIEW].documents.get(TWO_OPERATIONS)
+    cached = client.http.app[RESOURCES].documents.get(TWO_OPERATIONS)
     assert cached is not None
     kinds = sorted(str(key[0]) if isinstance(key, tuple) else key for key in cached.derived)
     assert kinds == ["directive variables", "plan", "plan", "shape", "shape"]
