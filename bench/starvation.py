@@ -37,7 +37,7 @@ from bench.processes import running_invoicegraph
 from bench.report import Section, table
 from bench.workload import ATTRIBUTES_UPDATE, SMALL_PAGE, Request
 from graph.limits.checks import QueryLimits, RequestLimits
-from graph.resolvers.pagination import MAX_PAGE_SIZE
+from graph.page_sizes import MAX_PAGE_SIZE
 
 EXPENSIVE_CLIENTS = 4
 SMALL_CLIENTS = 8

@@ -5,9 +5,8 @@ from typing import Annotated, Any
 import strawberry
 
 from graph.context import Info
+from graph.page_sizes import DEFAULT_EVENTS_PAGE, MAX_PAGE_SIZE
 from graph.resolvers.pagination import (
-    DEFAULT_EVENTS_PAGE,
-    MAX_PAGE_SIZE,
     decode_cursor,
     encode_cursor,
     page_size,

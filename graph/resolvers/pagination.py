@@ -7,10 +7,7 @@ from typing import Any
 import orjson
 
 from graph.errors import BadUserInput
-from graph.page_sizes import DEFAULT_EVENTS_PAGE as DEFAULT_EVENTS_PAGE
 from graph.page_sizes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from graph.page_sizes import DEFAULT_RELATED as DEFAULT_RELATED
-from graph.page_sizes import MAX_RELATED as MAX_RELATED
 from store.keyset import SortKey, values_fit
 
 

@@ -5,8 +5,8 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
+from graph.page_sizes import MAX_PAGE_SIZE
 from graph.resolvers.pagination import (
-    MAX_PAGE_SIZE,
     decode_cursor,
     encode_cursor,
     page_size,

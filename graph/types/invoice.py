@@ -6,9 +6,9 @@ from typing import Any, cast
 import strawberry
 
 import graph.types.parties  # noqa: F401  # the types an invoice nests
+from graph.field_resolvers.related_invoices import resolve_related_invoices
 from graph.global_ids import invoice_global_id
 from graph.permissions import READ_PERMISSIONS
-from graph.resolvers.related import resolve_related_invoices
 from graph.types.fabric_shape import fabric_type
 from store.domain import documents
 

@@ -6,8 +6,8 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import BadUserInput
+from graph.page_sizes import DEFAULT_RELATED, MAX_RELATED
 from graph.projection import invoice_fields
-from graph.resolvers.pagination import DEFAULT_RELATED, MAX_RELATED
 from store.domain import documents
 
 
