@@ -16,7 +16,7 @@ import pytest
 from graphql import GraphQLInputObjectType, GraphQLObjectType, GraphQLSchema, build_schema
 from pydantic import BaseModel
 
-from graph.schema import schema
+from graph.schema import schema_sdl
 from graph.types.fabric_shape import OBJECT_TYPES, model_annotation
 from graph.types.inputs import SERVICE_OWNED
 from invoicegraph.app import RESOURCES
@@ -150,7 +150,7 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def served_schema(sdl: str | None = None) -> GraphQLSchema:
-    return build_schema(schema.as_str() if sdl is None else sdl)
+    return build_schema(schema_sdl() if sdl is None else sdl)
 
 
 def test_served_types_agree_with_the_document_model() -> None:
@@ -197,7 +197,7 @@ def test_every_document_model_has_a_served_type() -> None:
     ],
 )
 def test_a_drift_from_the_model_is_reported(change: tuple[str, str], problem: str) -> None:
-    sdl = schema.as_str()
+    sdl = schema_sdl()
     old, new = change
     assert old in sdl
     problems = shape_drift(served_schema(sdl.replace(old, new, 1)))
