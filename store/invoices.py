@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.client import Database, Document, DuplicateKeyError
+from store.collection_names import INVOICES
 from store.domain.documents import REQUIRED_FIELDS, Invoice
 from store.domain.enums import InvoiceStatus
 from store.domain.events import PENDING_EVENTS
 from store.domain.money import to_units
 from store.event_feed import EventStore
-from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 from store.search_keys import COMPANIONS, SEARCH, search_keys
 from store.source_upsert import (

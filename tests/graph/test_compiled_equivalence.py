@@ -42,7 +42,7 @@ from graph.schema import schema
 from graph.types.invoice import invoice_global_id
 from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
 from store.client import DuplicateKeyError
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
 SELECTION_EXAMPLES = 2_000

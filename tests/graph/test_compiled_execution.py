@@ -10,7 +10,7 @@ from bench.selections import full_selection
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
 from graph.document_cache import DocumentCache
 from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.graph.test_compiled_equivalence import CountingIds
 

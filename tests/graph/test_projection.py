@@ -10,8 +10,8 @@ import pytest
 from bench.selections import full_selection
 from seeds.demo import generate_demo_invoices
 from store.client import Collection, Document
+from store.collection_names import INVOICES
 from store.domain.events import PENDING_EVENTS
-from store.indexes import INVOICES
 from store.invoices import Scope
 from store.search_keys import VERSION
 from tests.conftest import GraphQLClient, ServeFactory

@@ -18,7 +18,7 @@ from mongomock.filtering import _Filterer
 
 from seeds.demo import generate_demo_invoices
 from store.client import Database, open_database
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from store.invoices import InvoiceStore, Scope, to_document
 from tests.store.test_embedded_find import (
     NEWEST_FIRST,

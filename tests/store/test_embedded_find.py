@@ -23,7 +23,7 @@ from mongomock.collection import Collection as MockCollection
 
 from seeds.demo import generate_demo_invoices
 from store.client import Database, open_database
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from store.invoices import InvoiceStore, Scope, to_document
 
 FIELDS = ("a", "b", "c")

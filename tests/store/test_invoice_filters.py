@@ -9,9 +9,10 @@ import pytest
 from seeds.demo import generate_demo_invoices
 from seeds.fabric import fabric_invoice
 from store.client import Database
+from store.collection_names import INVOICES, MIGRATIONS
 from store.domain.documents import Invoice
 from store.domain.enums import InvoiceStatus
-from store.indexes import INVOICES, MIGRATIONS, ensure_indexes
+from store.indexes import ensure_indexes
 from store.invoice_filters import (
     FIELD_PATHS,
     PREFIX_FIELDS,
