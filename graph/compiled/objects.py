@@ -10,12 +10,12 @@ executor's path would refuse makes the plan fall back instead of answering diffe
 
 import functools
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from cachetools import LRUCache
 from graphql import (
     FieldNode,
     GraphQLField,
@@ -232,10 +232,10 @@ def build_object_plan(
     return _shared_plan(model, reads, internal_prefix)
 
 
-_PLANS: OrderedDict[tuple[Any, ...], ObjectPlan] = OrderedDict()
 SHARED_PLANS = 4096
 """Object plans kept for reuse: the same selection in another operation, document or
 `@include`/`@skip` setting gets the same plan, so plans cost memory per distinct selection."""
+_PLANS: LRUCache[tuple[Any, ...], ObjectPlan] = LRUCache(SHARED_PLANS)
 
 
 def _shared_plan(
@@ -254,10 +254,6 @@ def _shared_plan(
     plan = _PLANS.get(key)
     if plan is None:
         plan = _PLANS[key] = ObjectPlan(model, reads, internal_prefix)
-        if len(_PLANS) > SHARED_PLANS:
-            _PLANS.popitem(last=False)
-    else:
-        _PLANS.move_to_end(key)
     return plan
 
 
