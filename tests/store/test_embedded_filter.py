@@ -277,7 +277,9 @@ async def test_find_and_count_with_plain_conditions_skip_the_matcher(
     scoped = invoices.where(criteria)
     applied = counting_matches(monkeypatch)
 
-    found = await invoices.find_raw(criteria, {"_id": 0}, sort=NEWEST_FIRST, limit=100, shared=True)
+    found = await demo_database.collection(INVOICES).find(
+        scoped, {"_id": 0}, sort=NEWEST_FIRST, limit=100, shared=True
+    )
     count = await invoices.count(criteria)
 
     assert applied == []
