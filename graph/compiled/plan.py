@@ -47,7 +47,7 @@ from graph.errors import ClientError
 from graph.permissions import ScopeRequired
 from graph.projection import Fields, invoice_fields_of
 from graph.resolvers.listing import Listing
-from graph.resolvers.pagination import Page, PageInfoValues
+from graph.resolvers.pagination import NO_PAGE, Page, PageInfoValues
 from graph.types.invoice import invoice_id_from_global_id
 from store.domain import documents
 from store.invoices import InvoiceRow
@@ -160,7 +160,7 @@ class Connection(Root):
             raise Fallback from None  # the executor reports the bad argument
 
     async def answer(self, run: Run, prepared: Listing) -> Any:
-        page: Page[InvoiceRow] = Page([], [], False, False)
+        page: Page[InvoiceRow] = NO_PAGE
         if self.reads_page:
             # Shared rows: built into the answer before anything else is awaited.
             page = await prepared.page(self.fields, shared=True)

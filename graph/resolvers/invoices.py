@@ -10,6 +10,7 @@ import strawberry
 from graph.context import Info
 from graph.projection import invoice_fields, selected_names
 from graph.resolvers.listing import Listing
+from graph.resolvers.pagination import NO_PAGE
 from graph.types.filters import InvoiceFilter
 from graph.types.invoice import (
     Invoice,
@@ -80,7 +81,8 @@ async def resolve_invoices(
     count_matching = listing.count_matching()
     if not selected_names(info) & {"edges", "pageInfo"}:
         # Only totalCount was asked for: no page to read.
-        return InvoiceConnection(edges=[], pageInfo=EMPTY_PAGE, count_matching=count_matching)
+        no_page = PageInfo(**NO_PAGE.page_info())
+        return InvoiceConnection(edges=[], pageInfo=no_page, count_matching=count_matching)
     page = await listing.page(invoice_fields(info, "edges", "node"), shared=False)
     edges = [
         InvoiceEdge(cursor=cursor, node=as_invoice(from_document(row)))
@@ -89,6 +91,3 @@ async def resolve_invoices(
     return InvoiceConnection(
         edges=edges, pageInfo=PageInfo(**page.page_info()), count_matching=count_matching
     )
-
-
-EMPTY_PAGE = PageInfo(hasNextPage=False, hasPreviousPage=False, startCursor=None, endCursor=None)

@@ -106,6 +106,10 @@ class Page(Generic[T]):
         }
 
 
+NO_PAGE: Page[Any] = Page([], [], has_next=False, has_previous=False)
+"""The page of a connection whose edges and pageInfo nobody selected: none is read."""
+
+
 def keyset_page(
     rows: Sequence[tuple[T, Sequence[Any]]],
     keys: Sequence[SortKey],
