@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from graph.projection import Fields
 from store.domain.documents import Invoice
-from store.invoices import ScopedInvoices
+from store.invoices import ScopedInvoices, from_document
 
 
 class InvoiceByIdLoader(DataLoader[str, Invoice | None]):
@@ -20,7 +20,8 @@ class InvoiceByIdLoader(DataLoader[str, Invoice | None]):
 
     def __init__(self, invoices: ScopedInvoices, fields: Fields = None) -> None:
         async def load(invoice_ids: Sequence[str]) -> list[Invoice | None]:
-            return await invoices.get_many(invoice_ids, fields)
+            rows = await invoices.get_many(invoice_ids, fields)
+            return [None if row is None else from_document(row) for row in rows]
 
         super().__init__(load_fn=load)
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 
 from graph.dataloaders import Loaders
-from store.domain.changes import Planner
+from store.domain.changes import ChangeRequest
 from store.domain.documents import Invoice
 from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
@@ -29,10 +29,10 @@ class RequestWriter(InvoiceWriter):
             self._loaders.forget(invoice.invoiceId)
 
     async def apply(
-        self, invoice_id: str, planner: Planner, expected_version: int | None = None
+        self, invoice_id: str, request: ChangeRequest, expected_version: int | None = None
     ) -> Invoice:
         try:
-            return await super().apply(invoice_id, planner, expected_version)
+            return await super().apply(invoice_id, request, expected_version)
         finally:  # even a failed change may have written (its event failed after the update)
             self._loaders.forget(invoice_id)
 

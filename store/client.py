@@ -110,6 +110,12 @@ class StoreUnavailable(Exception):
         self.reason = reason
 
 
+STORE_ERRORS: tuple[type[Exception], ...] = (StoreUnavailable, PyMongoError)
+"""Every failure of a database command as the store lets it out: unavailability, or the
+driver's error for a command the server refused. For a caller that answers another way
+when a read fails (graph/compiled/), without naming the driver's exceptions."""
+
+
 def is_unavailability(error: PyMongoError) -> bool:
     """True for failures of reaching or hearing from the server, not of the command itself."""
     # `timeout` covers timeoutMS expiring anywhere and the server's MaxTimeMSExpired.

@@ -1,7 +1,7 @@
 """Changing invoices: each change one atomic, audited, versioned update, with its event.
 
 No change needs more than its own invoice document, so none needs a transaction (the
-embedded store has none). A change reads the fields its planner needs, checks them,
+embedded store has none). A change reads the fields its request needs, checks them,
 and writes with those values as conditions: `$inc` the version, `$push` the audit
 entry and the pending event (store/domain/events.py), `$set`/`$unset` the fields; the relay
 copies the event into the feed (store/event_relay.py). When the invoice changed in
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from store.domain.changes import Change, ChangeType, Planner
+from store.domain.changes import Change, ChangeRequest, ChangeType
 from store.domain.documents import AuditLog, Invoice, InvoiceBody, UpdatedField
 from store.domain.enums import StatusCode
 from store.domain.events import PENDING_EVENTS, pending_event
@@ -110,9 +110,9 @@ class InvoiceWriter:
         return created
 
     async def apply(
-        self, invoice_id: str, planner: Planner, expected_version: int | None = None
+        self, invoice_id: str, request: ChangeRequest, expected_version: int | None = None
     ) -> Invoice:
-        """Make the planned change; ChangeRefused when it is not found, allowed or current."""
+        """Make the requested change; ChangeRefused when it is not found, allowed or current."""
         if expected_version is not None and expected_version < 1:
             raise refuse(INVALID_INPUT, "expectedVersion starts at 1", "expectedVersion")
         for _ in range(MAX_ATTEMPTS):
@@ -126,7 +126,7 @@ class InvoiceWriter:
                 raise _conflict(expected_version, current.version)
             at = now_instant()
             try:
-                change = planner.plan(current, at)
+                change = request.change_for(current, at)
             except ChangeRefused as refused:  # decided against this version: the client's cue
                 raise at_version(refused, current.version) from None
             if not change.sets and not change.unsets:

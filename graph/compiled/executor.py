@@ -5,9 +5,13 @@
 (graph/document_cache.py) and its operation compiles, it sets the result before
 Strawberry's executor would run, so the executor never does. The limits, the validation
 and the cost report have run as for any request; only execution differs.
+
+The executor answers instead when the plan expects it to: the operation does not compile
+(CannotCompile), the plan cannot build this answer exactly (Fallback), or a read failed
+(STORE_ERRORS: the executor reads again and reports the failure where it happened).
+Anything else a plan raises is a bug of the compiler, and it is not hidden.
 """
 
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,9 +30,7 @@ from graph.compiled.plan import Compilation, OperationPlan, Run, directive_varia
 from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import CachedDocument, DocumentCache
-from store.client import StoreUnavailable
-
-log = logging.getLogger("invoicegraph.compiled")
+from store.client import STORE_ERRORS
 
 MAX_PLANS_PER_DOCUMENT = 16
 """Plans kept per document: one per operation and `@include`/`@skip` setting, so a document
@@ -82,12 +84,7 @@ class CompiledExecutions:
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports the variables' errors
-        try:
-            plan = _plan(cached, schema, execution.operation_name, operation, variables)
-        except Exception:
-            # A compiler that fails must not answer: the executor's answer stands.
-            log.warning("compiling a plan failed; the executor answers", exc_info=True)
-            return None
+        plan = _plan(cached, schema, execution.operation_name, operation, variables)
         if isinstance(plan, NotCompiled):
             return None
 
@@ -101,13 +98,8 @@ class CompiledExecutions:
         except Fallback:
             self.fallbacks += 1
             return None
-        except StoreUnavailable:
-            # The executor runs it again and reports the failure where it happened.
-            self.fallbacks += 1
-            return None
-        except Exception:
-            # A plan must never change an answer: the executor's stands, and the log tells.
-            log.warning("compiled plan failed; the executor answers", exc_info=True)
+        except STORE_ERRORS:
+            # The executor reads again and reports the failure where it happened.
             self.fallbacks += 1
             return None
         return GraphQLExecutionResult(data=data, errors=None)

@@ -11,7 +11,7 @@ scopes, read, build. Anything the executor would answer differently (an error, a
 a value the model refuses) raises Fallback before the answer is used.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,11 +48,9 @@ from graph.global_ids import invoice_id_from_global_id
 from graph.permissions import ScopeRequired
 from graph.projection import Fields, invoice_fields_of
 from graph.resolvers.listing import Listing
-from store.client import Document
+from graph.resolvers.pagination import NO_PAGE, Page, PageInfoValues
 from store.domain import documents
-
-INTERNAL_PREFIX = "_"
-"""Top-level keys the store keeps beside the fabric fields (`_units`, `_changedAt`)."""
+from store.invoices import InvoiceRow
 
 
 @dataclass
@@ -141,7 +139,7 @@ class ByNumber(Root):
         return number
 
     async def answer(self, run: Run, prepared: str) -> Any:
-        found = await run.context.invoices.get_by_number_document(prepared, self.fields)
+        found = await run.context.invoices.get_by_number(prepared, self.fields)
         return None if found is None else self.invoice(found)
 
 
@@ -153,7 +151,7 @@ class Connection(Root):
     guarded: Guarded
     fields: Fields
     reads_page: bool
-    build: Callable[["PageRows", Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
+    build: Callable[[Page[InvoiceRow], Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
 
     def prepare(self, run: Run) -> Listing:
         try:
@@ -162,20 +160,11 @@ class Connection(Root):
             raise Fallback from None  # the executor reports the bad argument
 
     async def answer(self, run: Run, prepared: Listing) -> Any:
-        rows = PageRows([], [], False, False)
+        page: Page[InvoiceRow] = NO_PAGE
         if self.reads_page:
-            page = await prepared.documents(self.fields, shared=True)
-            # Shared documents: built into the answer before anything else is awaited.
-            rows = PageRows(page.rows, page.cursors, page.has_next, page.has_previous)
-        return await self.build(rows, prepared.count_matching())
-
-
-@dataclass
-class PageRows:
-    rows: list[Document]
-    cursors: list[str]
-    has_next: bool
-    has_previous: bool
+            # Shared rows: built into the answer before anything else is awaited.
+            page = await prepared.page(self.fields, shared=True)
+        return await self.build(page, prepared.count_matching())
 
 
 @dataclass
@@ -192,8 +181,8 @@ class OperationPlan:
         data: dict[str, Any] = {}
         for root in self.roots:
             if isinstance(root, Lookup):
-                document = found[id(root)]
-                data[root.key] = None if document is None else root.invoice(document)
+                row = found[id(root)]
+                data[root.key] = None if row is None else root.invoice(row)
             else:
                 data[root.key] = await root.answer(run, prepared[id(root)])
         return data
@@ -201,8 +190,8 @@ class OperationPlan:
 
 async def _load_lookups(
     lookups: list[Lookup], prepared: dict[int, Any], run: Run
-) -> dict[int, Document | None]:
-    """Every lookup's document: one command per projection, each id once."""
+) -> dict[int, InvoiceRow | None]:
+    """Every lookup's row: one command per projection, each id once."""
     wanted: dict[Fields, list[str]] = {}
     for lookup in lookups:
         invoice_id = prepared[id(lookup)]
@@ -210,11 +199,11 @@ async def _load_lookups(
             wanted.setdefault(lookup.fields, [])
             if invoice_id not in wanted[lookup.fields]:
                 wanted[lookup.fields].append(invoice_id)
-    loaded: dict[Fields, dict[str, Document]] = {}
+    loaded: dict[Fields, dict[str, InvoiceRow | None]] = {}
     for fields, invoice_ids in wanted.items():
-        documents = await run.context.invoices.get_many_documents(invoice_ids, fields)
-        loaded[fields] = {document["invoiceId"]: document for document in documents}
-    found: dict[int, Document | None] = {}
+        rows = await run.context.invoices.get_many(invoice_ids, fields)
+        loaded[fields] = dict(zip(invoice_ids, rows, strict=True))
+    found: dict[int, InvoiceRow | None] = {}
     for lookup in lookups:
         invoice_id = prepared[id(lookup)]
         found[id(lookup)] = None if invoice_id is None else loaded[lookup.fields].get(invoice_id)
@@ -286,9 +275,7 @@ class Compilation:
     def invoice_plan(self, nodes: list[FieldNode]) -> ObjectPlan:
         invoice_type = self.schema.get_type("Invoice")
         assert isinstance(invoice_type, GraphQLObjectType)
-        return build_object_plan(
-            invoice_type, documents.Invoice, nodes, self.collect, INTERNAL_PREFIX
-        )
+        return build_object_plan(invoice_type, documents.Invoice, nodes, self.collect)
 
 
 def _scopes(definition: GraphQLField) -> tuple[str, ...]:
@@ -335,7 +322,7 @@ def _connection_builder(
     compilation: Compilation,
     connection_type: GraphQLObjectType,
     selected: dict[str, list[FieldNode]],
-) -> Callable[[PageRows, Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]:
+) -> Callable[[Page[InvoiceRow], Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]:
     """The connection object: edges and pageInfo from the page, totalCount from a count."""
     parts: list[tuple[str, str, Any]] = []
     for key, nodes in selected.items():
@@ -351,7 +338,7 @@ def _connection_builder(
         else:
             raise CannotCompile(f"{connection_type.name}.{name} is not compiled")
 
-    async def build(page: PageRows, count: Callable[[], Awaitable[int]]) -> dict[str, Any]:
+    async def build(page: Page[InvoiceRow], count: Callable[[], Awaitable[int]]) -> dict[str, Any]:
         built: dict[str, Any] = {}
         for key, name, part in parts:
             built[key] = part if name == "__typename" else None if part is None else part(page)
@@ -366,7 +353,7 @@ def _connection_builder(
 
 def _edges_builder(
     compilation: Compilation, connection_type: GraphQLObjectType, nodes: list[FieldNode]
-) -> Callable[[PageRows], list[dict[str, Any]]]:
+) -> Callable[[Page[InvoiceRow]], list[dict[str, Any]]]:
     edge_type = get_named_type(connection_type.fields["edges"].type)
     assert isinstance(edge_type, GraphQLObjectType)
     parts: list[tuple[str, str, Any]] = []
@@ -381,9 +368,9 @@ def _edges_builder(
         else:
             raise CannotCompile(f"{edge_type.name}.{name} is not compiled")
 
-    def build(page: PageRows) -> list[dict[str, Any]]:
+    def build(page: Page[InvoiceRow]) -> list[dict[str, Any]]:
         edges = []
-        for row, cursor in zip(page.rows, page.cursors, strict=True):
+        for row, cursor in zip(page.items, page.cursors, strict=True):
             edge: dict[str, Any] = {}
             for key, name, part in parts:
                 if name == "node":
@@ -400,23 +387,24 @@ def _edges_builder(
 
 def _page_info_builder(
     compilation: Compilation, connection_type: GraphQLObjectType, nodes: list[FieldNode]
-) -> Callable[[PageRows], dict[str, Any]]:
+) -> Callable[[Page[InvoiceRow]], dict[str, Any]]:
+    """pageInfo's selected fields, from the page's own values (the resolvers' too)."""
     info_type = get_named_type(connection_type.fields["pageInfo"].type)
     assert isinstance(info_type, GraphQLObjectType)
-    values: dict[str, Callable[[PageRows], Any]] = {
-        "hasNextPage": lambda page: page.has_next,
-        "hasPreviousPage": lambda page: page.has_previous,
-        "startCursor": lambda page: page.cursors[0] if page.cursors else None,
-        "endCursor": lambda page: page.cursors[-1] if page.cursors else None,
-        "__typename": lambda page: info_type.name,
-    }
-    parts = []
+    parts: list[tuple[str, str]] = []
     for key, group in compilation.collect(info_type, nodes).items():
         name = group[0].name.value
-        if name not in values:
+        if name != "__typename" and name not in PageInfoValues.__annotations__:
             raise CannotCompile(f"{info_type.name}.{name} is not compiled")
-        parts.append((key, values[name]))
-    return lambda page: {key: value(page) for key, value in parts}
+        parts.append((key, name))
+
+    def build(page: Page[InvoiceRow]) -> dict[str, Any]:
+        values: Mapping[str, Any] = page.page_info()
+        return {
+            key: info_type.name if name == "__typename" else values[name] for key, name in parts
+        }
+
+    return build
 
 
 ROOTS: dict[str, Callable[[Compilation, str, list[FieldNode], Guarded], Root | Lookup]] = {

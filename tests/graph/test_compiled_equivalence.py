@@ -43,7 +43,7 @@ from graph.http.graphiql_examples import EXAMPLE_OPERATIONS
 from graph.schema import build_schema
 from invoicegraph.app import RESOURCES
 from store.client import DuplicateKeyError
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 
 GRAPHQL_SCHEMA = core_schema(build_schema())

@@ -27,6 +27,7 @@ from seeds.ingest import (
 )
 from seeds.sources import SourceRecord, parse_records, read_records
 from store.client import Collection, Database, open_database
+from store.collection_names import INVOICES
 from store.indexes import ensure_indexes
 from store.invoice_writer import InvoiceWriter
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
@@ -75,13 +76,14 @@ async def test_ingest_same_records_again_changes_nothing(
 ) -> None:
     records = [akinon(i) for i in range(1, 4)]
     first = await ingest_records(sources(*records), invoices)
-    before = await invoices.find_raw(None, {"_id": 0}, sort=[("invoiceId", 1)])
+    stored = database.collection(INVOICES)
+    before = await stored.find(invoices.where(), {"_id": 0}, sort=[("invoiceId", 1)])
 
     again = await ingest_records(sources(*copy.deepcopy(records)), invoices)
 
     assert (first.stored, again.unchanged, again.stored, again.updated) == (3, 3, 0, 0)
     assert_balanced(again)
-    after = await invoices.find_raw(None, {"_id": 0}, sort=[("invoiceId", 1)])
+    after = await stored.find(invoices.where(), {"_id": 0}, sort=[("invoiceId", 1)])
     assert after == before
     assert all(document["version"] == 1 and "auditLogs" not in document for document in after)
 
