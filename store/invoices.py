@@ -258,13 +258,13 @@ class ScopedInvoices:
         limit: int,
         backwards: bool = False,
         fields: Iterable[str] | None = None,
-        shared: bool = False,
+        read_only: bool = False,
     ) -> list[tuple[InvoiceRow, list[Any]]]:
         """Up to `limit` rows after the key values `after` (0: all), each with its own key
         values (what a cursor holds), in the order of `keys` (reversed, walking backwards).
 
         `keys` must end with a key unique per account (`invoiceId`) so that the order is total.
-        `shared=True`: the caller only reads the rows before its next `await`
+        `read_only=True`: the caller only reads the rows before its next `await`
         (Collection.find).
         """
         conditions = [dict(criteria)] if criteria else []
@@ -278,7 +278,7 @@ class ScopedInvoices:
             projection,
             sort=mongo_sort(keys, backwards),
             limit=limit,
-            shared=shared,
+            read_only=read_only,
         )
         if fields is not None and not any(key.path.startswith(INTERNAL_PREFIX) for key in keys):
             return [(document, key_values(document, keys)) for document in documents]

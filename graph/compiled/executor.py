@@ -26,7 +26,7 @@ from strawberry.types.arguments import convert_arguments
 
 from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import strawberry_definition
-from graph.compiled.plan import Compilation, OperationPlan, Run, directive_variables
+from graph.compiled.plan import Compilation, OperationPlan, PlanExecution, directive_variables
 from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import CachedDocument, DocumentCache
@@ -94,7 +94,7 @@ class CompiledExecutions:
             return convert_arguments(values, arguments, converter.scalar_registry, schema.config)
 
         try:
-            data = await plan.run(Run(context, variables, convert))
+            data = await plan.run(PlanExecution(context, variables, convert))
         except Fallback:
             self.fallbacks += 1
             return None

@@ -54,7 +54,7 @@ from store.invoices import InvoiceRow
 
 
 @dataclass
-class Run:
+class PlanExecution:
     """One execution of a plan: the request's context and its coerced values."""
 
     context: Context
@@ -63,37 +63,37 @@ class Run:
     """graphql-core argument values -> the Python values the resolver would receive."""
 
 
-class Root:
+class RootFieldPlan:
     """One root field of the operation: checked for every root before any is read."""
 
     key: str
 
-    def prepare(self, run: Run) -> Any:
+    def prepare(self, run: PlanExecution) -> Any:
         """Scopes and arguments, as the executor would check them; no I/O. Raises Fallback."""
         return None
 
-    async def answer(self, run: Run, prepared: Any) -> Any:
+    async def answer(self, run: PlanExecution, prepared: Any) -> Any:
         raise NotImplementedError
 
 
 @dataclass
-class Typename(Root):
+class Typename(RootFieldPlan):
     key: str
     name: str
 
-    async def answer(self, run: Run, prepared: Any) -> Any:
+    async def answer(self, run: PlanExecution, prepared: Any) -> Any:
         return self.name
 
 
 @dataclass
-class Guarded:
+class CheckedRootField:
     """A root field's definition, arguments and scope, checked as the executor would."""
 
     definition: GraphQLField
     node: FieldNode
     scopes: tuple[str, ...]
 
-    def arguments(self, run: Run) -> dict[str, Any]:
+    def arguments(self, run: PlanExecution) -> dict[str, Any]:
         for scope in self.scopes:
             if not run.context.api_key.grants(scope):
                 raise Fallback  # the executor answers FORBIDDEN
@@ -105,7 +105,7 @@ class Guarded:
 
 
 @dataclass
-class Lookup:
+class InvoiceLookup:
     """`invoice(invoiceId)` or `node(id)`: one invoice by id, or null.
 
     Lookups are not answered one by one: OperationPlan.run loads all of an operation's
@@ -113,12 +113,12 @@ class Lookup:
     """
 
     key: str
-    guarded: Guarded
+    guarded: CheckedRootField
     fields: Fields
     invoice: ObjectPlan
     by_global_id: bool
 
-    def prepare(self, run: Run) -> str | None:
+    def prepare(self, run: PlanExecution) -> str | None:
         """The invoiceId looked up; None for a global id that names no invoice."""
         arguments = self.guarded.arguments(run)
         if self.by_global_id:
@@ -128,42 +128,42 @@ class Lookup:
 
 
 @dataclass
-class ByNumber(Root):
+class ByNumber(RootFieldPlan):
     key: str
-    guarded: Guarded
+    guarded: CheckedRootField
     fields: Fields
     invoice: ObjectPlan
 
-    def prepare(self, run: Run) -> str:
+    def prepare(self, run: PlanExecution) -> str:
         number: str = self.guarded.arguments(run)["invoiceNumber"]
         return number
 
-    async def answer(self, run: Run, prepared: str) -> Any:
+    async def answer(self, run: PlanExecution, prepared: str) -> Any:
         found = await run.context.invoices.get_by_number(prepared, self.fields)
         return None if found is None else self.invoice(found)
 
 
 @dataclass
-class Connection(Root):
+class Connection(RootFieldPlan):
     """`invoices(...)`: a page of invoices as a Relay connection."""
 
     key: str
-    guarded: Guarded
+    guarded: CheckedRootField
     fields: Fields
     reads_page: bool
     build: Callable[[Page[InvoiceRow], Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
 
-    def prepare(self, run: Run) -> Listing:
+    def prepare(self, run: PlanExecution) -> Listing:
         try:
             return Listing.of(run.context.invoices, **self.guarded.arguments(run))
         except ClientError:
             raise Fallback from None  # the executor reports the bad argument
 
-    async def answer(self, run: Run, prepared: Listing) -> Any:
+    async def answer(self, run: PlanExecution, prepared: Listing) -> Any:
         page: Page[InvoiceRow] = NO_PAGE
         if self.reads_page:
             # Shared rows: built into the answer before anything else is awaited.
-            page = await prepared.page(self.fields, shared=True)
+            page = await prepared.page(self.fields, read_only=True)
         return await self.build(page, prepared.count_matching())
 
 
@@ -171,16 +171,16 @@ class Connection(Root):
 class OperationPlan:
     """The root fields of one operation, in the executor's order."""
 
-    roots: list[Root | Lookup] = field(default_factory=list)
+    roots: list[RootFieldPlan | InvoiceLookup] = field(default_factory=list)
 
-    async def run(self, run: Run) -> dict[str, Any]:
+    async def run(self, run: PlanExecution) -> dict[str, Any]:
         # Every root's scopes and arguments first: a fallback then costs no read at all.
         prepared = {id(root): root.prepare(run) for root in self.roots}
-        lookups = [root for root in self.roots if isinstance(root, Lookup)]
+        lookups = [root for root in self.roots if isinstance(root, InvoiceLookup)]
         found = await _load_lookups(lookups, prepared, run)
         data: dict[str, Any] = {}
         for root in self.roots:
-            if isinstance(root, Lookup):
+            if isinstance(root, InvoiceLookup):
                 row = found[id(root)]
                 data[root.key] = None if row is None else root.invoice(row)
             else:
@@ -189,7 +189,7 @@ class OperationPlan:
 
 
 async def _load_lookups(
-    lookups: list[Lookup], prepared: dict[int, Any], run: Run
+    lookups: list[InvoiceLookup], prepared: dict[int, Any], run: PlanExecution
 ) -> dict[int, InvoiceRow | None]:
     """Every lookup's row: one command per projection, each id once."""
     wanted: dict[Fields, list[str]] = {}
@@ -251,7 +251,7 @@ class Compilation:
 
     def _root(
         self, key: str, nodes: list[FieldNode], query_type: GraphQLObjectType
-    ) -> Root | Lookup:
+    ) -> RootFieldPlan | InvoiceLookup:
         name = nodes[0].name.value
         if name == "__typename":
             return Typename(key, query_type.name)
@@ -259,7 +259,9 @@ class Compilation:
         if builder is None:
             raise CannotCompile(f"Query.{name} is not compiled")
         definition = query_type.fields[name]
-        return builder(self, key, nodes, Guarded(definition, nodes[0], _scopes(definition)))
+        return builder(
+            self, key, nodes, CheckedRootField(definition, nodes[0], _scopes(definition))
+        )
 
     def invoice_fields(self, nodes: list[FieldNode], field_type: Any, *through: str) -> Fields:
         return invoice_fields_of(
@@ -287,27 +289,27 @@ def _scopes(definition: GraphQLField) -> tuple[str, ...]:
     return tuple(scopes)
 
 
-def _lookup(by_global_id: bool) -> Callable[..., Lookup]:
+def _lookup(by_global_id: bool) -> Callable[..., InvoiceLookup]:
     def build(
-        compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
-    ) -> Lookup:
+        compilation: Compilation, key: str, nodes: list[FieldNode], guarded: CheckedRootField
+    ) -> InvoiceLookup:
         field_type = guarded.definition.type
         fields = compilation.invoice_fields(nodes, field_type)
-        return Lookup(key, guarded, fields, compilation.invoice_plan(nodes), by_global_id)
+        return InvoiceLookup(key, guarded, fields, compilation.invoice_plan(nodes), by_global_id)
 
     return build
 
 
 def _by_number(
-    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
-) -> Root:
+    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: CheckedRootField
+) -> RootFieldPlan:
     fields = compilation.invoice_fields(nodes, guarded.definition.type)
     return ByNumber(key, guarded, fields, compilation.invoice_plan(nodes))
 
 
 def _connection(
-    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
-) -> Root:
+    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: CheckedRootField
+) -> RootFieldPlan:
     connection_type = get_named_type(guarded.definition.type)
     assert isinstance(connection_type, GraphQLObjectType)
     selected = compilation.collect(connection_type, nodes)
@@ -407,7 +409,10 @@ def _page_info_builder(
     return build
 
 
-ROOTS: dict[str, Callable[[Compilation, str, list[FieldNode], Guarded], Root | Lookup]] = {
+ROOTS: dict[
+    str,
+    Callable[[Compilation, str, list[FieldNode], CheckedRootField], RootFieldPlan | InvoiceLookup],
+] = {
     "invoice": _lookup(by_global_id=False),
     "node": _lookup(by_global_id=True),
     "invoiceByNumber": _by_number,

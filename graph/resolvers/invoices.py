@@ -83,7 +83,7 @@ async def resolve_invoices(
         # Only totalCount was asked for: no page to read.
         no_page = PageInfo(**NO_PAGE.page_info())
         return InvoiceConnection(edges=[], pageInfo=no_page, count_matching=count_matching)
-    page = await listing.page(invoice_fields(info, "edges", "node"), shared=False)
+    page = await listing.page(invoice_fields(info, "edges", "node"), read_only=False)
     edges = [
         InvoiceEdge(cursor=cursor, node=as_invoice(from_document(row)))
         for row, cursor in zip(page.items, page.cursors, strict=True)

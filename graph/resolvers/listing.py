@@ -52,12 +52,12 @@ class Listing:
 
         return count
 
-    async def page(self, fields: Iterable[str] | None, shared: bool) -> Page[InvoiceRow]:
+    async def page(self, fields: Iterable[str] | None, read_only: bool) -> Page[InvoiceRow]:
         """The page's rows, in the listing's order, with their cursors (one command).
 
-        `shared=True`: the caller only reads the rows before its next `await`.
+        `read_only=True`: the caller only reads the rows before its next `await`.
         """
         rows = await self.invoices.find_page(
-            self.criteria, self.keys, self.start, self.size + 1, self.backwards, fields, shared
+            self.criteria, self.keys, self.start, self.size + 1, self.backwards, fields, read_only
         )
         return keyset_page(rows, self.keys, self.size, self.cursor, self.backwards)

@@ -278,7 +278,7 @@ async def test_find_and_count_with_plain_conditions_skip_the_matcher(
     applied = counting_matches(monkeypatch)
 
     found = await demo_database.collection(INVOICES).find(
-        scoped, {"_id": 0}, sort=NEWEST_FIRST, limit=100, shared=True
+        scoped, {"_id": 0}, sort=NEWEST_FIRST, limit=100, read_only=True
     )
     count = await invoices.count(criteria)
 
