@@ -69,6 +69,7 @@ serve: $(STAMP) graphiql-assets
 lint: $(STAMP)
 	$(BIN)/ruff check graph store seeds invoicegraph tests bench
 	$(BIN)/ruff format --check graph store seeds invoicegraph tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

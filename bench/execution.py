@@ -100,10 +100,11 @@ def asking(app: Served, query: str) -> Callable[[], Awaitable[bytes]]:
 
 
 async def stored_documents(app: Served, invoice_ids: list[str]) -> list[dict[str, Any]]:
-    """The documents as stored, in the page's order."""
-    found = await app.invoices.find_raw({"invoiceId": {"$in": invoice_ids}}, {"_id": 0})
-    by_id = {document["invoiceId"]: document for document in found}
-    return [by_id[invoice_id] for invoice_id in invoice_ids]
+    """The stored invoices' fabric fields (the store's own keys left out), in the page's
+    order: what a full page serves."""
+    found = await app.invoices.get_many(invoice_ids)
+    assert None not in found, "every invoice of the page is stored"
+    return [row for row in found if row is not None]
 
 
 async def page_ids(app: Served, size: int) -> list[str]:

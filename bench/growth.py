@@ -21,7 +21,7 @@ from bench.harness import Served, demo_documents, served
 from bench.report import Section, table
 from bench.timing import median_seconds
 from bench.workload import FILTERED_PAGE, LOOKUP, SUMMARY
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 
 SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000, 3_000, 10_000)

@@ -12,7 +12,7 @@ from invoicegraph.app import RESOURCES, Resources, create_app
 from invoicegraph.settings import ApiKeyConfig, Settings
 from seeds.demo import generate_demo_invoices
 from store.client import Database
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from store.invoices import Scope, ScopedInvoices, to_document
 
 ACCOUNT = "demo"

@@ -45,7 +45,7 @@ from bench.workload import (
     SUMMARY,
 )
 from store.client import open_database
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 
 # Mongoeco builds compound unique indexes in quadratic time (docs/drivers.md): a few hundred
 # invoices, stored before the app creates its indexes.

@@ -2,7 +2,10 @@
 
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLType
 
-from graph.schema import schema
+from graph.core_schema import core_schema
+from graph.schema import build_schema
+
+GRAPHQL_SCHEMA = core_schema(build_schema())
 
 SKIPPED_FIELDS = {"relatedInvoices"}
 """Fields that lead to other invoices rather than into this one."""
@@ -16,7 +19,7 @@ def _named(kind: GraphQLType) -> GraphQLType:
 
 def full_selection(type_name: str = "Invoice", indent: str = "  ") -> str:
     """Every field of a type, recursively, as a selection set."""
-    object_type = schema._schema.get_type(type_name)
+    object_type = GRAPHQL_SCHEMA.get_type(type_name)
     assert isinstance(object_type, GraphQLObjectType)
     lines = []
     for name, field in object_type.fields.items():

@@ -37,7 +37,7 @@ from bench.processes import running_invoicegraph
 from bench.report import Section, table
 from bench.workload import ATTRIBUTES_UPDATE, SMALL_PAGE, Request
 from graph.limits.checks import QueryLimits, RequestLimits
-from graph.resolvers.pagination import MAX_PAGE_SIZE
+from graph.page_sizes import MAX_PAGE_SIZE
 
 EXPENSIVE_CLIENTS = 4
 SMALL_CLIENTS = 8
@@ -250,9 +250,10 @@ async def measure(
 
 
 async def run(quick: bool = False) -> Section:
-    from graph.schema import schema
+    from graph.core_schema import core_schema
+    from graph.schema import build_schema
 
-    queries = costliest_queries(schema._schema, QueryLimits())[:EXPENSIVE_CLIENTS]
+    queries = costliest_queries(core_schema(build_schema()), QueryLimits())[:EXPENSIVE_CLIENTS]
     seconds = 8.0 if quick else SECONDS
     section = Section(
         f"Starvation: {SMALL_CLIENTS} small-query clients beside {EXPENSIVE_CLIENTS} sending "

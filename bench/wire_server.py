@@ -2,8 +2,9 @@
 
 It needs Python >= 3.13, so it runs from `.wire-venv`, which `make wire-server` (a step of
 `make test`) creates with a pinned `mongoeco[wire]`; bench/wire_server_process.py is the
-script it runs. Used by the tests (tests/wire_server.py) and the benchmark's production-path
-section (bench/production_path.py). docs/drivers.md says where it differs from MongoDB.
+script it runs. The one launcher of the tests (tests/wire_server.py turns WireServerMissing
+into a skip) and of the benchmark's production-path section (bench/production_path.py).
+docs/drivers.md says where it differs from MongoDB.
 """
 
 import asyncio
@@ -51,11 +52,9 @@ async def start_wire_server(
 
     Starting it again with the same port and file finds the same data.
     """
-    if not wire_server_installed():
-        raise WireServerMissing(NOT_INSTALLED)
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     port = port or free_port()
     arguments = wire_arguments(port, sqlite_file)
+    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     output = directory / "wire-server.log"
     server = ChildProcess(await spawn(arguments, output, {}), port, output)
     try:
@@ -68,9 +67,10 @@ async def start_wire_server(
 
 @contextlib.asynccontextmanager
 async def running_wire_server(
-    directory: Path, sqlite_file: Path | None = None
+    directory: Path, port: int | None = None, sqlite_file: Path | None = None
 ) -> AsyncIterator[ChildProcess]:
-    server = await start_wire_server(directory, sqlite_file=sqlite_file)
+    """`start_wire_server`'s server, stopped when the context exits."""
+    server = await start_wire_server(directory, port, sqlite_file)
     try:
         yield server
     finally:

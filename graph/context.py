@@ -5,10 +5,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import DocumentNode
 
 from graph.dataloaders import Loaders
-from graph.document_cache import CachedDocument, DocumentCache
 from graph.limits.checks import RequestLimits
 from graph.request_writer import RequestWriter
 from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
@@ -18,8 +16,7 @@ from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.keys import ApiKey
 
-if TYPE_CHECKING:  # the compiled executor and the webhook service read this context
-    from graph.compiled.executor import CompiledExecutions
+if TYPE_CHECKING:  # the webhook mutations reach the service through the context
     from graph.webhooks.admin import WebhookAdmin
 
 
@@ -50,7 +47,11 @@ def unreported(outcomes: Mapping[str, int]) -> None:
 
 @dataclass
 class Context:
-    """Built anew for every request, so no loader cache is ever shared between callers."""
+    """Built anew for every request, so no loader cache is ever shared between callers.
+
+    It holds the caller and what serves it; what the schema's extensions learn about the
+    document (parsed, cached, validated) stays with them (graph/limits/extension.py).
+    """
 
     api_key: ApiKey
     invoices: ScopedInvoices
@@ -61,15 +62,6 @@ class Context:
     report_ingest: IngestReporter = unreported
     operation_name: str | None = None
     """The operationName the request sent (Strawberry's own falls back to the first one)."""
-    document: DocumentNode | None = None
-    """The parsed document once its shape is checked; None if it never parsed (or was refused
-    before): the request log reads its operations here instead of parsing it again."""
-    documents: DocumentCache | None = None
-    """The process's parsed documents by text (graph/document_cache.py); None: parse each."""
-    cached: CachedDocument | None = None
-    """This request's entry in `documents`, once its text has passed the text limits."""
-    executions: "CompiledExecutions | None" = None
-    """Compiled execution (graph/compiled/); None: the executor runs every operation."""
     clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS
     """How far ahead of the server's clock a client's timestamp may be (acknowledgedAt)."""
     default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES
@@ -92,13 +84,14 @@ class Context:
         cls,
         api_key: ApiKey,
         invoices: ScopedInvoices,
+        *,
         limits: RequestLimits | None = None,
         report_ingest: IngestReporter = unreported,
         operation_name: str | None = None,
-        documents: DocumentCache | None = None,
-        executions: "CompiledExecutions | None" = None,
         clock_skew_seconds: float = ACKNOWLEDGE_CLOCK_SKEW_SECONDS,
         default_currencies: DefaultCurrencies = NO_DEFAULT_CURRENCIES,
+        webhooks: "WebhookAdmin | None" = None,
+        live: LiveOptions | None = None,
     ) -> "Context":
         loaders = Loaders(invoices)
         return cls(
@@ -110,10 +103,10 @@ class Context:
             limits=limits,
             report_ingest=report_ingest,
             operation_name=operation_name,
-            documents=documents,
-            executions=executions,
             clock_skew_seconds=clock_skew_seconds,
             default_currencies=default_currencies,
+            webhooks=webhooks,
+            live=live,
         )
 
 

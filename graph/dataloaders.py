@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from graph.projection import Fields
 from store.domain.documents import Invoice
-from store.invoices import ScopedInvoices
+from store.invoices import ScopedInvoices, from_document
 
 
 class InvoiceByIdLoader(DataLoader[str, Invoice | None]):
@@ -20,7 +20,8 @@ class InvoiceByIdLoader(DataLoader[str, Invoice | None]):
 
     def __init__(self, invoices: ScopedInvoices, fields: Fields = None) -> None:
         async def load(invoice_ids: Sequence[str]) -> list[Invoice | None]:
-            return await invoices.get_many(invoice_ids, fields)
+            rows = await invoices.get_many(invoice_ids, fields)
+            return [None if row is None else from_document(row) for row in rows]
 
         super().__init__(load_fn=load)
 
@@ -29,7 +30,7 @@ RelatedKey = tuple[str, tuple[str, ...]]
 """An invoice's id and its order ids: what its related invoices are looked up by."""
 
 
-class RelatedInvoicesLoader(DataLoader[RelatedKey, list[Invoice]]):
+class RelatedInvoicesByInvoiceLoader(DataLoader[RelatedKey, list[Invoice]]):
     """The oldest `limit` other invoices sharing an order, with one projection, in key order."""
 
     def __init__(self, invoices: ScopedInvoices, limit: int, fields: Fields = None) -> None:
@@ -45,16 +46,18 @@ class Loaders:
     def __init__(self, invoices: ScopedInvoices) -> None:
         self._invoices = invoices
         self._invoice_by_id: dict[Fields, InvoiceByIdLoader] = {}
-        self._related: dict[tuple[Fields, int], RelatedInvoicesLoader] = {}
+        self._related: dict[tuple[Fields, int], RelatedInvoicesByInvoiceLoader] = {}
 
     def invoice_by_id_for(self, fields: Fields) -> InvoiceByIdLoader:
         if fields not in self._invoice_by_id:
             self._invoice_by_id[fields] = InvoiceByIdLoader(self._invoices, fields)
         return self._invoice_by_id[fields]
 
-    def related_invoices_for(self, fields: Fields, limit: int) -> RelatedInvoicesLoader:
+    def related_invoices_for(self, fields: Fields, limit: int) -> RelatedInvoicesByInvoiceLoader:
         if (fields, limit) not in self._related:
-            self._related[fields, limit] = RelatedInvoicesLoader(self._invoices, limit, fields)
+            self._related[fields, limit] = RelatedInvoicesByInvoiceLoader(
+                self._invoices, limit, fields
+            )
         return self._related[fields, limit]
 
     def forget(self, invoice_id: str) -> None:

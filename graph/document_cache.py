@@ -9,11 +9,11 @@ rights, cost, budget) run again on every request. Only documents that passed are
 Bounded by the characters of the texts it holds, least recently used out first.
 """
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from graphql import DocumentNode
 
 T = TypeVar("T")
@@ -47,8 +47,9 @@ class DocumentCache:
 
     def __init__(self, max_characters: int = DEFAULT_MAX_CHARACTERS) -> None:
         self.max_characters = max_characters
-        self._entries: OrderedDict[str, CachedDocument] = OrderedDict()
-        self._characters = 0
+        self._entries: LRUCache[str, tuple[int, CachedDocument]] = LRUCache(
+            max_characters, getsizeof=lambda entry: entry[0]
+        )
         self.hits = 0
         self.misses = 0
 
@@ -58,23 +59,28 @@ class DocumentCache:
             self.misses += 1
             return None
         self.hits += 1
-        self._entries.move_to_end(text)
-        return entry
+        return entry[1]
+
+    def peek(self, text: str) -> CachedDocument | None:
+        """The entry of `text`, without counting a hit: what a request parsed (or took
+        from here) is found again by the later steps of that request."""
+        entry: tuple[int, CachedDocument] | None = self._entries.get(text)
+        return None if entry is None else entry[1]
+
+    def entry_of(self, text: str | None, document: DocumentNode | None) -> CachedDocument | None:
+        """The entry of `text` if it holds `document`, the one this request runs."""
+        cached = self.peek(text) if text is not None else None
+        return cached if cached is not None and cached.document is document else None
 
     def add(self, text: str, document: DocumentNode) -> CachedDocument:
         """Keep a document that parsed and passed the text limits."""
         entry = self._entries.get(text)
         if entry is not None:
-            return entry
-        entry = CachedDocument(document)
-        if len(text) > self.max_characters:
-            return entry  # too large to keep: used for this request only
-        self._entries[text] = entry
-        self._characters += len(text)
-        while self._characters > self.max_characters:
-            evicted, _ = self._entries.popitem(last=False)
-            self._characters -= len(evicted)
-        return entry
+            return entry[1]
+        cached = CachedDocument(document)
+        if len(text) <= self.max_characters:  # larger: used for this request only
+            self._entries[text] = (len(text), cached)
+        return cached
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -5,6 +5,17 @@ from typing import Any, Literal
 from graphql import GraphQLError
 
 
+class HTTPProblem(Exception):
+    """A request refused (or answered) before execution, with a status and one error: the
+    endpoint answers it without running anything (graph/http/, graph/persisted/)."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
 class ClientError(GraphQLError):
     """An expected failure, reported with a code and never logged as a crash."""
 

@@ -8,32 +8,25 @@ pull their sources in; a field this module cannot map fetches the whole object i
 """
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
+import strawberry
 from graphql import (
-    BooleanValueNode,
     FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLInterfaceType,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLType,
-    InlineFragmentNode,
-    SelectionSetNode,
-    VariableNode,
+    OperationDefinitionNode,
     get_named_type,
-    is_abstract_type,
-    type_from_ast,
 )
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues
 from pydantic import BaseModel
 
 from store.domain import documents
-
-if TYPE_CHECKING:  # the context imports the loaders, which import this module
-    from graph.context import Info
 
 Fields = frozenset[str] | None
 """The document paths to fetch; None fetches whole documents."""
@@ -48,66 +41,88 @@ COMPUTED_SOURCES: dict[tuple[str, str], tuple[str, ...]] = {
 INVOICE_TYPE = "Invoice"
 
 
-def invoice_fields(info: "Info", *through: str) -> Fields:
+def invoice_fields(info: strawberry.Info, *through: str) -> Fields:
     """The paths the invoices of the current field need.
 
     `through` names the fields between the current field and the invoices, e.g.
     `("edges", "node")` for a connection. Worked out once per field of the request's
     document: the 100 items of a page resolve the same selection with the same variables.
     """
+    resolved = _resolve_info(info)
     cache = getattr(info.context, "projections", None)
     if cache is None:
-        return _Selection.of(info).invoice_fields(*through)
-    key = (*map(id, info._raw_info.field_nodes), *through)
+        return _Selection.of(resolved).invoice_fields(*through)
+    key = (*map(id, resolved.field_nodes), *through)
     if key not in cache:
-        cache[key] = _Selection.of(info).invoice_fields(*through)
+        cache[key] = _Selection.of(resolved).invoice_fields(*through)
     fields: Fields = cache[key]
     return fields
 
 
 def invoice_fields_of(
     schema: GraphQLSchema,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
+    fragments: Mapping[str, FragmentDetails],
+    variables: VariableValues,
+    operation: OperationDefinitionNode,
     nodes: Sequence[FieldNode],
     return_type: GraphQLType,
     *through: str,
 ) -> Fields:
     """`invoice_fields` for a field known by its nodes and type rather than by a resolver's
     info (the compiled plans, graph/compiled/)."""
-    selection = _Selection(schema, fragments, variables, nodes, return_type)
+    selection = _Selection(schema, fragments, variables, operation, nodes, return_type)
     return selection.invoice_fields(*through)
 
 
-def selected_names(info: "Info") -> set[str]:
+def selected_names(info: strawberry.Info) -> set[str]:
     """The names of the fields selected directly on the current field's value."""
-    selection = _Selection.of(info)
+    selection = _Selection.of(_resolve_info(info))
     nodes, object_type = selection.descend()
-    return {node.name.value for node in selection.fields(nodes, object_type)}
+    assert isinstance(object_type, GraphQLObjectType)
+    return {node.name.value for node in selection.subfields(nodes, object_type)}
+
+
+def _resolve_info(info: strawberry.Info) -> GraphQLResolveInfo:
+    """The graphql-core info that Strawberry's Info wraps. Its field nodes and the document's
+    fragments are what graphql-core's collector reads, and Strawberry's Info has no public
+    accessor for them (`selected_fields` is Strawberry's own converted tree)."""
+    resolved: GraphQLResolveInfo = info._raw_info
+    return resolved
 
 
 class _Selection:
-    """The selection set of one resolver's field, with what it takes to expand it."""
+    """The selection set of one field, collected as the executor collects it.
+
+    graphql-core's collector expands fragments and inline fragments, matches their type
+    conditions and decides `@include`/`@skip` with the request's variables.
+    """
 
     def __init__(
         self,
         schema: GraphQLSchema,
-        fragments: dict[str, FragmentDefinitionNode],
-        variables: dict[str, Any],
+        fragments: Mapping[str, FragmentDetails],
+        variables: VariableValues,
+        operation: OperationDefinitionNode,
         nodes: Sequence[FieldNode],
         return_type: GraphQLType,
     ) -> None:
         self.schema = schema
-        self.fragments = fragments
+        self.fragments = dict(fragments)
         self.variables = variables
+        self.operation = operation
         self.nodes = list(nodes)
         self.object_type = get_named_type(return_type)
 
     @classmethod
-    def of(cls, info: "Info") -> "_Selection":
-        raw = info._raw_info
+    def of(cls, info: GraphQLResolveInfo) -> "_Selection":
+        fragments = {name: FragmentDetails(d) for name, d in info.fragments.items()}
+        # Strawberry hands resolvers the coerced values alone (strawberry.types.nodes); the
+        # collector reads only those for operation variables.
+        variables = info.variable_values
+        if not isinstance(variables, VariableValues):
+            variables = VariableValues(sources={}, coerced=variables)
         return cls(
-            raw.schema, raw.fragments, info.variable_values, raw.field_nodes, raw.return_type
+            info.schema, fragments, variables, info.operation, info.field_nodes, info.return_type
         )
 
     def invoice_fields(self, *through: str) -> Fields:
@@ -121,66 +136,25 @@ class _Selection:
         """The field nodes and type reached by following `through` from the current field."""
         nodes, object_type = self.nodes, self.object_type
         for name in through:
-            assert isinstance(object_type, GraphQLObjectType | GraphQLInterfaceType)
-            nodes = [node for node in self.fields(nodes, object_type) if node.name.value == name]
+            assert isinstance(object_type, GraphQLObjectType)
+            nodes = [node for node in self.subfields(nodes, object_type) if node.name.value == name]
             object_type = get_named_type(object_type.fields[name].type)
         return nodes, object_type
 
-    def fields(self, nodes: Sequence[FieldNode], object_type: GraphQLType) -> Iterator[FieldNode]:
-        """The fields selected inside `nodes`, fragments expanded, skipped ones left out."""
-        for node in nodes:
-            if node.selection_set is not None:
-                yield from self._expand(node.selection_set, object_type)
-
-    def _expand(
-        self, selection_set: SelectionSetNode, object_type: GraphQLType
-    ) -> Iterator[FieldNode]:
-        for selection in selection_set.selections:
-            if not self._included(selection):
-                continue
-            if isinstance(selection, FieldNode):
-                yield selection
-            elif isinstance(selection, InlineFragmentNode):
-                if self._applies(selection, object_type):
-                    yield from self._expand(selection.selection_set, object_type)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments.get(selection.name.value)
-                if fragment is not None and self._applies(fragment, object_type):
-                    yield from self._expand(fragment.selection_set, object_type)
-
-    def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode | Any) -> bool:
-        """@skip wins over @include, as in execution."""
-        if self._directive_condition(node, "skip") is True:
-            return False
-        return self._directive_condition(node, "include") is not False
-
-    def _directive_condition(self, node: Any, directive_name: str) -> bool | None:
-        """The `if:` of a @skip or @include on the node, None without that directive."""
-        for directive in node.directives or ():
-            if directive.name.value != directive_name:
-                continue
-            for argument in directive.arguments:
-                if argument.name.value == "if":
-                    value = argument.value
-                    if isinstance(value, VariableNode):
-                        return bool(self.variables.get(value.name.value))
-                    return isinstance(value, BooleanValueNode) and value.value
-        return None
-
-    def _applies(
-        self, fragment: InlineFragmentNode | FragmentDefinitionNode, object_type: GraphQLType
-    ) -> bool:
-        if fragment.type_condition is None:
-            return True
-        condition = type_from_ast(self.schema, fragment.type_condition)
-        if condition is object_type:
-            return True
-        return (
-            condition is not None
-            and is_abstract_type(condition)
-            and isinstance(object_type, GraphQLObjectType)
-            and self.schema.is_sub_type(condition, object_type)
+    def subfields(
+        self, nodes: Sequence[FieldNode], object_type: GraphQLObjectType
+    ) -> list[FieldNode]:
+        """The fields selected inside `nodes` on an object of `object_type`, skipped ones left
+        out, in the executor's order."""
+        collected = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variables,
+            self.operation,
+            object_type,
+            [FieldDetails(node, None) for node in nodes],
         )
+        return [d.node for group in collected.grouped_field_set.values() for d in group]
 
     def paths(
         self,
@@ -191,7 +165,7 @@ class _Selection:
     ) -> set[str] | None:
         """The paths under `prefix` that `nodes` select; None when some field is unmappable."""
         by_name: dict[str, list[FieldNode]] = defaultdict(list)
-        for node in self.fields(nodes, object_type):
+        for node in self.subfields(nodes, object_type):
             by_name[node.name.value].append(node)  # aliases of one field merge here
         paths: set[str] = set()
         for name, group in by_name.items():

@@ -1,13 +1,16 @@
-"""The GraphQL schema: root types and the Strawberry schema object."""
+"""The GraphQL schema: its root types, and the factory that builds it with its services."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
+from functools import partial
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from graph.compiled.executor import CompiledExecution
+from graph.compiled.executor import CompiledExecution, CompiledExecutions
+from graph.document_cache import DocumentCache
 from graph.limits.argument_errors import ArgumentErrors
 from graph.limits.extension import QueryLimitsExtension
 from graph.mutations.root import Mutation
@@ -105,17 +108,36 @@ class InvoiceGraphSchema(strawberry.Schema):
         """Nothing here: the view logs unexpected failures once, with the error id it returns."""
 
 
-schema = InvoiceGraphSchema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    types=[Invoice],
-    # QueryLimitsExtension first: it refuses a query before ArgumentErrors validates it.
-    # CompiledExecution last: it answers from a plan only what all the others let through.
-    extensions=[QueryLimitsExtension, ArgumentErrors, CompiledExecution],
-    config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-)
+def build_schema(
+    documents: DocumentCache | None = None, executions: CompiledExecutions | None = None
+) -> InvoiceGraphSchema:
+    """The schema, its extensions given the process's services (invoicegraph/app.py).
+
+    `documents`: parsed documents by text, parsed, measured and validated once (None: every
+    request parses its own); `executions`: compiled execution (None: the executor runs
+    every operation). Strawberry gets factories, not extension instances: it makes every
+    request its own extensions, so what one learns about a request's document is never
+    seen by a concurrent request.
+    """
+    extensions: list[Callable[[], SchemaExtension]] = [
+        # QueryLimitsExtension first: it refuses a query before ArgumentErrors validates it.
+        partial(QueryLimitsExtension, documents=documents),
+        partial(ArgumentErrors, documents=documents),
+    ]
+    if executions is not None:
+        # Last: it answers from a plan only what all the others let through. Plans are kept
+        # with the cached documents, so it needs the cache too.
+        cache = documents if documents is not None else DocumentCache()
+        extensions.append(partial(CompiledExecution, executions=executions, documents=cache))
+    return InvoiceGraphSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Invoice],
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+    )
 
 
 def schema_sdl() -> str:
-    return schema.as_str() + "\n"
+    return build_schema().as_str() + "\n"

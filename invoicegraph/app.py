@@ -10,14 +10,20 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from graph.compiled.executor import CompiledExecutions
+from graph.core_schema import core_schema
+from graph.document_cache import DocumentCache
 from graph.http.graphiql import ASSETS_PATH, GraphiQL
 from graph.http.live import LiveLimits, LiveObserver, LiveServer
-from graph.http.view import BodyLimits, GraphQLView, json_response
+from graph.http.params import BodyLimits
+from graph.http.responses import json_response
+from graph.http.services import EndpointServices
+from graph.http.view import GraphQLView
 from graph.limits.checks import DEFAULT_COST_MODEL, LimitPolicy, QueryLimits
 from graph.limits.throttle import CostBuckets
 from graph.persisted.requests import PersistedQueries
 from graph.persisted.trusted_documents import read_manifest
-from graph.schema import schema
+from graph.schema import InvoiceGraphSchema, build_schema
 from invoicegraph.deadline import database_deadline
 from invoicegraph.metrics import Metrics
 from invoicegraph.observability import OBSERVER, RequestObserver
@@ -44,10 +50,16 @@ DEMO_ACCOUNT = "demo"
 
 @dataclass
 class Resources:
-    """What the app opens at start-up; filled by `open_resources`."""
+    """The process's services: made with the app, or opened at start-up (`open_resources`)."""
 
     settings: Settings
+    schema: InvoiceGraphSchema = field(default_factory=build_schema)
+    """The schema /graphql runs (with `documents` and `executions`); webhooks check against it."""
     metrics: Metrics = field(default_factory=Metrics)
+    documents: DocumentCache = field(default_factory=DocumentCache)
+    """Parsed documents by text, shared by every request (graph/document_cache.py)."""
+    executions: CompiledExecutions = field(default_factory=CompiledExecutions)
+    """Compiled execution's switch and counts (graph/compiled/)."""
     keys: ApiKeys | None = None
     database: Database | None = None
     invoices: InvoiceStore | None = None
@@ -59,7 +71,7 @@ class Resources:
 
 RESOURCES = web.AppKey("resources", Resources)
 GRAPHQL_VIEW = web.AppKey("graphql_view", GraphQLView)
-"""The /graphql endpoint (tests switch its compiled execution on and off)."""
+"""The /graphql endpoint (tests watch its WebSocket side)."""
 
 
 def parse_ingest_spec(spec: str, default_account: str) -> tuple[str, Path]:
@@ -179,7 +191,7 @@ async def prepare_database(resources: Resources, database: Database) -> None:
     await ensure_indexes(database)
     trusted = resources.trusted
     if trusted is None and settings.trusted_documents:
-        trusted = read_manifest(Path(settings.trusted_documents))
+        trusted = read_manifest(Path(settings.trusted_documents), core_schema(resources.schema))
     if trusted is not None:
         report = await PersistedDocuments(database).trust(trusted)
         log.info("trusted %d documents (%d new)", report.trusted, report.new)
@@ -244,7 +256,12 @@ async def open_resources(app: web.Application) -> AsyncIterator[None]:
         resources.metrics.watch_persisted_documents(lambda: (persisted.hits, persisted.misses))
         await warn_without_usable_key(settings, KeyStore(database))
         webhooks = build_webhooks(
-            settings, relaying_database, relay, build_limits(settings), resources.metrics
+            settings,
+            relaying_database,
+            relay,
+            build_limits(settings),
+            resources.metrics,
+            resources.schema,
         )
         resources.webhooks = webhooks
         relaying = asyncio.create_task(relay.run_forever())
@@ -303,7 +320,17 @@ def create_app(
 ) -> web.Application:
     """The app; `trusted`: the trusted-documents manifest, if already read and checked;
     `database`: one the caller opened and closes (several apps on one database)."""
-    resources = Resources(settings=settings, trusted=trusted, database=database)
+    documents = DocumentCache()
+    executions = CompiledExecutions(enabled=settings.compiled_execution)
+    resources = Resources(
+        settings=settings,
+        # The extensions of every request are given the process's caches (graph/schema.py).
+        schema=build_schema(documents, executions),
+        documents=documents,
+        executions=executions,
+        trusted=trusted,
+        database=database,
+    )
     observer = RequestObserver(resources.metrics)
     deadline = database_deadline(settings.database_timeout_ms / 1000)
     app = web.Application(
@@ -326,26 +353,36 @@ def create_app(
         assert resources.keys is not None, "keys open at start-up"
         return resources.keys
 
-    graphiql = GraphiQL(settings.node_modules)
-    view = GraphQLView(
-        schema,
+    limits = build_limits(settings)
+    services = EndpointServices(
         keys=keys,
         invoices=invoices,
         persisted=persisted,
-        graphiql=graphiql,
-        cache_max_age=settings.persisted_query_max_age,
-        limits=build_limits(settings),
-        report_ingest=resources.metrics.record_ingest,
-        compiled=settings.compiled_execution,
-        clock_skew_seconds=settings.clock_skew_seconds,
+        limits=limits,
         body_limits=BodyLimits(settings.max_body_bytes, settings.max_ingest_body_bytes),
+        report_ingest=resources.metrics.record_ingest,
+        clock_skew_seconds=settings.clock_skew_seconds,
         default_currencies=settings.akinon_currencies,
-        request_timeout=settings.request_timeout_ms / 1000,
         webhooks=lambda: resources.webhooks.admin if resources.webhooks else None,
     )
-    view.live = LiveServer(view, build_live_limits(settings), live_observer(resources.metrics))
-    resources.metrics.watch_executions(view.executions, view.documents)
-    observer.unpriced = view.unpriced
+    live = LiveServer(
+        services,
+        build_schema(documents),  # the executor answers over WebSockets: no compiled plans
+        build_live_limits(settings),
+        live_observer(resources.metrics),
+    )
+    graphiql = GraphiQL(settings.node_modules)
+    view = GraphQLView(
+        services,
+        resources.schema,
+        documents,
+        graphiql,
+        cache_max_age=settings.persisted_query_max_age,
+        request_timeout=settings.request_timeout_ms / 1000,
+        live=live,
+    )
+    resources.metrics.watch_executions(executions, documents)
+    observer.unpriced = limits.unpriced
     app[GRAPHQL_VIEW] = view
     app.router.add_route("GET", "/graphql", view.handle)
     app.router.add_route("POST", "/graphql", view.handle)

@@ -102,10 +102,12 @@ def serve_settings(args: argparse.Namespace) -> Settings:
 
 def read_trusted_documents(path: Path) -> list[TrustedDocument]:
     # Checking the documents needs the schema: imported only when there is a manifest.
+    from graph.core_schema import core_schema
     from graph.persisted.trusted_documents import ManifestError, read_manifest
+    from graph.schema import build_schema
 
     try:
-        return read_manifest(path)
+        return read_manifest(path, core_schema(build_schema()))
     except ManifestError as error:
         raise ConfigurationError(
             f"{error}: fix the manifest, or give another file to --trusted-documents"

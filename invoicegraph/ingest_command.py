@@ -23,6 +23,7 @@ from invoicegraph.settings import Settings
 from invoicegraph.startup import reachable_database
 from seeds.akinon_pages import Checkpoint, CheckpointMismatch, Page, default_checkpoint
 from seeds.akinon_pull import (
+    SINCE_PARAMETER,
     AkinonPull,
     InvalidAkinonUrl,
     PullFailed,
@@ -112,7 +113,7 @@ def add_ingest_arguments(parser: argparse.ArgumentParser) -> None:
         "--since",
         metavar="INSTANT",
         help="pull only invoices modified at or after this ISO 8601 date or time "
-        "(Akinon's modified_date__gte)",
+        f"(Akinon's {SINCE_PARAMETER})",
     )
     parser.add_argument(
         "--checkpoint",

@@ -1,10 +1,10 @@
 """The process's Prometheus metrics, in a registry of its own (one per app), served at /metrics."""
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from graph.compiled.executor import CompiledExecutions
 from graph.document_cache import DocumentCache
@@ -34,69 +34,38 @@ class BoundedLabels:
         return value
 
 
-class PersistedDocumentLookups(Collector):
-    """Hits and misses of the persisted-document cache, read from it at each scrape."""
+class CounterReadAtScrape:
+    """A counter another object keeps, exported by reading it at each scrape.
 
-    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
-        self._counts = counts
+    `read` gives the current count for each tuple of label values (`()` without labels);
+    `registry` exports it from now on, as prometheus_client's own metrics do.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        read: Callable[[], Mapping[tuple[str, ...], float]],
+        labels: Sequence[str] = (),
+        *,
+        registry: CollectorRegistry,
+    ) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._read = read
+        self._labels = labels
+        registry.register(self)
 
     def collect(self) -> Iterator[Metric]:
-        hits, misses = self._counts()
-        family = CounterMetricFamily(
-            "invoicegraph_persisted_documents",
-            "Persisted-document lookups answered by the process cache (hit) or the store (miss).",
-            labels=["result"],
-        )
-        family.add_metric(["hit"], hits)
-        family.add_metric(["miss"], misses)
+        family = CounterMetricFamily(self._name, self._documentation, labels=self._labels)
+        for values, count in self._read().items():
+            family.add_metric(values, count)
         yield family
 
 
-class DatabaseCommandCpu(Collector):
-    """CPU time the process's thread spent inside database commands, read at each scrape."""
-
-    def __init__(self, seconds: Callable[[], float]) -> None:
-        self._seconds = seconds
-
-    def collect(self) -> Iterator[Metric]:
-        yield CounterMetricFamily(
-            "invoicegraph_db_command_cpu_seconds",
-            "CPU seconds of this process inside database commands (the embedded store's work).",
-            value=self._seconds(),
-        )
-
-
-class GraphQLExecutions(Collector):
-    """Operations answered by compiled plans and by the executor, read at each scrape."""
-
-    def __init__(self, executions: CompiledExecutions, documents: DocumentCache) -> None:
-        self._executions = executions
-        self._documents = documents
-
-    def collect(self) -> Iterator[Metric]:
-        executions = CounterMetricFamily(
-            "invoicegraph_graphql_executions",
-            "GraphQL operations run since start, by path: a compiled plan, or the executor "
-            "(not compilable, or compiled but fallen back; docs/performance.md).",
-            labels=["path"],
-        )
-        executions.add_metric(["compiled"], self._executions.compiled)
-        executions.add_metric(["executor"], self._executions.executed)
-        yield executions
-        fallbacks = CounterMetricFamily(
-            "invoicegraph_graphql_plan_fallbacks",
-            "Operations whose compiled plan gave way to the executor at run time.",
-        )
-        fallbacks.add_metric([], self._executions.fallbacks)
-        yield fallbacks
-        documents = CounterMetricFamily(
-            "invoicegraph_graphql_document_cache",
-            "Lookups of parsed and validated documents by text, by result.",
-            labels=["result"],
-        )
-        documents.add_metric(["hit"], self._documents.hits)
-        documents.add_metric(["miss"], self._documents.misses)
-        yield documents
+def hits_and_misses(hits: float, misses: float) -> dict[tuple[str, ...], float]:
+    """A cache's counts by the `result` label."""
+    return {("hit",): hits, ("miss",): misses}
 
 
 class Metrics:
@@ -105,99 +74,86 @@ class Metrics:
     def __init__(self, operation_label_limit: int = 100) -> None:
         self.registry = CollectorRegistry()
         self.operation_label = BoundedLabels(operation_label_limit)
-        self.db_commands = Counter(
+        counter = partial(Counter, registry=self.registry)
+        gauge = partial(Gauge, registry=self.registry)
+        histogram = partial(Histogram, registry=self.registry)
+        self.db_commands = counter(
             "invoicegraph_db_commands",
             "Database commands issued since start.",
-            registry=self.registry,
         )
-        self.db_command_seconds = Histogram(
+        self.db_command_seconds = histogram(
             "invoicegraph_db_command_seconds",
             "Database command latency.",
             ["command"],
-            registry=self.registry,
         )
-        self.http_requests = Counter(
+        self.http_requests = counter(
             "invoicegraph_http_requests",
             "HTTP requests answered, by endpoint and status.",
             ["endpoint", "status"],
-            registry=self.registry,
         )
-        self.in_flight = Gauge(
+        self.in_flight = gauge(
             "invoicegraph_http_requests_in_flight",
             "HTTP requests being handled now.",
-            registry=self.registry,
         )
-        self.graphql_requests = Counter(
+        self.graphql_requests = counter(
             "invoicegraph_graphql_requests",
             "GraphQL requests, by operation name and outcome.",
             ["operation", "outcome"],
-            registry=self.registry,
         )
-        self.graphql_seconds = Histogram(
+        self.graphql_seconds = histogram(
             "invoicegraph_graphql_request_seconds",
             "GraphQL request latency, from the first byte read to the answer, by operation name.",
             ["operation"],
-            registry=self.registry,
         )
-        self.db_response_bytes = Histogram(
+        self.db_response_bytes = histogram(
             "invoicegraph_db_response_bytes",
             "Bytes of the documents the database returned to one GraphQL request, by operation "
             "name (BSON sizes: exact on MongoDB, estimated on the embedded store).",
             ["operation"],
             buckets=DB_BYTES_BUCKETS,
-            registry=self.registry,
         )
-        self.rejected = Counter(
+        self.rejected = counter(
             "invoicegraph_requests_rejected",
             "Requests refused without running anything, by reason (the error code).",
             ["reason"],
-            registry=self.registry,
         )
-        self.ingest_records = Counter(
+        self.ingest_records = counter(
             "invoicegraph_ingest_records",
             "Source records ingested, by outcome (stored, updated, unchanged, stale, rejected).",
             ["outcome"],
-            registry=self.registry,
         )
-        self.webhook_deliveries = Counter(
+        self.webhook_deliveries = counter(
             "invoicegraph_webhook_deliveries",
             "Webhook delivery attempts by outcome: delivered (2xx), retried (failed, comes "
             "again), gave_up (failed past the retry horizon).",
             ["outcome"],
-            registry=self.registry,
         )
-        self.webhook_oldest_pending = Gauge(
+        self.webhook_oldest_pending = gauge(
             "invoicegraph_webhook_oldest_pending_seconds",
             "Age of the oldest webhook delivery still pending (0 without one), as this "
             "process last measured it.",
-            registry=self.registry,
         )
-        self.webhook_lag = Histogram(
+        self.webhook_lag = histogram(
             "invoicegraph_webhook_delivery_lag_seconds",
             "From an invoice change to its webhook's 2xx answer.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400),
-            registry=self.registry,
         )
-        self.subscriptions_open = Gauge(
+        self.subscriptions_open = gauge(
             "invoicegraph_subscriptions_open",
             "GraphQL subscriptions running now (over WebSocket).",
-            registry=self.registry,
         )
-        self.subscription_events = Counter(
+        self.subscription_events = counter(
             "invoicegraph_subscription_events_delivered",
             "Invoice events handed to subscribers' connections.",
-            registry=self.registry,
         )
-        self.subscription_lag = Histogram(
+        self.subscription_lag = histogram(
             "invoicegraph_subscription_delivery_lag_seconds",
             "From an invoice change to its event handed to a subscriber's connection.",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
-            registry=self.registry,
         )
-        self.relayed_events = Counter(
+        self.relayed_events = counter(
             "invoicegraph_events_relayed",
             "Invoice events this process copied from their invoices into the feed.",
-            registry=self.registry,
         )
 
     def record_delivery(self, lag_seconds: float) -> None:
@@ -231,15 +187,46 @@ class Metrics:
 
     def watch_executions(self, executions: CompiledExecutions, documents: DocumentCache) -> None:
         """Export compiled versus executor runs and the document cache's hits and misses."""
-        self.registry.register(GraphQLExecutions(executions, documents))
+        CounterReadAtScrape(
+            "invoicegraph_graphql_executions",
+            "GraphQL operations run since start, by path: a compiled plan, or the executor "
+            "(not compilable, or compiled but fallen back; docs/performance.md).",
+            lambda: {("compiled",): executions.compiled, ("executor",): executions.executed},
+            labels=("path",),
+            registry=self.registry,
+        )
+        CounterReadAtScrape(
+            "invoicegraph_graphql_plan_fallbacks",
+            "Operations whose compiled plan gave way to the executor at run time.",
+            lambda: {(): executions.fallbacks},
+            registry=self.registry,
+        )
+        CounterReadAtScrape(
+            "invoicegraph_graphql_document_cache",
+            "Lookups of parsed and validated documents by text, by result.",
+            lambda: hits_and_misses(documents.hits, documents.misses),
+            labels=("result",),
+            registry=self.registry,
+        )
 
     def watch_db_command_cpu(self, seconds: Callable[[], float]) -> None:
         """Export the CPU time spent inside database commands, read from `seconds`."""
-        self.registry.register(DatabaseCommandCpu(seconds))
+        CounterReadAtScrape(
+            "invoicegraph_db_command_cpu_seconds",
+            "CPU seconds of this process inside database commands (the embedded store's work).",
+            lambda: {(): seconds()},
+            registry=self.registry,
+        )
 
     def watch_persisted_documents(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Export the persisted-document cache's hits and misses, read from `counts`."""
-        self.registry.register(PersistedDocumentLookups(counts))
+        CounterReadAtScrape(
+            "invoicegraph_persisted_documents",
+            "Persisted-document lookups answered by the process cache (hit) or the store (miss).",
+            lambda: hits_and_misses(*counts()),
+            labels=("result",),
+            registry=self.registry,
+        )
 
 
 class WebhookCounters(DeliveryCounters):

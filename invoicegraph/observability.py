@@ -21,7 +21,7 @@ from aiohttp.typedefs import Handler
 
 from graph.errors import internal_server_error
 from graph.http.request_record import REQUEST_RECORD, Outcome, RequestRecord
-from graph.http.view import json_response
+from graph.http.responses import json_response
 from invoicegraph.metrics import Metrics
 from store.client import ReadTally, tallied_reads
 

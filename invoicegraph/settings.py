@@ -5,15 +5,23 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.http.live import LiveLimits
 from graph.limits.checks import QueryLimits
+from graph.webhooks.deliverer import DeliveryOptions
 from seeds.akinon_currency import DefaultCurrencies
 from store.domain.changes import ACKNOWLEDGE_CLOCK_SKEW_SECONDS
+from store.event_relay import LEASE_SECONDS
 from store.keys import checked_scopes
 from store.webhook_secrets import parse_keys
 
 DEMO_KEY = "demo-key"
+# The parts that take settings own their defaults; settings only override them.
 DEFAULT_LIMITS = QueryLimits()
-"""The query limits' defaults: graph/limits/checks.py owns them, settings only override them."""
+"""The query limits' defaults (graph/limits/checks.py)."""
+DEFAULT_LIVE = LiveLimits()
+"""The subscriptions' limits (graph/http/live.py)."""
+DEFAULT_DELIVERY = DeliveryOptions()
+"""The webhook deliverer's options and retry schedule (graph/webhooks/deliverer.py)."""
 
 
 class ApiKeyConfig(BaseModel):
@@ -82,17 +90,23 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(default=60.0, gt=0)
     key_cache_size: int = Field(default=10_000, ge=1)
     # The invoice event feed (docs/lifecycle.md, "Events"): how long a relay run's lease lasts.
-    event_lease_seconds: float = Field(default=10.0, gt=0)
+    event_lease_seconds: float = Field(default=LEASE_SECONDS, gt=0)
     # GraphQL subscriptions over WebSocket (docs/live-changes.md).
-    subscription_max_per_key: int = Field(default=20, ge=0)
-    subscription_max_per_process: int = Field(default=2000, ge=0)
-    subscription_keepalive_seconds: float = Field(default=15.0, gt=0)
-    subscription_init_timeout_seconds: float = Field(default=5.0, gt=0)
-    subscription_buffer_messages: int = Field(default=100, ge=1)
-    subscription_slow_consumer_seconds: float = Field(default=5.0, gt=0)
-    subscription_poll_seconds: float = Field(default=1.0, gt=0)
-    subscription_write_buffer_bytes: int = Field(default=1 << 16, ge=1024)
-    subscription_socket_buffer_bytes: int | None = Field(default=None, ge=1024)
+    subscription_max_per_key: int = Field(default=DEFAULT_LIVE.max_per_key, ge=0)
+    subscription_max_per_process: int = Field(default=DEFAULT_LIVE.max_per_process, ge=0)
+    subscription_keepalive_seconds: float = Field(default=DEFAULT_LIVE.keepalive_seconds, gt=0)
+    subscription_init_timeout_seconds: float = Field(
+        default=DEFAULT_LIVE.init_timeout_seconds, gt=0
+    )
+    subscription_buffer_messages: int = Field(default=DEFAULT_LIVE.buffer_messages, ge=1)
+    subscription_slow_consumer_seconds: float = Field(
+        default=DEFAULT_LIVE.slow_consumer_seconds, gt=0
+    )
+    subscription_poll_seconds: float = Field(default=DEFAULT_LIVE.poll_seconds, gt=0)
+    subscription_write_buffer_bytes: int = Field(default=DEFAULT_LIVE.write_buffer_bytes, ge=1024)
+    subscription_socket_buffer_bytes: int | None = Field(
+        default=DEFAULT_LIVE.socket_buffer_bytes, ge=1024
+    )
     # Query limits, checked before the database is touched (docs/security.md).
     max_query_depth: int = Field(default=DEFAULT_LIMITS.max_depth, ge=1)
     max_query_aliases: int = Field(default=DEFAULT_LIMITS.max_aliases, ge=0)
@@ -127,24 +141,24 @@ class Settings(BaseSettings):
     # lives as long as the process).
     webhook_secret_keys: str | None = None
     # An attempt waits this long for the target's answer.
-    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=DEFAULT_DELIVERY.timeout, gt=0)
     # Backoff: the n-th retry comes after a random wait in the upper half of
     # first * factor^(n-1), at most max; a delivery is given up `give_up` seconds after its
     # event reached the outbox (and its subscription disabled).
-    webhook_retry_first_seconds: float = Field(default=4.0, gt=0)
-    webhook_retry_factor: float = Field(default=2.0, ge=1)
-    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0)
-    webhook_give_up_seconds: float = Field(default=86_400.0, gt=0)
+    webhook_retry_first_seconds: float = Field(default=DEFAULT_DELIVERY.schedule.first, gt=0)
+    webhook_retry_factor: float = Field(default=DEFAULT_DELIVERY.schedule.factor, ge=1)
+    webhook_retry_max_seconds: float = Field(default=DEFAULT_DELIVERY.schedule.maximum, gt=0)
+    webhook_give_up_seconds: float = Field(default=DEFAULT_DELIVERY.schedule.horizon, gt=0)
     # A claimed delivery is this process's for this long (past it, another may retry it):
     # more than the timeout plus the payload query.
-    webhook_lease_seconds: float = Field(default=30.0, gt=0)
+    webhook_lease_seconds: float = Field(default=DEFAULT_DELIVERY.lease, gt=0)
     # How often the deliverer looks at the feed and the outbox when nothing wakes it.
-    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_poll_seconds: float = Field(default=DEFAULT_DELIVERY.poll, gt=0)
     # Delivered and given-up deliveries stay visible in webhookDeliveries this long (a TTL
     # index removes them on MongoDB; the embedded store keeps them for the process's life).
     webhook_keep_seconds: float = Field(default=7 * 86_400.0, gt=0)
     # Attempts in flight at once in one process; 0: this process delivers nothing.
-    webhook_concurrency: int = Field(default=16, ge=0)
+    webhook_concurrency: int = Field(default=DEFAULT_DELIVERY.concurrency, ge=0)
 
     @field_validator("webhook_secret_keys")
     @classmethod

@@ -3,18 +3,24 @@
 import logging
 from dataclasses import dataclass
 
-from graph.limits.checks import LimitPolicy
-from graph.schema import schema
+import strawberry
+
+from graph.context import Context
+from graph.core_schema import core_schema
+from graph.document_cache import DocumentCache
+from graph.limits.checks import LimitPolicy, RequestLimits
+from graph.schema import build_schema
 from graph.webhooks.admin import WebhookAdmin
 from graph.webhooks.deliverer import DeliveryOptions, RetrySchedule, WebhookDeliverer
-from graph.webhooks.payload import PayloadRunner
+from graph.webhooks.payload_runner import PayloadRunner
 from graph.webhooks.targets import TargetPolicy
 from invoicegraph.metrics import Metrics, WebhookCounters
 from invoicegraph.settings import Settings
 from store.client import Database
 from store.event_feed import EventStore
 from store.event_relay import EventRelay
-from store.invoices import InvoiceStore
+from store.invoices import InvoiceStore, ScopedInvoices
+from store.keys import ApiKey
 from store.persisted_documents import PersistedDocuments
 from store.webhook_outbox import WebhookOutbox
 from store.webhook_secrets import SecretBox, parse_keys
@@ -49,14 +55,20 @@ def retry_schedule(settings: Settings) -> RetrySchedule:
     )
 
 
+def payload_context(api_key: ApiKey, invoices: ScopedInvoices, limits: RequestLimits) -> Context:
+    return Context.for_request(api_key, invoices, limits=limits)
+
+
 def build_webhooks(
     settings: Settings,
     database: Database,
     relay: EventRelay,
     limits: LimitPolicy,
     metrics: Metrics,
+    schema: strawberry.Schema,
 ) -> Webhooks:
-    """`database`: a sibling handle, so the deliverer's commands are counted apart."""
+    """`database`: a sibling handle, so the deliverer's commands are counted apart; `schema`:
+    the app's, which subscriptions' payload documents are checked against."""
     subscriptions = WebhookSubscriptions(database)
     outbox = WebhookOutbox(database, settings.webhook_keep_seconds)
     box = secret_box(settings)
@@ -67,7 +79,7 @@ def build_webhooks(
         outbox,
         box,
         policy,
-        schema,
+        core_schema(schema),
         limits,
         PersistedDocuments(database),
         schedule.horizon,
@@ -79,7 +91,8 @@ def build_webhooks(
         subscriptions,
         outbox,
         invoices,
-        PayloadRunner(schema, invoices, limits),
+        # Deliveries parse and plan apart from requests: their own cache, the executor only.
+        PayloadRunner(build_schema(DocumentCache()), payload_context, invoices, limits),
         box,
         policy,
         DeliveryOptions(

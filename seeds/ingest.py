@@ -1,7 +1,7 @@
 """Ingest: source records -> fabric invoices -> the store, every record accounted for.
 
 Records are mapped and validated one by one, then written a batch at a time by source
-key (`ScopedInvoices.upsert_from_source`). Each record ends as exactly one of stored,
+key (`InvoiceWriter.upsert_from_source`). Each record ends as exactly one of stored,
 updated, unchanged, stale or rejected, so read = stored + updated + unchanged + stale +
 rejected always holds (docs/ingest.md).
 """
@@ -24,6 +24,7 @@ from seeds.akinon_currency import NO_DEFAULT_CURRENCIES, DefaultCurrencies
 from seeds.fabric import fabric_invoice
 from seeds.sources import SourceRecord, read_records
 from store.domain.documents import Invoice, InvoiceSource
+from store.invoice_writer import InvoiceWriter
 from store.invoices import ScopedInvoices
 from store.source_upsert import SourceOutcome, SourceWrite
 
@@ -258,22 +259,22 @@ def map_record(
 
 
 async def ingest_batch(
-    records: Sequence[SourceRecord],
-    invoices: ScopedInvoices,
-    actor: str = INGEST_ACTOR,
-    mapper: Mapper = to_invoice,
+    records: Sequence[SourceRecord], writer: InvoiceWriter, mapper: Mapper = to_invoice
 ) -> list[RecordResult]:
-    """Map every record, write the valid ones in one batch; one result per record, in order."""
+    """Map every record, write the valid ones in one batch; one result per record, in order.
+
+    The writer's actor names who ingests in the audit entries of updates.
+    """
     results: list[RecordResult | None] = []
     valid: list[tuple[int, SourceRecord, Invoice]] = []
     for source in records:
-        mapped = map_record(source, invoices.scope.account, invoices.scope.channel, mapper)
+        mapped = map_record(source, writer.scope.account, writer.scope.channel, mapper)
         if isinstance(mapped, Invoice):
             valid.append((len(results), source, mapped))
             results.append(None)
         else:
             results.append(mapped)
-    writes = await invoices.upsert_from_source([invoice for _, _, invoice in valid], actor)
+    writes = await writer.upsert_from_source([invoice for _, _, invoice in valid])
     for (index, source, invoice), write in zip(valid, writes, strict=True):
         results[index] = _result(source, invoice, write)
     return [result for result in results if result is not None]
@@ -304,8 +305,9 @@ async def ingest_records(
 ) -> IngestReport:
     """Ingest every record a batch at a time; the report accounts for each one."""
     report = IngestReport()
+    writer = InvoiceWriter(invoices, actor)
     async for batch in _batches(records, batch_size):
-        results = await ingest_batch(batch, invoices, actor, mapper)
+        results = await ingest_batch(batch, writer, mapper)
         for result in results:
             report.add(result)
         if listener is not None:

@@ -110,6 +110,12 @@ class StoreUnavailable(Exception):
         self.reason = reason
 
 
+STORE_ERRORS: tuple[type[Exception], ...] = (StoreUnavailable, PyMongoError)
+"""Every failure of a database command as the store lets it out: unavailability, or the
+driver's error for a command the server refused. For a caller that answers another way
+when a read fails (graph/compiled/), without naming the driver's exceptions."""
+
+
 def is_unavailability(error: PyMongoError) -> bool:
     """True for failures of reaching or hearing from the server, not of the command itself."""
     # `timeout` covers timeoutMS expiring anywhere and the server's MaxTimeMSExpired.
@@ -253,17 +259,17 @@ class Collection:
         projection: Mapping[str, Any] | None = None,
         sort: SortSpec | None = None,
         limit: int = 0,
-        shared: bool = False,
+        read_only: bool = False,
     ) -> list[Document]:
         """The matching documents, sorted, at most `limit` (0: all).
 
-        `shared=True`: the caller neither changes the documents nor keeps them across an
+        `read_only=True`: the caller neither changes the documents nor keeps them across an
         `await`, so the embedded store may hand out its stored values instead of copies
         (store/embedded/find.py), datetimes naive as stored; a real server's documents are
         fresh anyway. The one caller (graph/compiled/) refuses datetimes in invoices.
         """
-        # Only the embedded backend's (accelerated) find takes `shared`.
-        sharing = {"shared": True} if shared and self._embedded is not None else {}
+        # Only the embedded backend's (accelerated) find takes `read_only`.
+        sharing = {"read_only": True} if read_only and self._embedded is not None else {}
         cursor = self._reader.find(filter, projection, **sharing)
         if sort:
             cursor = cursor.sort(list(sort))

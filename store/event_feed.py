@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from store.client import Database
+from store.collection_names import EVENT_SEQUENCES, INVOICE_EVENTS
 from store.domain.events import EVENT_ORDER, InvoiceEvent
 from store.event_relay import EventRelay
-from store.indexes import EVENT_SEQUENCES, INVOICE_EVENTS
 from store.keyset import after_condition, key_values, mongo_sort
 
 

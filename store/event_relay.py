@@ -35,8 +35,8 @@ from store.client import (
     UpdateMany,
     shared_deadline,
 )
+from store.collection_names import EVENT_SEQUENCES, INVOICE_EVENTS, INVOICES
 from store.domain.events import PENDING_EVENTS, event_id
-from store.indexes import EVENT_SEQUENCES, INVOICE_EVENTS, INVOICES
 
 DUPLICATE_KEY = 11000
 

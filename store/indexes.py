@@ -8,20 +8,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from store.client import ASCENDING, DESCENDING, Database, IndexModel, open_database
+from store.collection_names import (
+    API_KEYS,
+    EVENT_SEQUENCES,
+    INVOICE_EVENTS,
+    INVOICES,
+    MIGRATIONS,
+    PERSISTED_DOCUMENTS,
+    UNNUMBERED_EVENTS,
+    WEBHOOK_DELIVERIES,
+    WEBHOOK_SUBSCRIPTIONS,
+)
+from store.event_migration import number_unnumbered_events
 from store.search_keys import CUSTOMER_EMAIL, UPDATED_AT, backfill_search_keys
-
-INVOICES = "invoices"
-PERSISTED_DOCUMENTS = "persisted_documents"
-INVOICE_EVENTS = "invoice_events"
-API_KEYS = "api_keys"
-MIGRATIONS = "migrations"
-"""One record per data migration done (by `_id`): start-up skips what is recorded."""
-UNNUMBERED_EVENTS = "invoice_events_unnumbered"
-"""Events recorded before the feed had numbers, set aside while they get one (once)."""
-EVENT_SEQUENCES = "event_sequences"
-"""Per account: the next event number, the settled mark, and the relay's lease (by _id)."""
-WEBHOOK_SUBSCRIPTIONS = "webhook_subscriptions"
-WEBHOOK_DELIVERIES = "webhook_deliveries"
 
 INDEXES: dict[str, list[IndexModel]] = {
     INVOICES: [
@@ -144,10 +143,6 @@ async def ensure_indexes(database: Database) -> None:
     """Create every index, then the data migrations (each once): backfill the companions
     they index (store/search_keys.py), number the events recorded before the feed had
     numbers (store/event_migration.py)."""
-    # Imported here: the migration takes the relay's lease, and the relay names collections
-    # from this module.
-    from store.event_migration import number_unnumbered_events
-
     for collection, indexes in INDEXES.items():
         await database.collection(collection).create_indexes(indexes)
     migrations = database.collection(MIGRATIONS)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from store.domain.enums import InvoiceStatus
+from store.domain.enums import InvoiceStatus, InvoiceType, StatusCode
 from store.domain.instants import parse_instant
 from store.domain.money import decimal_text, parse_money, to_units
 from store.search_keys import CUSTOMER_EMAIL, fold
@@ -52,34 +52,97 @@ class Operator(Enum):
     STARTS_WITH = "startsWith"
 
 
-FIELD_PATHS: dict[FilterField, str] = {
-    FilterField.INVOICE_STATUS: "invoiceStatus",
-    FilterField.INVOICE_TYPE: "invoiceType",
-    FilterField.STATUS_CODE: "statusCode",
-    FilterField.CHANNEL_ID: "channelId",
-    FilterField.CURRENCY: "currency",
-    FilterField.INVOICE_NUMBER: "invoiceNumber",
-    FilterField.INVOICE_DATE: "invoiceDate",
-    FilterField.CREATED_AT: "createdAt",
+class FilterKind(Enum):
+    """How a field compares, which decides the operators it takes."""
+
+    CHOICE = "choice"
+    """One of an enumeration's values: eq, ne, in, nin."""
+    TEXT = "text"
+    """Text compared exactly: eq, ne, in, nin."""
+    IDENTIFIER = "identifier"
+    """A number or code people type the beginning of: TEXT's operators and startsWith."""
+    EMAIL = "email"
+    """Text compared without regard to case: eq, ne, in, nin."""
+    INSTANT = "instant"
+    """A point in time, ordered: eq, ne, in, nin, lt, lte, gt, gte."""
+    MONEY = "money"
+    """An amount, ordered and exact: INSTANT's operators."""
+
+
+@dataclass(frozen=True)
+class Filterable:
+    """Where a filter field lives in a stored document, how it compares, what it means."""
+
+    path: str
+    kind: FilterKind
+    description: str
+    choices: type[Enum] | None = None
+    """The enumeration of a CHOICE field."""
+
+
+FILTERABLE: dict[FilterField, Filterable] = {
+    FilterField.INVOICE_STATUS: Filterable(
+        "invoiceStatus",
+        FilterKind.CHOICE,
+        "On invoiceStatus. Deleted invoices are left out unless eq or in names DELETED.",
+        InvoiceStatus,
+    ),
+    FilterField.INVOICE_TYPE: Filterable(
+        "invoiceType", FilterKind.CHOICE, "On invoiceType.", InvoiceType
+    ),
+    FilterField.STATUS_CODE: Filterable(
+        "statusCode", FilterKind.CHOICE, "On statusCode.", StatusCode
+    ),
+    FilterField.CHANNEL_ID: Filterable("channelId", FilterKind.TEXT, "On channelId."),
+    FilterField.CURRENCY: Filterable("currency", FilterKind.TEXT, "On currency."),
+    FilterField.INVOICE_NUMBER: Filterable(
+        "invoiceNumber", FilterKind.IDENTIFIER, "On invoiceNumber."
+    ),
+    FilterField.INVOICE_DATE: Filterable("invoiceDate", FilterKind.INSTANT, "On invoiceDate."),
+    FilterField.CREATED_AT: Filterable("createdAt", FilterKind.INSTANT, "On createdAt."),
     # Money compares through its integer companion (docs/money-and-time.md).
-    FilterField.INVOICE_TOTAL: "_units.invoiceTotal",
-    FilterField.ORDER_NUMBER: "orders.orderNumber",
-    FilterField.ORDER_ID: "orders.orderId",
-    FilterField.SHIPMENT_NUMBER: "shipmentNumber",
+    FilterField.INVOICE_TOTAL: Filterable(
+        "_units.invoiceTotal", FilterKind.MONEY, "On invoiceTotal."
+    ),
+    FilterField.ORDER_NUMBER: Filterable(
+        "orders.orderNumber",
+        FilterKind.IDENTIFIER,
+        "On the orderNumber of any of the invoice's orders.",
+    ),
+    FilterField.ORDER_ID: Filterable(
+        "orders.orderId", FilterKind.TEXT, "On the orderId of any of the invoice's orders."
+    ),
+    FilterField.SHIPMENT_NUMBER: Filterable(
+        "shipmentNumber", FilterKind.TEXT, "On shipmentNumber."
+    ),
     # Case-insensitive: compared case-folded, through its companion (store/search_keys.py).
-    FilterField.CUSTOMER_EMAIL: CUSTOMER_EMAIL,
-    FilterField.SKU: "orders.items.sku",
+    FilterField.CUSTOMER_EMAIL: Filterable(
+        CUSTOMER_EMAIL, FilterKind.EMAIL, "On customer.email, without regard to case."
+    ),
+    FilterField.SKU: Filterable(
+        "orders.items.sku",
+        FilterKind.IDENTIFIER,
+        "On the sku of any item of any of the invoice's orders.",
+    ),
 }
+"""Every filter field: the API's InvoiceFilter is made from this table (graph/types/filters.py)."""
+
+FIELD_PATHS = {field: filterable.path for field, filterable in FILTERABLE.items()}
 """Where each filter field lives in a stored document."""
 
-INSTANT_FIELDS = frozenset({FilterField.INVOICE_DATE, FilterField.CREATED_AT})
-MONEY_FIELDS = frozenset({FilterField.INVOICE_TOTAL})
+
+def _of_kind(*kinds: FilterKind) -> frozenset[FilterField]:
+    return frozenset(field for field, filterable in FILTERABLE.items() if filterable.kind in kinds)
+
+
+INSTANT_FIELDS = _of_kind(FilterKind.INSTANT)
+MONEY_FIELDS = _of_kind(FilterKind.MONEY)
 ORDERED_FIELDS = INSTANT_FIELDS | MONEY_FIELDS
 """Fields with a meaningful order; only these take lt, lte, gt and gte."""
 
-FOLDED_FIELDS = frozenset({FilterField.CUSTOMER_EMAIL})
+FOLDED_FIELDS = _of_kind(FilterKind.EMAIL)
 """Fields compared without regard to case."""
-PREFIX_FIELDS = frozenset({FilterField.INVOICE_NUMBER, FilterField.ORDER_NUMBER, FilterField.SKU})
+PREFIX_FIELDS = _of_kind(FilterKind.IDENTIFIER)
 """Fields that take startsWith: numbers and codes people type the beginning of."""
 
 LIST_OPERATORS = frozenset({Operator.IN, Operator.NIN})

@@ -19,22 +19,37 @@ class SortField(Enum):
 
 
 @dataclass(frozen=True)
-class _Sortable:
+class Sortable:
+    """Where a sort field lives in a stored document, its values' type, what it means."""
+
     path: str
     value_type: type
+    description: str
     unique: bool = False
 
 
-_SORTABLE = {
-    SortField.INVOICE_DATE: _Sortable("invoiceDate", str),
-    SortField.CREATED_AT: _Sortable("createdAt", str),
+SORTABLE = {
+    SortField.INVOICE_DATE: Sortable(
+        "invoiceDate", str, "invoiceDate: when the order was invoiced."
+    ),
+    SortField.CREATED_AT: Sortable("createdAt", str, "createdAt: when the invoice was created."),
     # Money sorts by its integer companion: exact on both backends.
-    SortField.INVOICE_TOTAL: _Sortable("_units.invoiceTotal", int),
+    SortField.INVOICE_TOTAL: Sortable(
+        "_units.invoiceTotal", int, "invoiceTotal, compared exactly."
+    ),
     # invoiceNumber is unique per account, so it needs no tiebreaker.
-    SortField.INVOICE_NUMBER: _Sortable("invoiceNumber", str, unique=True),
+    SortField.INVOICE_NUMBER: Sortable(
+        "invoiceNumber", str, "invoiceNumber, as text (unique per account).", unique=True
+    ),
     # Through its companion: createdAt for an invoice never updated (store/search_keys.py).
-    SortField.UPDATED_AT: _Sortable(UPDATED_AT, str),
+    SortField.UPDATED_AT: Sortable(
+        UPDATED_AT,
+        str,
+        "updatedAt: when the invoice last changed; an invoice never updated sorts by its "
+        "createdAt.",
+    ),
 }
+"""Every sort field: the API's InvoiceSortField is made from this table (graph/types/sorting.py)."""
 TIEBREAKER = "invoiceId"
 """Unique per account: the last key of every order that is not total already."""
 
@@ -55,7 +70,7 @@ def invoice_sort_keys(order: Sequence[tuple[SortField, bool]]) -> tuple[SortKey,
             raise ValueError(f"{field.name} is listed more than once")
     keys: list[SortKey] = []
     for field, descending in order or DEFAULT_ORDER:
-        sortable = _SORTABLE[field]
+        sortable = SORTABLE[field]
         keys.append(SortKey(sortable.path, descending, sortable.value_type))
         if sortable.unique:
             return tuple(keys)

@@ -1,7 +1,7 @@
 """Changing invoices: each change one atomic, audited, versioned update, with its event.
 
 No change needs more than its own invoice document, so none needs a transaction (the
-embedded store has none). A change reads the fields its planner needs, checks them,
+embedded store has none). A change reads the fields its request needs, checks them,
 and writes with those values as conditions: `$inc` the version, `$push` the audit
 entry and the pending event (store/domain/events.py), `$set`/`$unset` the fields; the relay
 copies the event into the feed (store/event_relay.py). When the invoice changed in
@@ -10,10 +10,11 @@ bounded number of times), or, under `expected_version`, is refused with the curr
 version.
 """
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from store.domain.changes import Change, ChangeType, Planner
+from store.domain.changes import Change, ChangeRequest, ChangeType
 from store.domain.documents import AuditLog, Invoice, InvoiceBody, UpdatedField
 from store.domain.enums import StatusCode
 from store.domain.events import PENDING_EVENTS, pending_event
@@ -32,10 +33,11 @@ from store.domain.refusals import (
     refuse,
 )
 from store.domain.totals import totals_problems
-from store.invoices import CHANGE_CLOCK, DuplicateInvoice, ScopedInvoices, from_document
+from store.invoices import CHANGE_CLOCK, DuplicateInvoice, Scope, ScopedInvoices, from_document
 from store.search_keys import UPDATED_AT
 from store.size import MAX_DOCUMENT_BYTES, document_bytes, length_problems, too_large
 from store.source_changes import audit_text
+from store.source_upsert import SourceWrite
 
 MAX_ATTEMPTS = 10
 """Fresh reads a change without expected_version gets while other writers keep winning."""
@@ -51,6 +53,14 @@ class InvoiceWriter:
         self._invoices = invoices.including_deleted()
         self._events = invoices.events
         self.actor = actor
+
+    @property
+    def scope(self) -> Scope:
+        return self._invoices.scope
+
+    async def upsert_from_source(self, invoices: Sequence[Invoice]) -> list[SourceWrite]:
+        """Store, update or skip source records by source key (ingest), as this actor."""
+        return await self._invoices.upsert_from_source(invoices, self.actor)
 
     def _audit_entry(
         self, change_type: ChangeType, audit_id: str, at: str, previous: dict[str, Any]
@@ -100,9 +110,9 @@ class InvoiceWriter:
         return created
 
     async def apply(
-        self, invoice_id: str, planner: Planner, expected_version: int | None = None
+        self, invoice_id: str, request: ChangeRequest, expected_version: int | None = None
     ) -> Invoice:
-        """Make the planned change; ChangeRefused when it is not found, allowed or current."""
+        """Make the requested change; ChangeRefused when it is not found, allowed or current."""
         if expected_version is not None and expected_version < 1:
             raise refuse(INVALID_INPUT, "expectedVersion starts at 1", "expectedVersion")
         for _ in range(MAX_ATTEMPTS):
@@ -116,7 +126,7 @@ class InvoiceWriter:
                 raise _conflict(expected_version, current.version)
             at = now_instant()
             try:
-                change = planner.plan(current, at)
+                change = request.change_for(current, at)
             except ChangeRefused as refused:  # decided against this version: the client's cue
                 raise at_version(refused, current.version) from None
             if not change.sets and not change.unsets:

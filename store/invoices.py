@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.client import Database, Document, DuplicateKeyError
+from store.collection_names import INVOICES
 from store.domain.documents import REQUIRED_FIELDS, Invoice
 from store.domain.enums import InvoiceStatus
 from store.domain.events import PENDING_EVENTS
 from store.domain.money import to_units
 from store.event_feed import EventStore
-from store.indexes import INVOICES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 from store.search_keys import COMPANIONS, SEARCH, search_keys
 from store.source_upsert import (
@@ -30,6 +30,14 @@ UNIT_FIELDS = ("invoiceTotal", "totalTaxAmount")
 
 ALWAYS_FETCHED = REQUIRED_FIELDS
 """Fields every projection carries: a stored invoice is invalid without them."""
+
+INTERNAL_PREFIX = "_"
+"""Top-level keys starting with it are the store's own (`_id`, COMPANIONS, CHANGE_CLOCK,
+PENDING_EVENTS), never fabric's: no read hands them out."""
+
+InvoiceRow = Document
+"""A stored invoice's fabric fields as stored, internal keys stripped, not validated: the
+compiled plans read it as it is (graph/compiled/), `from_document` validates it."""
 
 CHANGE_CLOCK = "_changedAt"
 """Internal: the time of the invoice's last recorded change, never moving backwards (`$max`).
@@ -91,11 +99,14 @@ def to_document(invoice: Invoice) -> Document:
     return document
 
 
+def fabric_row(document: Document) -> InvoiceRow:
+    """A stored document without the store's internal keys (a new dict)."""
+    return {key: value for key, value in document.items() if not key.startswith(INTERNAL_PREFIX)}
+
+
 def from_document(document: Document) -> Invoice:
-    # Keys starting with "_" are internal (`_id`, COMPANIONS, CHANGE_CLOCK), never fabric's.
-    return Invoice.model_validate(
-        {key: value for key, value in document.items() if not key.startswith("_")}
-    )
+    """The invoice a stored document (or row) holds, validated."""
+    return Invoice.model_validate(fabric_row(document))
 
 
 def mongo_projection(fields: Iterable[str] | None) -> dict[str, int] | None:
@@ -172,40 +183,26 @@ class ScopedInvoices:
 
     async def get_by_number(
         self, invoice_number: str, fields: Iterable[str] | None = None
-    ) -> Invoice | None:
-        document = await self.get_by_number_document(invoice_number, fields)
-        return from_document(document) if document else None
-
-    async def get_by_number_document(
-        self, invoice_number: str, fields: Iterable[str] | None = None
-    ) -> Document | None:
-        """The stored document `get_by_number` validates."""
+    ) -> InvoiceRow | None:
+        """The row of the invoice with this number (with `fields`, else every fabric field)."""
         document: Document | None = await self._collection.find_one(
             self.where({"invoiceNumber": invoice_number}), mongo_projection(fields)
         )
-        return document
+        if document is None or fields is not None:
+            return document  # a projection of fabric paths brings no internal key
+        return fabric_row(document)
 
     async def get_many(
         self, invoice_ids: Sequence[str], fields: Iterable[str] | None = None
-    ) -> list[Invoice | None]:
-        """One command for many ids; results in the order of `invoice_ids`."""
-        documents = await self.get_many_documents(invoice_ids, fields)
-        by_id = {document["invoiceId"]: from_document(document) for document in documents}
-        return [by_id.get(invoice_id) for invoice_id in invoice_ids]
-
-    async def get_many_documents(
-        self, invoice_ids: Sequence[str], fields: Iterable[str] | None = None, shared: bool = False
-    ) -> list[Document]:
-        """The stored documents `get_many` validates, in no particular order.
-
-        `shared=True`: the caller only reads them before its next `await` (Collection.find).
-        """
+    ) -> list[InvoiceRow | None]:
+        """One command for many ids; rows in the order of `invoice_ids` (None: not found)."""
         documents: list[Document] = await self._collection.find(
-            self.where({"invoiceId": {"$in": list(invoice_ids)}}),
-            mongo_projection(fields),
-            shared=shared,
+            self.where({"invoiceId": {"$in": list(invoice_ids)}}), mongo_projection(fields)
         )
-        return documents
+        if fields is None:
+            documents = [fabric_row(document) for document in documents]
+        by_id = {document["invoiceId"]: document for document in documents}
+        return [by_id.get(invoice_id) for invoice_id in invoice_ids]
 
     async def find_related(
         self,
@@ -253,18 +250,6 @@ class ScopedInvoices:
             answers.append([i for i in shared if i.invoiceId != invoice_id][:limit])
         return answers
 
-    async def find(
-        self,
-        criteria: Mapping[str, Any] | None,
-        sort: Sequence[tuple[str, int]],
-        limit: int,
-        fields: Iterable[str] | None = None,
-    ) -> list[Invoice]:
-        documents = await self._collection.find(
-            self.where(criteria), mongo_projection(fields), sort=sort, limit=limit
-        )
-        return [from_document(document) for document in documents]
-
     async def find_page(
         self,
         criteria: Mapping[str, Any] | None,
@@ -273,27 +258,14 @@ class ScopedInvoices:
         limit: int,
         backwards: bool = False,
         fields: Iterable[str] | None = None,
-    ) -> list[tuple[Invoice, list[Any]]]:
-        """Up to `limit` invoices after the key values `after`, each with its own key values.
+        read_only: bool = False,
+    ) -> list[tuple[InvoiceRow, list[Any]]]:
+        """Up to `limit` rows after the key values `after` (0: all), each with its own key
+        values (what a cursor holds), in the order of `keys` (reversed, walking backwards).
 
         `keys` must end with a key unique per account (`invoiceId`) so that the order is total.
-        """
-        documents = await self.find_page_documents(criteria, keys, after, limit, backwards, fields)
-        return [(from_document(document), key_values(document, keys)) for document in documents]
-
-    async def find_page_documents(
-        self,
-        criteria: Mapping[str, Any] | None,
-        keys: Sequence[SortKey],
-        after: Sequence[Any] | None,
-        limit: int,
-        backwards: bool = False,
-        fields: Iterable[str] | None = None,
-        shared: bool = False,
-    ) -> list[Document]:
-        """The stored documents `find_page` validates, each with the paths of `keys`.
-
-        `shared=True`: the caller only reads them before its next `await` (Collection.find).
+        `read_only=True`: the caller only reads the rows before its next `await`
+        (Collection.find).
         """
         conditions = [dict(criteria)] if criteria else []
         if after is not None:
@@ -306,27 +278,12 @@ class ScopedInvoices:
             projection,
             sort=mongo_sort(keys, backwards),
             limit=limit,
-            shared=shared,
+            read_only=read_only,
         )
-        return documents
-
-    async def find_raw(
-        self,
-        criteria: Mapping[str, Any] | None,
-        projection: Mapping[str, Any],
-        sort: Sequence[tuple[str, int]] | None = None,
-        limit: int = 0,
-        shared: bool = False,
-    ) -> list[Document]:
-        """Documents as stored, `_units` included (for summaries and exact money keys).
-
-        `shared=True` for a caller that only reads them before its next `await`: the
-        embedded store then skips copying (Collection.find).
-        """
-        documents: list[Document] = await self._collection.find(
-            self.where(criteria), projection, sort=sort, limit=limit, shared=shared
-        )
-        return documents
+        if fields is not None and not any(key.path.startswith(INTERNAL_PREFIX) for key in keys):
+            return [(document, key_values(document, keys)) for document in documents]
+        # Whole documents, or sort keys among the companions (`_units`): strip them, copying.
+        return [(fabric_row(document), key_values(document, keys)) for document in documents]
 
     async def count(self, criteria: Mapping[str, Any] | None = None) -> int:
         count: int = await self._collection.count(self.where(criteria))

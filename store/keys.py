@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.client import Database, Document, DuplicateKeyError
+from store.collection_names import API_KEYS
 from store.domain.instants import now_instant
-from store.indexes import API_KEYS
 
 PERSISTED_ONLY = "persisted-only"
 ADMIN = "admin"

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from store.client import Database, Document, DuplicateKeyError
+from store.collection_names import PERSISTED_DOCUMENTS
 from store.domain.instants import now_instant
-from store.indexes import PERSISTED_DOCUMENTS
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,9 @@ class SourceWrite:
 
 
 @dataclass
-class _Plan:
-    """One source key in one round: as stored, and as the batch leaves it."""
+class _Draft:
+    """The draft of one stored invoice (one source key) in one round: as stored, and as
+    the batch leaves it."""
 
     stored: Document | None
     current: Document | None
@@ -99,8 +100,8 @@ class _Plan:
         return self.current is not self.stored
 
 
-Clash = tuple[_Plan, str | None, str]
-"""A plan that cannot be written: the field at fault (if one is) and why."""
+Clash = tuple[_Draft, str | None, str]
+"""A draft that cannot be written: the field at fault (if one is) and why."""
 
 
 def source_key(document: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -168,21 +169,21 @@ class SourceUpsert:
         """Compare, write, and return the positions to compare again."""
         stored = await self._read([documents[position] for position in pending])
         at = now_instant()
-        plans: dict[tuple[str, str, str], _Plan] = {}
+        drafts: dict[tuple[str, str, str], _Draft] = {}
         for position in pending:
             key = source_key(documents[position])
-            plan = plans.setdefault(key, _Plan(stored.get(key), stored.get(key)))
-            plan.positions.append(position)
-            results[position] = self._compare(plan, documents[position], at)
-        written = [plan for plan in plans.values() if plan.changed]
+            draft = drafts.setdefault(key, _Draft(stored.get(key), stored.get(key)))
+            draft.positions.append(position)
+            results[position] = self._compare(draft, documents[position], at)
+        written = [draft for draft in drafts.values() if draft.changed]
         failed, conflicts = await self._write(written)
         if self._events is not None and len(failed) + len(conflicts) < len(written):
             self._events.changed()
         retry = []
-        for plan in failed:
-            retry.extend(plan.positions)
-        for plan, clashing_field, reason in conflicts:
-            for position in plan.positions:
+        for draft in failed:
+            retry.extend(draft.positions)
+        for draft, clashing_field, reason in conflicts:
+            for position in draft.positions:
                 results[position] = SourceWrite(
                     SourceOutcome.CONFLICT,
                     documents[position]["invoiceId"],
@@ -214,12 +215,12 @@ class SourceUpsert:
                 stored[source_key(document)] = document
         return stored
 
-    def _compare(self, plan: _Plan, incoming: Document, at: str) -> SourceWrite:
+    def _compare(self, draft: _Draft, incoming: Document, at: str) -> SourceWrite:
         """The outcome of one document against the key's current state, which it may advance."""
-        current = plan.current
+        current = draft.current
         if current is None:
-            plan.current = incoming
-            self._add_event(plan, incoming, ChangeType.CREATE, new_audit_id(), at, ())
+            draft.current = incoming
+            self._add_event(draft, incoming, ChangeType.CREATE, new_audit_id(), at, ())
             return SourceWrite(SourceOutcome.STORED, incoming["invoiceId"], incoming["version"])
         same = SourceWrite(SourceOutcome.UNCHANGED, current["invoiceId"], current["version"])
         before = current["source"].get("modifiedAt")
@@ -259,10 +260,10 @@ class SourceUpsert:
         if self._clock is not None:
             # The change clock never goes backwards for one invoice (docs/lifecycle.md).
             time = candidate[self._clock] = max(current.get(self._clock) or at, at)
-        plan.current = candidate
-        plan.audit_ids.append(audit.auditId or "")
+        draft.current = candidate
+        draft.audit_ids.append(audit.auditId or "")
         self._add_event(
-            plan, candidate, ChangeType.SOURCE_UPDATE, audit.auditId or "", time, changes
+            draft, candidate, ChangeType.SOURCE_UPDATE, audit.auditId or "", time, changes
         )
         return SourceWrite(
             SourceOutcome.UPDATED, candidate["invoiceId"], candidate["version"], tuple(changes)
@@ -270,7 +271,7 @@ class SourceUpsert:
 
     def _add_event(
         self,
-        plan: _Plan,
+        draft: _Draft,
         invoice: Document,
         change_type: ChangeType,
         audit_id: str,
@@ -278,7 +279,7 @@ class SourceUpsert:
         paths: Iterable[str],
     ) -> None:
         if self._events is not None:
-            plan.events.append(
+            draft.events.append(
                 pending_event(
                     audit_id,
                     self.account,
@@ -290,11 +291,11 @@ class SourceUpsert:
                 )
             )
 
-    async def _write(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
-        """One bulk write; returns the plans that lost a race and those that clash."""
-        if not plans:
+    async def _write(self, drafts: Sequence[_Draft]) -> tuple[list[_Draft], list[Clash]]:
+        """One bulk write; returns the drafts that lost a race and those that clash."""
+        if not drafts:
             return [], []
-        operations = [_operation(plan, self._clock, self._owner) for plan in plans]
+        operations = [_operation(draft, self._clock, self._owner) for draft in drafts]
         try:
             result = await self._collection.bulk_write(operations)
             errors: list[dict[str, Any]] = []
@@ -303,31 +304,31 @@ class SourceUpsert:
             errors = bulk_error.details.get("writeErrors", [])
             matched = bulk_error.details.get("nMatched", 0)
         failed_at = {error["index"]: error for error in errors}
-        lost: list[_Plan] = []
+        lost: list[_Draft] = []
         clashes: list[Clash] = []
-        duplicates: list[_Plan] = []
-        for index, plan in enumerate(plans):
+        duplicates: list[_Draft] = []
+        for index, draft in enumerate(drafts):
             error = failed_at.get(index)
             if error is None:
                 continue
             if error.get("code") == DUPLICATE_KEY:
-                duplicates.append(plan)
+                duplicates.append(draft)
             else:
-                clashes.append((plan, None, f"the store refused the write: {error.get('errmsg')}"))
+                clashes.append((draft, None, f"the store refused the write: {error.get('errmsg')}"))
         updates = [
-            plan for index, plan in enumerate(plans) if plan.stored and index not in failed_at
+            draft for index, draft in enumerate(drafts) if draft.stored and index not in failed_at
         ]
         if matched < len(updates):
             lost.extend(await self._unapplied(updates))
         lost_dup, clashing = await self._explain_duplicates(duplicates)
         return lost + lost_dup, clashes + clashing
 
-    async def _unapplied(self, updates: Sequence[_Plan]) -> list[_Plan]:
+    async def _unapplied(self, updates: Sequence[_Draft]) -> list[_Draft]:
         """The updates another writer overtook: their audit entry is not stored.
 
         Membership, not position: a writer landing after ours appends its own entry.
         """
-        keys = [source_key(plan.stored) for plan in updates if plan.stored]
+        keys = [source_key(draft.stored) for draft in updates if draft.stored]
         found = await self._collection.find_by_keys(
             SOURCE_KEY, keys, {"account": 1, "source": 1, "auditLogs.auditId": 1}
         )
@@ -336,17 +337,19 @@ class SourceUpsert:
             for document in found
         }
         return [
-            plan
-            for plan in updates
-            if plan.stored
-            and plan.audit_ids[-1] not in audit_ids.get(source_key(plan.stored), set())
+            draft
+            for draft in updates
+            if draft.stored
+            and draft.audit_ids[-1] not in audit_ids.get(source_key(draft.stored), set())
         ]
 
-    async def _explain_duplicates(self, plans: Sequence[_Plan]) -> tuple[list[_Plan], list[Clash]]:
+    async def _explain_duplicates(
+        self, drafts: Sequence[_Draft]
+    ) -> tuple[list[_Draft], list[Clash]]:
         """A clash on the source key lost a race (compare again); on another key, a conflict."""
-        if not plans:
+        if not drafts:
             return [], []
-        wanted = [plan.current for plan in plans if plan.current is not None]
+        wanted = [draft.current for draft in drafts if draft.current is not None]
         taken_numbers = {
             document["invoiceNumber"]: document
             for document in await self._collection.find_by_keys(
@@ -363,20 +366,20 @@ class SourceUpsert:
                 {"account": 1, "invoiceNumber": 1, "invoiceId": 1, "source": 1},
             )
         }
-        lost: list[_Plan] = []
+        lost: list[_Draft] = []
         clashes: list[Clash] = []
-        for plan in plans:
-            document = plan.current or {}
+        for draft in drafts:
+            document = draft.current or {}
             key = source_key(document)
             other = taken_numbers.get(document.get("invoiceNumber"))
             if other is not None and _source_of(other) != key:
-                clashes.append((plan, "invoiceNumber", _clash("invoiceNumber", document, other)))
+                clashes.append((draft, "invoiceNumber", _clash("invoiceNumber", document, other)))
                 continue
             other = taken_ids.get(document.get("invoiceId"))
             if other is not None and _source_of(other) != key:
-                clashes.append((plan, "invoiceId", _clash("invoiceId", document, other)))
+                clashes.append((draft, "invoiceId", _clash("invoiceId", document, other)))
                 continue
-            lost.append(plan)  # the same source key, stored meanwhile by another writer
+            lost.append(draft)  # the same source key, stored meanwhile by another writer
         return lost, clashes
 
 
@@ -403,12 +406,16 @@ def _unstorable(document: Document) -> str | None:
     return too_large(size) if size > MAX_DOCUMENT_BYTES else None
 
 
-def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> InsertOne | UpdateMany:
-    """The write that takes the stored document (if any) to the plan's current one."""
-    current = plan.current or {}
-    if plan.stored is None:
-        return InsertOne({**current, PENDING_EVENTS: plan.events} if plan.events else dict(current))
-    stored = plan.stored
+def _operation(
+    draft: _Draft, clock: str | None, owner: Mapping[str, str]
+) -> InsertOne | UpdateMany:
+    """The write that takes the stored document (if any) to the draft's current one."""
+    current = draft.current or {}
+    if draft.stored is None:
+        return InsertOne(
+            {**current, PENDING_EVENTS: draft.events} if draft.events else dict(current)
+        )
+    stored = draft.stored
     written = {*COMPANIONS, clock}
     sets = {
         key: value
@@ -419,9 +426,9 @@ def _operation(plan: _Plan, clock: str | None, owner: Mapping[str, str]) -> Inse
     update: dict[str, Any] = {"$set": sets}
     if unsets:
         update["$unset"] = unsets
-    if plan.events:
+    if draft.events:
         # With the change itself: its events can never be lost (store/domain/events.py).
-        update["$push"] = {PENDING_EVENTS: {"$each": plan.events}}
+        update["$push"] = {PENDING_EVENTS: {"$each": draft.events}}
     # Only while the invoice is as it was read: otherwise the next round compares again.
     # `_id` pins one document: UpdateMany is the UpdateOne both backends take in bulk.
     # The owner (account, channel) is repeated as defence in depth: never another tenant's.

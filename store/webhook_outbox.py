@@ -15,9 +15,9 @@ from enum import Enum
 from typing import Any
 
 from store.client import BulkWriteError, Database, Document, UpdateMany
+from store.collection_names import WEBHOOK_DELIVERIES
 from store.domain.events import InvoiceEvent
 from store.domain.instants import instant_to_datetime, parse_instant
-from store.indexes import WEBHOOK_DELIVERIES
 from store.keyset import SortKey, after_condition, key_values, mongo_sort
 
 DUPLICATE_KEY = 11000

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.client import Database, Document
+from store.collection_names import WEBHOOK_SUBSCRIPTIONS
 from store.domain.changes import ChangeType
 from store.domain.events import InvoiceEvent
 from store.domain.instants import now_instant
-from store.indexes import WEBHOOK_SUBSCRIPTIONS
 
 SUBSCRIPTION_PREFIX = "whs_"
 

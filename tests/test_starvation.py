@@ -10,9 +10,12 @@ from pathlib import Path
 
 from bench.processes import running_invoicegraph
 from bench.starvation import EXPENSIVE_CLIENTS, costliest_queries, measure
+from graph.core_schema import core_schema
 from graph.limits.checks import QueryLimits
-from graph.schema import schema
+from graph.schema import build_schema
 from invoicegraph.settings import Settings
+
+GRAPHQL_SCHEMA = core_schema(build_schema())
 
 SECONDS = 10.0
 BUDGET = Settings().request_timeout_ms / 1000
@@ -28,7 +31,7 @@ reports the longest wait."""
 
 async def test_costly_queries_starve_nobody(tmp_path: Path) -> None:
     limits = QueryLimits()
-    queries = costliest_queries(schema._schema, limits)[:EXPENSIVE_CLIENTS]
+    queries = costliest_queries(GRAPHQL_SCHEMA, limits)[:EXPENSIVE_CLIENTS]
     # The search finds queries near the maximum, over several roots.
     assert len(queries) >= 3
     assert all(0.85 * limits.max_cost <= query.cost <= limits.max_cost for query in queries)

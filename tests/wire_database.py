@@ -6,16 +6,15 @@ port finds it again. The same stand-in as the `mongodb` tests (tests/wire_server
 """
 
 import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bench.processes import ChildProcess
+from bench.wire_server import running_wire_server, start_wire_server, wire_uri
 from seeds.demo import generate_demo_invoices
 from store.client import open_database
 from store.domain.enums import InvoiceStatus
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope
-from tests.wire_server import start_wire_server, wire_uri
 
 
 async def start_database(directory: Path, port: int | None = None) -> ChildProcess:
@@ -23,13 +22,9 @@ async def start_database(directory: Path, port: int | None = None) -> ChildProce
     return await start_wire_server(directory, port, sqlite_file=directory / "data.sqlite")
 
 
-@contextlib.asynccontextmanager
-async def running_database(directory: Path) -> AsyncIterator[ChildProcess]:
-    database = await start_database(directory)
-    try:
-        yield database
-    finally:
-        await database.stop()
+def running_database(directory: Path) -> contextlib.AbstractAsyncContextManager[ChildProcess]:
+    """`start_database`'s server, stopped when the context exits."""
+    return running_wire_server(directory, sqlite_file=directory / "data.sqlite")
 
 
 def mongodb_uri(port: int) -> str:

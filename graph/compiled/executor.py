@@ -1,12 +1,17 @@
 """Runs queries through their compiled plans, and hands everything else to the executor.
 
-`CompiledExecution` is the schema extension (last in graph/schema.py): when the request's
-document is cached (graph/document_cache.py) and its operation compiles, it sets the
-result before Strawberry's executor would run, so the executor never does. The limits,
-the validation and the cost report have run as for any request; only execution differs.
+`CompiledExecution` is the schema extension (last in graph/schema.py, given the process's
+`CompiledExecutions` and document cache by the app): when the request's document is cached
+(graph/document_cache.py) and its operation compiles, it sets the result before
+Strawberry's executor would run, so the executor never does. The limits, the validation
+and the cost report have run as for any request; only execution differs.
+
+The executor answers instead when the plan expects it to: the operation does not compile
+(CannotCompile), the plan cannot build this answer exactly (Fallback), or a read failed
+(STORE_ERRORS: the executor reads again and reports the failure where it happened).
+Anything else a plan raises is a bug of the compiler, and it is not hidden.
 """
 
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,12 +26,11 @@ from strawberry.types.arguments import convert_arguments
 
 from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import strawberry_definition
-from graph.compiled.plan import Compilation, OperationPlan, Run, directive_variables
+from graph.compiled.plan import Compilation, OperationPlan, PlanExecution, directive_variables
 from graph.context import Context
-from graph.document_cache import CachedDocument
-from store.client import StoreUnavailable
-
-log = logging.getLogger("invoicegraph.compiled")
+from graph.core_schema import core_schema
+from graph.document_cache import CachedDocument, DocumentCache
+from store.client import STORE_ERRORS
 
 MAX_PLANS_PER_DOCUMENT = 16
 """Plans kept per document: one per operation and `@include`/`@skip` setting, so a document
@@ -52,10 +56,13 @@ class CompiledExecutions:
         """Of those, operations whose plan gave way at run time."""
 
     async def run(
-        self, execution: ExecutionContext, context: Context
+        self, execution: ExecutionContext, context: Context, cached: CachedDocument | None
     ) -> GraphQLExecutionResult | None:
-        """The result of the request's operation through its plan; None: execute it."""
-        result = await self._compiled(execution, context) if self.enabled else None
+        """The result of the request's operation through its plan; None: execute it.
+
+        `cached`: the request's document in the process's cache, where its plans are kept.
+        """
+        result = await self._compiled(execution, context, cached) if self.enabled else None
         if result is None:
             self.executed += 1
         else:
@@ -63,9 +70,8 @@ class CompiledExecutions:
         return result
 
     async def _compiled(
-        self, execution: ExecutionContext, context: Context
+        self, execution: ExecutionContext, context: Context, cached: CachedDocument | None
     ) -> GraphQLExecutionResult | None:
-        cached = context.cached
         document = execution.graphql_document
         if cached is None or document is None or cached.document is not document:
             return None
@@ -74,16 +80,11 @@ class CompiledExecutions:
             return None
         schema: Schema = execution.schema
         variables = get_variable_values(
-            schema._schema, operation.variable_definitions or (), execution.variables or {}
+            core_schema(schema), operation.variable_definitions or (), execution.variables or {}
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports the variables' errors
-        try:
-            plan = _plan(cached, schema, execution.operation_name, operation, variables)
-        except Exception:
-            # A compiler that fails must not answer: the executor's answer stands.
-            log.warning("compiling a plan failed; the executor answers", exc_info=True)
-            return None
+        plan = _plan(cached, schema, execution.operation_name, operation, variables)
         if isinstance(plan, NotCompiled):
             return None
 
@@ -93,17 +94,12 @@ class CompiledExecutions:
             return convert_arguments(values, arguments, converter.scalar_registry, schema.config)
 
         try:
-            data = await plan.run(Run(context, variables, convert))
+            data = await plan.run(PlanExecution(context, variables, convert))
         except Fallback:
             self.fallbacks += 1
             return None
-        except StoreUnavailable:
-            # The executor runs it again and reports the failure where it happened.
-            self.fallbacks += 1
-            return None
-        except Exception:
-            # A plan must never change an answer: the executor's stands, and the log tells.
-            log.warning("compiled plan failed; the executor answers", exc_info=True)
+        except STORE_ERRORS:
+            # The executor reads again and reports the failure where it happened.
             self.fallbacks += 1
             return None
         return GraphQLExecutionResult(data=data, errors=None)
@@ -124,7 +120,7 @@ def _plan(
 
     def compile_plan() -> OperationPlan | NotCompiled:
         try:
-            return Compilation(schema._schema, cached.document, operation, variables).plan()
+            return Compilation(core_schema(schema), cached.document, operation, variables).plan()
         except CannotCompile as reason:
             return NotCompiled(str(reason))
         except GraphQLError as error:
@@ -145,11 +141,17 @@ def _plans(cached: CachedDocument) -> int:
 class CompiledExecution(SchemaExtension):
     """Answers a query from its compiled plan when it has one (CompiledExecutions)."""
 
+    def __init__(self, *, executions: CompiledExecutions, documents: DocumentCache) -> None:
+        self._executions = executions
+        self._documents = documents
+        """Where the request's document and its plans are kept (graph/document_cache.py)."""
+
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
-        if isinstance(context, Context) and context.executions is not None:
-            result = await context.executions.run(execution, context)
+        if isinstance(context, Context):
+            cached = self._documents.entry_of(execution.query, execution.graphql_document)
+            result = await self._executions.run(execution, context, cached)
             if result is not None:
                 execution.result = result
         yield

@@ -9,7 +9,6 @@ executor answers the request instead.
 
 import functools
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -29,24 +28,14 @@ from graphql import (
 from pydantic import PlainSerializer, TypeAdapter
 
 from store.domain.documents import Attributes
-from store.domain.instants import Instant
-from store.domain.money import ExactDecimal, Money
+from store.domain.instants import Instant, is_canonical_instant
+from store.domain.money import ExactDecimal, Money, is_canonical_exact, is_canonical_money
 
 Convert = Callable[[Any], Any]
 """A stored value (never None) -> its response value; raises Fallback."""
 
 INT32 = range(-(2**31), 2**31)
 """GraphQL's Int: 32-bit signed."""
-
-# What decimal_text prints: no exponent, no leading zeros. Up to 12 integer digits the
-# amount is inside every bound parse_money checks, so the text is its own answer.
-CANONICAL_MONEY = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,6})?")
-CANONICAL_EXACT = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,30})?")
-# What parse_instant stores, on days every month has (29-31 go through the validator).
-CANONICAL_INSTANT = re.compile(
-    r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
-    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{9}Z"
-)
 
 
 @dataclass(frozen=True)
@@ -125,10 +114,10 @@ def validator(kind: Any) -> Callable[[Any], Any]:
 
 
 @functools.cache  # one converter per kind, shared by every plan
-def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) -> Leaf:
+def decimal(kind: Any, is_canonical: Callable[[str], object], scalar: GraphQLScalarType) -> Leaf:
     """Money or an exact decimal: its stored text, when that is what serializing prints."""
     validate = validator(kind)
-    match = canonical.fullmatch
+    match = is_canonical
 
     def convert(value: Any) -> Any:
         if type(value) is str and match(value):
@@ -145,7 +134,7 @@ def decimal(kind: Any, canonical: re.Pattern[str], scalar: GraphQLScalarType) ->
 def instant(scalar: GraphQLScalarType) -> Leaf:
     """The stored canonical text as the DateTime scalar prints it (trailing zeros cut)."""
     validate = validator(Instant)
-    match = CANONICAL_INSTANT.fullmatch
+    match = is_canonical_instant
 
     def convert(value: Any) -> Any:
         if type(value) is str and match(value):
@@ -213,9 +202,9 @@ def leaf(annotation: Any, metadata: list[Any], graphql_type: GraphQLNamedType) -
     scalar = graphql_type if isinstance(graphql_type, GraphQLScalarType) else None
     if scalar is not None and scalar.name == "Decimal":
         if full == Money:
-            return decimal(Money, CANONICAL_MONEY, scalar)
+            return decimal(Money, is_canonical_money, scalar)
         if full == ExactDecimal:
-            return decimal(ExactDecimal, CANONICAL_EXACT, scalar)
+            return decimal(ExactDecimal, is_canonical_exact, scalar)
     if scalar is not None and scalar.name == "DateTime" and full == Instant:
         return instant(scalar)
     if scalar is not None and scalar.name == "JSON" and full == Attributes:

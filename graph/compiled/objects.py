@@ -10,12 +10,12 @@ executor's path would refuse makes the plan fall back instead of answering diffe
 
 import functools
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
+from cachetools import LRUCache
 from graphql import (
     FieldNode,
     GraphQLField,
@@ -30,7 +30,7 @@ from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
 
 from graph.compiled.leaves import CannotCompile, Convert, Fallback, Leaf, leaf, validator
-from graph.types.invoice import invoice_global_id
+from graph.global_ids import invoice_global_id
 
 Produce = Callable[[dict[str, Any]], Any]
 """The response value of one field, from the document of the object holding it."""
@@ -65,13 +65,10 @@ class ObjectPlan:
     parser admits only as `[_A-Za-z][_0-9A-Za-z]*`) and model field names, each as a repr.
     """
 
-    def __init__(
-        self, model: type[BaseModel], reads: list[FieldRead], internal_prefix: str | None = None
-    ) -> None:
+    def __init__(self, model: type[BaseModel], reads: list[FieldRead]) -> None:
         self.model = model
         self.reads = reads  # keeps the converters and nested plans it was built from alive
         self.read = frozenset(read.name for read in reads if read.name is not None)
-        self.internal_prefix = internal_prefix
         unread_required = [name for name in required_fields(model) if name not in self.read]
         self.source, namespace = _generate(reads, unread_required)
         namespace.update(refuse=_refuse, read=self.read, check_rest=self._check_rest)
@@ -84,8 +81,6 @@ class ObjectPlan:
     def _check_rest(self, document: dict[str, Any]) -> None:
         """The fields nobody selected, validated as the model would (or Fallback)."""
         for name in document.keys() - self.read:
-            if self.internal_prefix and name.startswith(self.internal_prefix):
-                continue
             check = model_checks(self.model).get(name)
             if check is None:
                 raise Fallback  # the model forbids unknown fields
@@ -208,7 +203,6 @@ def build_object_plan(
     model: type[BaseModel],
     nodes: list[FieldNode],
     collect: Collect,
-    internal_prefix: str | None = None,
 ) -> ObjectPlan:
     """The plan of the selection `nodes` make on `object_type`, read from `model` documents."""
     reads: list[FieldRead] = []
@@ -229,23 +223,20 @@ def build_object_plan(
         convert = _converter(info.annotation, info.metadata, graphql_field.type, merged, collect)
         refuse_null = isinstance(graphql_field.type, GraphQLNonNull) or info.is_required()
         reads.append(FieldRead(key, name, convert, refuse_null))
-    return _shared_plan(model, reads, internal_prefix)
+    return _shared_plan(model, reads)
 
 
-_PLANS: OrderedDict[tuple[Any, ...], ObjectPlan] = OrderedDict()
 SHARED_PLANS = 4096
 """Object plans kept for reuse: the same selection in another operation, document or
 `@include`/`@skip` setting gets the same plan, so plans cost memory per distinct selection."""
+_PLANS: LRUCache[tuple[Any, ...], ObjectPlan] = LRUCache(SHARED_PLANS)
 
 
-def _shared_plan(
-    model: type[BaseModel], reads: list[FieldRead], internal_prefix: str | None
-) -> ObjectPlan:
+def _shared_plan(model: type[BaseModel], reads: list[FieldRead]) -> ObjectPlan:
     # Converters and nested plans are shared objects themselves: identity tells them apart,
     # and the plan kept here holds its reads, so no id is reused while its entry lives.
     key = (
         model,
-        internal_prefix,
         tuple(
             (read.key, read.name, _identity(read.convert), read.refuse_null, id(read.computed))
             for read in reads
@@ -253,11 +244,7 @@ def _shared_plan(
     )
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = ObjectPlan(model, reads, internal_prefix)
-        if len(_PLANS) > SHARED_PLANS:
-            _PLANS.popitem(last=False)
-    else:
-        _PLANS.move_to_end(key)
+        plan = _PLANS[key] = ObjectPlan(model, reads)
     return plan
 
 

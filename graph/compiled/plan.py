@@ -11,7 +11,7 @@ scopes, read, build. Anything the executor would answer differently (an error, a
 a value the model refuses) raises Fallback before the answer is used.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,19 +44,17 @@ from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import ObjectPlan, build_object_plan, strawberry_definition
 from graph.context import Context
 from graph.errors import ClientError
+from graph.global_ids import invoice_id_from_global_id
 from graph.permissions import ScopeRequired
 from graph.projection import Fields, invoice_fields_of
 from graph.resolvers.listing import Listing
-from graph.types.invoice import invoice_id_from_global_id
-from store.client import Document
+from graph.resolvers.pagination import NO_PAGE, Page, PageInfoValues
 from store.domain import documents
-
-INTERNAL_PREFIX = "_"
-"""Top-level keys the store keeps beside the fabric fields (`_units`, `_changedAt`)."""
+from store.invoices import InvoiceRow
 
 
 @dataclass
-class Run:
+class PlanExecution:
     """One execution of a plan: the request's context and its coerced values."""
 
     context: Context
@@ -65,37 +63,37 @@ class Run:
     """graphql-core argument values -> the Python values the resolver would receive."""
 
 
-class Root:
+class RootFieldPlan:
     """One root field of the operation: checked for every root before any is read."""
 
     key: str
 
-    def prepare(self, run: Run) -> Any:
+    def prepare(self, run: PlanExecution) -> Any:
         """Scopes and arguments, as the executor would check them; no I/O. Raises Fallback."""
         return None
 
-    async def answer(self, run: Run, prepared: Any) -> Any:
+    async def answer(self, run: PlanExecution, prepared: Any) -> Any:
         raise NotImplementedError
 
 
 @dataclass
-class Typename(Root):
+class Typename(RootFieldPlan):
     key: str
     name: str
 
-    async def answer(self, run: Run, prepared: Any) -> Any:
+    async def answer(self, run: PlanExecution, prepared: Any) -> Any:
         return self.name
 
 
 @dataclass
-class Guarded:
+class CheckedRootField:
     """A root field's definition, arguments and scope, checked as the executor would."""
 
     definition: GraphQLField
     node: FieldNode
     scopes: tuple[str, ...]
 
-    def arguments(self, run: Run) -> dict[str, Any]:
+    def arguments(self, run: PlanExecution) -> dict[str, Any]:
         for scope in self.scopes:
             if not run.context.api_key.grants(scope):
                 raise Fallback  # the executor answers FORBIDDEN
@@ -107,7 +105,7 @@ class Guarded:
 
 
 @dataclass
-class Lookup:
+class InvoiceLookup:
     """`invoice(invoiceId)` or `node(id)`: one invoice by id, or null.
 
     Lookups are not answered one by one: OperationPlan.run loads all of an operation's
@@ -115,12 +113,12 @@ class Lookup:
     """
 
     key: str
-    guarded: Guarded
+    guarded: CheckedRootField
     fields: Fields
     invoice: ObjectPlan
     by_global_id: bool
 
-    def prepare(self, run: Run) -> str | None:
+    def prepare(self, run: PlanExecution) -> str | None:
         """The invoiceId looked up; None for a global id that names no invoice."""
         arguments = self.guarded.arguments(run)
         if self.by_global_id:
@@ -130,79 +128,70 @@ class Lookup:
 
 
 @dataclass
-class ByNumber(Root):
+class ByNumber(RootFieldPlan):
     key: str
-    guarded: Guarded
+    guarded: CheckedRootField
     fields: Fields
     invoice: ObjectPlan
 
-    def prepare(self, run: Run) -> str:
+    def prepare(self, run: PlanExecution) -> str:
         number: str = self.guarded.arguments(run)["invoiceNumber"]
         return number
 
-    async def answer(self, run: Run, prepared: str) -> Any:
-        found = await run.context.invoices.get_by_number_document(prepared, self.fields)
+    async def answer(self, run: PlanExecution, prepared: str) -> Any:
+        found = await run.context.invoices.get_by_number(prepared, self.fields)
         return None if found is None else self.invoice(found)
 
 
 @dataclass
-class Connection(Root):
+class Connection(RootFieldPlan):
     """`invoices(...)`: a page of invoices as a Relay connection."""
 
     key: str
-    guarded: Guarded
+    guarded: CheckedRootField
     fields: Fields
     reads_page: bool
-    build: Callable[["PageRows", Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
+    build: Callable[[Page[InvoiceRow], Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]
 
-    def prepare(self, run: Run) -> Listing:
+    def prepare(self, run: PlanExecution) -> Listing:
         try:
             return Listing.of(run.context.invoices, **self.guarded.arguments(run))
         except ClientError:
             raise Fallback from None  # the executor reports the bad argument
 
-    async def answer(self, run: Run, prepared: Listing) -> Any:
-        rows = PageRows([], [], False, False)
+    async def answer(self, run: PlanExecution, prepared: Listing) -> Any:
+        page: Page[InvoiceRow] = NO_PAGE
         if self.reads_page:
-            page = await prepared.documents(self.fields, shared=True)
-            # Shared documents: built into the answer before anything else is awaited.
-            rows = PageRows(page.rows, page.cursors, page.has_next, page.has_previous)
-        return await self.build(rows, prepared.count_matching())
-
-
-@dataclass
-class PageRows:
-    rows: list[Document]
-    cursors: list[str]
-    has_next: bool
-    has_previous: bool
+            # Shared rows: built into the answer before anything else is awaited.
+            page = await prepared.page(self.fields, read_only=True)
+        return await self.build(page, prepared.count_matching())
 
 
 @dataclass
 class OperationPlan:
     """The root fields of one operation, in the executor's order."""
 
-    roots: list[Root | Lookup] = field(default_factory=list)
+    roots: list[RootFieldPlan | InvoiceLookup] = field(default_factory=list)
 
-    async def run(self, run: Run) -> dict[str, Any]:
+    async def run(self, run: PlanExecution) -> dict[str, Any]:
         # Every root's scopes and arguments first: a fallback then costs no read at all.
         prepared = {id(root): root.prepare(run) for root in self.roots}
-        lookups = [root for root in self.roots if isinstance(root, Lookup)]
+        lookups = [root for root in self.roots if isinstance(root, InvoiceLookup)]
         found = await _load_lookups(lookups, prepared, run)
         data: dict[str, Any] = {}
         for root in self.roots:
-            if isinstance(root, Lookup):
-                document = found[id(root)]
-                data[root.key] = None if document is None else root.invoice(document)
+            if isinstance(root, InvoiceLookup):
+                row = found[id(root)]
+                data[root.key] = None if row is None else root.invoice(row)
             else:
                 data[root.key] = await root.answer(run, prepared[id(root)])
         return data
 
 
 async def _load_lookups(
-    lookups: list[Lookup], prepared: dict[int, Any], run: Run
-) -> dict[int, Document | None]:
-    """Every lookup's document: one command per projection, each id once."""
+    lookups: list[InvoiceLookup], prepared: dict[int, Any], run: PlanExecution
+) -> dict[int, InvoiceRow | None]:
+    """Every lookup's row: one command per projection, each id once."""
     wanted: dict[Fields, list[str]] = {}
     for lookup in lookups:
         invoice_id = prepared[id(lookup)]
@@ -210,11 +199,11 @@ async def _load_lookups(
             wanted.setdefault(lookup.fields, [])
             if invoice_id not in wanted[lookup.fields]:
                 wanted[lookup.fields].append(invoice_id)
-    loaded: dict[Fields, dict[str, Document]] = {}
+    loaded: dict[Fields, dict[str, InvoiceRow | None]] = {}
     for fields, invoice_ids in wanted.items():
-        documents = await run.context.invoices.get_many_documents(invoice_ids, fields)
-        loaded[fields] = {document["invoiceId"]: document for document in documents}
-    found: dict[int, Document | None] = {}
+        rows = await run.context.invoices.get_many(invoice_ids, fields)
+        loaded[fields] = dict(zip(invoice_ids, rows, strict=True))
+    found: dict[int, InvoiceRow | None] = {}
     for lookup in lookups:
         invoice_id = prepared[id(lookup)]
         found[id(lookup)] = None if invoice_id is None else loaded[lookup.fields].get(invoice_id)
@@ -262,7 +251,7 @@ class Compilation:
 
     def _root(
         self, key: str, nodes: list[FieldNode], query_type: GraphQLObjectType
-    ) -> Root | Lookup:
+    ) -> RootFieldPlan | InvoiceLookup:
         name = nodes[0].name.value
         if name == "__typename":
             return Typename(key, query_type.name)
@@ -270,13 +259,16 @@ class Compilation:
         if builder is None:
             raise CannotCompile(f"Query.{name} is not compiled")
         definition = query_type.fields[name]
-        return builder(self, key, nodes, Guarded(definition, nodes[0], _scopes(definition)))
+        return builder(
+            self, key, nodes, CheckedRootField(definition, nodes[0], _scopes(definition))
+        )
 
     def invoice_fields(self, nodes: list[FieldNode], field_type: Any, *through: str) -> Fields:
         return invoice_fields_of(
             self.schema,
-            self.definitions,
-            self.variables.coerced,
+            self.fragments,
+            self.variables,
+            self.operation,
             nodes,
             field_type,
             *through,
@@ -285,9 +277,7 @@ class Compilation:
     def invoice_plan(self, nodes: list[FieldNode]) -> ObjectPlan:
         invoice_type = self.schema.get_type("Invoice")
         assert isinstance(invoice_type, GraphQLObjectType)
-        return build_object_plan(
-            invoice_type, documents.Invoice, nodes, self.collect, INTERNAL_PREFIX
-        )
+        return build_object_plan(invoice_type, documents.Invoice, nodes, self.collect)
 
 
 def _scopes(definition: GraphQLField) -> tuple[str, ...]:
@@ -299,27 +289,27 @@ def _scopes(definition: GraphQLField) -> tuple[str, ...]:
     return tuple(scopes)
 
 
-def _lookup(by_global_id: bool) -> Callable[..., Lookup]:
+def _lookup(by_global_id: bool) -> Callable[..., InvoiceLookup]:
     def build(
-        compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
-    ) -> Lookup:
+        compilation: Compilation, key: str, nodes: list[FieldNode], guarded: CheckedRootField
+    ) -> InvoiceLookup:
         field_type = guarded.definition.type
         fields = compilation.invoice_fields(nodes, field_type)
-        return Lookup(key, guarded, fields, compilation.invoice_plan(nodes), by_global_id)
+        return InvoiceLookup(key, guarded, fields, compilation.invoice_plan(nodes), by_global_id)
 
     return build
 
 
 def _by_number(
-    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
-) -> Root:
+    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: CheckedRootField
+) -> RootFieldPlan:
     fields = compilation.invoice_fields(nodes, guarded.definition.type)
     return ByNumber(key, guarded, fields, compilation.invoice_plan(nodes))
 
 
 def _connection(
-    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: Guarded
-) -> Root:
+    compilation: Compilation, key: str, nodes: list[FieldNode], guarded: CheckedRootField
+) -> RootFieldPlan:
     connection_type = get_named_type(guarded.definition.type)
     assert isinstance(connection_type, GraphQLObjectType)
     selected = compilation.collect(connection_type, nodes)
@@ -334,7 +324,7 @@ def _connection_builder(
     compilation: Compilation,
     connection_type: GraphQLObjectType,
     selected: dict[str, list[FieldNode]],
-) -> Callable[[PageRows, Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]:
+) -> Callable[[Page[InvoiceRow], Callable[[], Awaitable[int]]], Awaitable[dict[str, Any]]]:
     """The connection object: edges and pageInfo from the page, totalCount from a count."""
     parts: list[tuple[str, str, Any]] = []
     for key, nodes in selected.items():
@@ -350,7 +340,7 @@ def _connection_builder(
         else:
             raise CannotCompile(f"{connection_type.name}.{name} is not compiled")
 
-    async def build(page: PageRows, count: Callable[[], Awaitable[int]]) -> dict[str, Any]:
+    async def build(page: Page[InvoiceRow], count: Callable[[], Awaitable[int]]) -> dict[str, Any]:
         built: dict[str, Any] = {}
         for key, name, part in parts:
             built[key] = part if name == "__typename" else None if part is None else part(page)
@@ -365,7 +355,7 @@ def _connection_builder(
 
 def _edges_builder(
     compilation: Compilation, connection_type: GraphQLObjectType, nodes: list[FieldNode]
-) -> Callable[[PageRows], list[dict[str, Any]]]:
+) -> Callable[[Page[InvoiceRow]], list[dict[str, Any]]]:
     edge_type = get_named_type(connection_type.fields["edges"].type)
     assert isinstance(edge_type, GraphQLObjectType)
     parts: list[tuple[str, str, Any]] = []
@@ -380,9 +370,9 @@ def _edges_builder(
         else:
             raise CannotCompile(f"{edge_type.name}.{name} is not compiled")
 
-    def build(page: PageRows) -> list[dict[str, Any]]:
+    def build(page: Page[InvoiceRow]) -> list[dict[str, Any]]:
         edges = []
-        for row, cursor in zip(page.rows, page.cursors, strict=True):
+        for row, cursor in zip(page.items, page.cursors, strict=True):
             edge: dict[str, Any] = {}
             for key, name, part in parts:
                 if name == "node":
@@ -399,26 +389,30 @@ def _edges_builder(
 
 def _page_info_builder(
     compilation: Compilation, connection_type: GraphQLObjectType, nodes: list[FieldNode]
-) -> Callable[[PageRows], dict[str, Any]]:
+) -> Callable[[Page[InvoiceRow]], dict[str, Any]]:
+    """pageInfo's selected fields, from the page's own values (the resolvers' too)."""
     info_type = get_named_type(connection_type.fields["pageInfo"].type)
     assert isinstance(info_type, GraphQLObjectType)
-    values: dict[str, Callable[[PageRows], Any]] = {
-        "hasNextPage": lambda page: page.has_next,
-        "hasPreviousPage": lambda page: page.has_previous,
-        "startCursor": lambda page: page.cursors[0] if page.cursors else None,
-        "endCursor": lambda page: page.cursors[-1] if page.cursors else None,
-        "__typename": lambda page: info_type.name,
-    }
-    parts = []
+    parts: list[tuple[str, str]] = []
     for key, group in compilation.collect(info_type, nodes).items():
         name = group[0].name.value
-        if name not in values:
+        if name != "__typename" and name not in PageInfoValues.__annotations__:
             raise CannotCompile(f"{info_type.name}.{name} is not compiled")
-        parts.append((key, values[name]))
-    return lambda page: {key: value(page) for key, value in parts}
+        parts.append((key, name))
+
+    def build(page: Page[InvoiceRow]) -> dict[str, Any]:
+        values: Mapping[str, Any] = page.page_info()
+        return {
+            key: info_type.name if name == "__typename" else values[name] for key, name in parts
+        }
+
+    return build
 
 
-ROOTS: dict[str, Callable[[Compilation, str, list[FieldNode], Guarded], Root | Lookup]] = {
+ROOTS: dict[
+    str,
+    Callable[[Compilation, str, list[FieldNode], CheckedRootField], RootFieldPlan | InvoiceLookup],
+] = {
     "invoice": _lookup(by_global_id=False),
     "node": _lookup(by_global_id=True),
     "invoiceByNumber": _by_number,

@@ -28,15 +28,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import strawberry
 from aiohttp import WSMsgType, web
 from graphql import GraphQLError, get_operation_ast, parse
 from graphql import OperationType as GraphQLOperationType
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from graph.context import Context, LiveOptions
+from graph.context import LiveOptions
+from graph.errors import HTTPProblem
+from graph.http.auth import authenticate
 from graph.http.key_watch import KeyRevoked, KeyWatch
-from graph.http.problem import HTTPProblem
+from graph.http.params import check_params, read_params
+from graph.http.responses import format_result, is_request_error, problem_response
+from graph.http.services import EndpointServices
 from graph.http.site_context import HEADER as SITE_CONTEXT
 from graph.http.site_context import request_scope
 from store.client import StoreUnavailable
@@ -89,8 +94,17 @@ class Closed(Exception):
 class LiveServer:
     """The WebSocket side of /graphql; shares the HTTP view's keys, store and limits."""
 
-    def __init__(self, view: Any, limits: LiveLimits, observer: LiveObserver) -> None:
-        self._view = view
+    def __init__(
+        self,
+        services: EndpointServices,
+        schema: strawberry.Schema,
+        limits: LiveLimits,
+        observer: LiveObserver,
+    ) -> None:
+        """`schema`: built without compiled execution (graph/schema.py): the executor runs
+        every operation here; compiled plans answer queries over HTTP."""
+        self.services = services
+        self.schema = schema
         self.limits = limits
         self.observer = observer
         self.open = 0
@@ -133,19 +147,13 @@ class LiveServer:
         """("next", body) for each result, then ("complete", None); or ("error", errors).
 
         Raises KeyRevoked when `watch` found the key revoked (the connection then ends)."""
-        view = self._view
-        context = Context.for_request(
+        context = self.services.context(
             api_key,
-            view._invoices().scoped(scope),
-            view._limits.for_key(api_key),
-            view._report_ingest,
+            scope,
             params.get("operationName") or None,
-            view.documents,
-            None,  # compiled plans answer queries over HTTP; here the executor runs
+            live=LiveOptions(self.limits.poll_seconds, self.observer.delivered, watch.check),
         )
-        context.live = LiveOptions(self.limits.poll_seconds, self.observer.delivered, watch.check)
-        context.webhooks = view._webhooks() if view._webhooks else None  # mutations over WS
-        stream = await view.schema.stream(
+        stream = await self.schema.stream(
             text,
             variable_values=params.get("variables"),
             context_value=context,
@@ -162,7 +170,7 @@ class LiveServer:
                     continue  # incremental delivery frames: not served here
                 if watch.revoked is not None:
                     raise watch.revoked
-                body = view._format_result(result, _request_error(result))
+                body = format_result(result, is_request_error(result))
                 if "data" not in body:
                     yield "error", body["errors"]
                     return
@@ -175,17 +183,15 @@ class LiveServer:
         """The graphql-sse protocol's distinct connections mode: one POST, one operation,
         its results as `next` events, then `complete`. The key and x-site-context are the
         request's headers, as for any POST."""
-        from graph.http.view import problem_response  # the view imports this module
-
-        view = self._view
+        services = self.services
         try:
-            api_key = await view._authenticate(request)
+            api_key = await authenticate(request, services.keys())
             if not api_key.grants("read"):
                 raise HTTPProblem(403, "FORBIDDEN", "This API key lacks the 'read' scope.")
             scope = request_scope(request.headers.get(SITE_CONTEXT), api_key)
-            params = await view._read_params(request, view._body_limits.for_key(api_key))
-            requested = await view._persisted().requested_document(params, api_key)
-            too_long = view._limits.for_key(api_key).check_text(requested.text)
+            params = await read_params(request, services.body_limits.for_key(api_key))
+            requested = await services.persisted().requested_document(params, api_key)
+            too_long = services.limits.for_key(api_key).check_text(requested.text)
             if too_long is not None:
                 raise HTTPProblem(400, "QUERY_TOO_COMPLEX", too_long.message)
         except HTTPProblem as problem:
@@ -201,7 +207,7 @@ class LiveServer:
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         token = request.headers["Authorization"].partition(" ")[2].strip()  # authenticated
-        watch = KeyWatch(view._keys(), token)
+        watch = KeyWatch(services.keys(), token)
         try:
             await response.prepare(request)
             events = self.results(params, requested.text, api_key, scope, watch)
@@ -316,7 +322,7 @@ class _Connection:
         if scheme.lower() != "bearer" or not token.strip():
             raise Closed(4401, "Unauthorized: send {'Authorization': 'Bearer <key>'}")
         try:
-            api_key = await self.server._view._keys().authenticate(token.strip())
+            api_key = await self.server.services.keys().authenticate(token.strip())
         except StoreUnavailable:
             raise Closed(1013, "The database is unavailable; retry later") from None
         if api_key is None:
@@ -328,7 +334,7 @@ class _Connection:
         except HTTPProblem as problem:
             raise Closed(4403 if problem.status == 403 else 4400, problem.message[:120]) from None
         self.api_key = api_key
-        self.key_watch = KeyWatch(self.server._view._keys(), token.strip())
+        self.key_watch = KeyWatch(self.server.services.keys(), token.strip())
         self.acknowledged = True
         await self._send({"type": "connection_ack"})
 
@@ -372,17 +378,17 @@ class _Connection:
 
     async def _run_operation(self, operation_id: str, params: dict[str, Any]) -> None:
         """Run one operation to its end, sending each result; `complete` when it ends."""
-        view = self.server._view
+        services = self.server.services
         api_key = self.api_key
         assert api_key is not None
         try:
-            params = view._check_params(params)
-            requested = await view._persisted().requested_document(params, api_key)
+            params = check_params(params)
+            requested = await services.persisted().requested_document(params, api_key)
             scope = request_scope(self.site_context, api_key)
         except (HTTPProblem, StoreUnavailable) as refusal:
             await self._error(operation_id, refusal)
             return
-        too_long = view._limits.for_key(api_key).check_text(requested.text)
+        too_long = services.limits.for_key(api_key).check_text(requested.text)
         if too_long is not None:  # before parsing it to count it as a subscription
             await self._send({"id": operation_id, "type": "error", "payload": [too_long.formatted]})
             return
@@ -488,8 +494,3 @@ def _is_subscription(text: str, operation_name: Any) -> bool:
     name = operation_name if isinstance(operation_name, str) else None
     operation = get_operation_ast(document, name)
     return operation is not None and operation.operation is GraphQLOperationType.SUBSCRIPTION
-
-
-def _request_error(result: ExecutionResult) -> bool:
-    errors = result.errors or []
-    return result.data is None and bool(errors) and all(not error.path for error in errors)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from graph.http.problem import HTTPProblem
+from graph.errors import HTTPProblem
 from store.invoices import Scope
 from store.keys import ApiKey
 

@@ -26,26 +26,31 @@ from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from graph.document_cache import CachedDocument
+from graph.core_schema import core_schema
+from graph.document_cache import DocumentCache
 
 
 class ArgumentErrors(SchemaExtension):
     """Runs validation itself, then renames the errors that sit in argument values."""
+
+    def __init__(self, *, documents: DocumentCache | None = None) -> None:
+        self._documents = documents
+        """The process's parsed documents (graph/document_cache.py): each validated once."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
             # A document that validated once validates again: the schema does not change.
-            cached = getattr(context.context, "cached", None)
-            if isinstance(cached, CachedDocument) and cached.validated:
+            cached = self._documents.entry_of(context.query, document) if self._documents else None
+            if cached is not None and cached.validated:
                 context.pre_execution_errors = []
                 yield
                 return
             errors = validate_document(
-                context.schema._schema, document, tuple(context.validation_rules)
+                core_schema(context.schema), document, tuple(context.validation_rules)
             )
-            if isinstance(cached, CachedDocument) and not errors:
+            if cached is not None and not errors:
                 cached.validated = True
             # Even an empty list tells Strawberry that validation has run.
             context.pre_execution_errors = (

@@ -18,14 +18,14 @@ from graph.errors import BadUserInput, ClientError
 from graph.limits.cost import CostModel, ListBound, QueryCost
 from graph.limits.query_shape import Shape, ShapeMeter, TooDeep, lex, operations_to_run
 from graph.limits.throttle import CostBuckets
-from graph.permissions import FORBIDDEN
-from graph.resolvers.pagination import (
+from graph.page_sizes import (
     DEFAULT_EVENTS_PAGE,
     DEFAULT_PAGE_SIZE,
     DEFAULT_RELATED,
     MAX_PAGE_SIZE,
     MAX_RELATED,
 )
+from graph.permissions import FORBIDDEN
 from store.keys import ApiKey
 
 VALUE_NESTING = 32

@@ -6,12 +6,13 @@ hints out of the errors of keys that may not introspect.
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from graph.context import Context
+from graph.core_schema import core_schema
+from graph.document_cache import CachedDocument, DocumentCache
 from graph.errors import ClientError
 from graph.limits.checks import RequestLimits
 from graph.limits.query_shape import operations_to_run
@@ -20,17 +21,34 @@ SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 """graphql-core's hint naming fields, types or arguments close to a misspelt one."""
 
 
+@runtime_checkable
+class LimitedRequest(Protocol):
+    """What this extension reads of a request's context (graph/context.py's Context)."""
+
+    limits: RequestLimits | None
+    """The request's limits; None: the defaults."""
+    operation_name: str | None
+    """The operationName as the request sent it."""
+
+
 class QueryLimitsExtension(SchemaExtension):
     """Applies the request's limits (Context.limits) around Strawberry's parse and validation.
 
     Runs before ArgumentErrors (graph/schema.py), so a refused query is never validated.
+    Made anew for every request (graph/schema.py hands Strawberry a factory), so what it
+    learns about the request's document stays on it.
     """
 
-    _own: RequestLimits | None = None
+    def __init__(self, *, documents: DocumentCache | None = None) -> None:
+        self._documents = documents
+        """The process's parsed documents by text; None: parse every request's text."""
+        self._cached: CachedDocument | None = None
+        """This request's entry in `documents`, once its text has passed the text limits."""
+        self._own: RequestLimits | None = None
 
-    def _context(self) -> Context | None:
+    def _context(self) -> LimitedRequest | None:
         context = self.execution_context.context
-        return context if isinstance(context, Context) else None
+        return context if isinstance(context, LimitedRequest) else None
 
     def _limits(self) -> RequestLimits:
         context = self._context()
@@ -42,14 +60,13 @@ class QueryLimitsExtension(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         execution = self.execution_context
-        context = self._context()
-        cache = context.documents if context is not None else None
+        cache = self._documents
         text = execution.query
         if text is not None and execution.graphql_document is None:
             cached = cache.get(text) if cache is not None else None
-            if cached is not None and context is not None:
+            if cached is not None:
                 # Seen before: it passed the text limits and parsed; Strawberry skips parsing.
-                context.cached = cached
+                self._cached = cached
                 execution.graphql_document = cached.document
             else:
                 refusal = self._limits().check_text(text)
@@ -58,10 +75,10 @@ class QueryLimitsExtension(SchemaExtension):
                     raise refusal
         yield
         document = execution.graphql_document
-        if cache is None or context is None or text is None or document is None:
+        if cache is None or text is None or document is None:
             return
-        if context.cached is None:
-            context.cached = cache.add(text, document)
+        if self._cached is None:
+            self._cached = cache.add(text, document)
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
@@ -70,14 +87,12 @@ class QueryLimitsExtension(SchemaExtension):
             context = self._context()
             # Strawberry's operation_name falls back to the first operation: ours is as sent.
             requested = context.operation_name if context else execution.operation_name
-            if context is not None:
-                context.document = document
             refusal = _unchosen_operation(document, requested) or self._limits().check_document(
-                execution.schema._schema,
+                core_schema(execution.schema),
                 document,
                 requested,
                 execution.variables,
-                context.cached if context is not None else None,
+                self._cached,
             )
             if refusal is not None:
                 # Recorded before ArgumentErrors runs: validation is skipped, nothing executes.

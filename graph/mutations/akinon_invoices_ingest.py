@@ -134,13 +134,8 @@ async def resolve_akinon_invoices_ingest(
         return _payload([], [error], IngestReport().counts())
     sources = [to_source_record(position, record) for position, record in enumerate(records, 1)]
     mapper = functools.partial(map_akinon_invoice, currencies=info.context.default_currencies)
-    results = await ingest_batch(
-        sources, info.context.invoices, actor=info.context.api_key.name, mapper=mapper
-    )
-    for result in results:
-        # Ingest writes past the request's writer: drop what the loaders hold (stale, absent).
-        if result.status in (RecordStatus.STORED, RecordStatus.UPDATED) and result.invoice_id:
-            info.context.loaders.forget(result.invoice_id)
+    # The request's writer: its audit entries name the key, and it keeps the loaders current.
+    results = await ingest_batch(sources, info.context.writer, mapper=mapper)
     report = IngestReport()
     for result in results:
         report.add(result)

@@ -2,14 +2,13 @@
 
 import copy
 import dataclasses
-from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 from pydantic import ValidationError
 
 from graph.context import Info
-from graph.mutations.results import MutationError, errors_of
+from graph.mutations.results import InvoiceError, invoice_errors
 from graph.types.inputs import InvoiceCreateInput
 from graph.types.invoice import Invoice, as_invoice
 from seeds.fabric import fabric_invoice
@@ -22,29 +21,12 @@ SOURCE_SYSTEM = "invoicegraph"
 """The source of invoices created through the API (their source key is their invoiceId)."""
 
 
-@strawberry.enum(description="Why invoiceCreate stored nothing.")
-class InvoiceCreateErrorCode(Enum):
-    INVALID_INPUT = strawberry.enum_value(
-        "INVALID_INPUT",
-        description="A value is invalid or the totals do not reconcile; `field` names it.",
-    )
-    DUPLICATE = strawberry.enum_value(
-        "DUPLICATE",
-        description="The account already has an invoice with this invoiceNumber or invoiceId.",
-    )
-
-
-@strawberry.type(description="A reason invoiceCreate stored nothing.")
-class InvoiceCreateError(MutationError):
-    code: InvoiceCreateErrorCode = strawberry.field(description="The kind of problem.")
-
-
 @strawberry.type(description="The result of invoiceCreate.")
 class InvoiceCreatePayload:
     invoice: Invoice | None = strawberry.field(
         description="The stored invoice, at version 1; null when it was refused."
     )
-    errors: list[InvoiceCreateError] = strawberry.field(
+    errors: list[InvoiceError] = strawberry.field(
         description="Every reason nothing was stored; empty on success."
     )
 
@@ -136,6 +118,5 @@ async def resolve_invoice_create(
             raise ChangeRefused(problems + creation_problems(invoice))
         created = await info.context.writer.create(invoice)
     except ChangeRefused as refused:
-        errors = errors_of(refused, InvoiceCreateError, InvoiceCreateErrorCode)
-        return InvoiceCreatePayload(invoice=None, errors=errors)
+        return InvoiceCreatePayload(invoice=None, errors=invoice_errors(refused))
     return InvoiceCreatePayload(invoice=as_invoice(created), errors=[])

@@ -1,12 +1,18 @@
-"""What the mutations share: the error interface and the arguments every change takes."""
+"""What the mutations share: the arguments every change takes, and their errors."""
 
-from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import strawberry
 
-from store.domain.refusals import ChangeRefused
+from store.domain.refusals import (
+    DUPLICATE,
+    INVALID_INPUT,
+    INVALID_TRANSITION,
+    NOT_FOUND,
+    VERSION_CONFLICT,
+    ChangeRefused,
+)
 
 INVOICE_ID_ARGUMENT = strawberry.argument(description="The invoiceId of the invoice to change.")
 EXPECTED_VERSION_ARGUMENT = strawberry.argument(
@@ -22,7 +28,7 @@ ExpectedVersionArgument = Annotated[int | None, EXPECTED_VERSION_ARGUMENT]
 
 
 @strawberry.interface(
-    description="A reason a mutation made no change. Each mutation's error type adds its code."
+    description="A reason a mutation made no change. Each error type adds its code."
 )
 class MutationError:
     message: str = strawberry.field(description="What went wrong, naming the values involved.")
@@ -38,14 +44,55 @@ class MutationError:
     )
 
 
-E = TypeVar("E")
+@strawberry.enum(
+    description=(
+        "Why an invoice mutation (invoiceCreate, invoiceStatusUpdate, invoicePost, "
+        "invoiceAcknowledge, invoiceAttributesUpdate) made no change."
+    )
+)
+class InvoiceErrorCode(Enum):
+    NOT_FOUND = strawberry.enum_value(
+        NOT_FOUND, description="The account has no invoice with this invoiceId."
+    )
+    INVALID_TRANSITION = strawberry.enum_value(
+        INVALID_TRANSITION,
+        description=(
+            "The lifecycle does not allow the change from the invoice's current state "
+            "(docs/lifecycle.md): invoicePost needs a CREATED invoice, invoiceAcknowledge a "
+            "POSTED one (neither DRAFT), and a DELETED invoice no longer changes."
+        ),
+    )
+    VERSION_CONFLICT = strawberry.enum_value(
+        VERSION_CONFLICT,
+        description="The invoice is not at expectedVersion: read it again, then retry.",
+    )
+    INVALID_INPUT = strawberry.enum_value(
+        INVALID_INPUT,
+        description=(
+            "An argument or input value is invalid (e.g. acknowledgedAt before postedAt or "
+            "in the future, an attribute key both set and removed, totals that do not "
+            "reconcile); `field` names it."
+        ),
+    )
+    DUPLICATE = strawberry.enum_value(
+        DUPLICATE,
+        description=(
+            "invoiceCreate: the account already has an invoice with this invoiceNumber or "
+            "invoiceId."
+        ),
+    )
 
 
-def errors_of(refused: ChangeRefused, error_type: Callable[..., E], codes: type[Enum]) -> list[E]:
-    """The refusal's reasons as the mutation's own error type and code enum."""
+@strawberry.type(description="A reason an invoice mutation made no change.")
+class InvoiceError(MutationError):
+    code: InvoiceErrorCode = strawberry.field(description="The kind of problem.")
+
+
+def invoice_errors(refused: ChangeRefused) -> list[InvoiceError]:
+    """The refusal's reasons, one error each."""
     return [
-        error_type(
-            code=codes(refusal.code),
+        InvoiceError(
+            code=InvoiceErrorCode(refusal.code),
             message=refusal.message,
             field=refusal.field,
             currentVersion=refusal.current_version,

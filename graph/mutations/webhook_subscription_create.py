@@ -5,6 +5,7 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
+from graph.resolvers.webhook_admin import webhook_admin
 from graph.types.events import ChangeType  # registered there as InvoiceEventType
 from graph.types.webhooks import (
     WebhookError,
@@ -12,7 +13,7 @@ from graph.types.webhooks import (
     WebhookSubscription,
     as_subscription,
 )
-from graph.webhooks.admin import InvalidWebhook, WebhookAdmin, WebhooksUnavailable
+from graph.webhooks.admin import InvalidWebhook
 
 
 @strawberry.type(description="The result of webhookSubscriptionCreate.")
@@ -23,13 +24,6 @@ class WebhookSubscriptionCreatePayload:
     errors: list[WebhookError] = strawberry.field(
         description="Why nothing was made; empty on success."
     )
-
-
-def webhook_admin(info: Info) -> WebhookAdmin:
-    admin = info.context.webhooks
-    if admin is None:
-        raise WebhooksUnavailable("Webhooks are not available in this process.")
-    return admin
 
 
 async def resolve_webhook_subscription_create(

@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
-from graph.mutations.webhook_subscription_create import webhook_admin
+from graph.resolvers.webhook_admin import webhook_admin
 from graph.types.webhooks import (
     WebhookError,
     WebhookErrorCode,

@@ -8,11 +8,12 @@ A key with the `persisted-only` scope runs trusted documents only, named by thei
 import hashlib
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from graph.http.problem import HTTPProblem
+from cachetools import LRUCache
+
+from graph.errors import HTTPProblem
 from store.keys import ApiKey
 from store.persisted_documents import PersistedDocument, PersistedDocuments
 
@@ -39,29 +40,6 @@ class RequestedDocument:
     """An APQ hash to register for the caller once the text has parsed and validated."""
 
 
-class DocumentCache:
-    """A bounded least-recently-used map from hash to document, in front of the store."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._entries: OrderedDict[str, PersistedDocument] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, sha256: str) -> PersistedDocument | None:
-        document = self._entries.get(sha256)
-        if document is not None:
-            self._entries.move_to_end(sha256)
-        return document
-
-    def put(self, document: PersistedDocument) -> None:
-        self._entries[document.sha256] = document
-        self._entries.move_to_end(document.sha256)
-        while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
-
-
 def _refuse_untrusted(document_id: str, api_key: ApiKey, registering: bool) -> HTTPProblem:
     log.warning(
         "persisted-only key %s (account %s) %s untrusted document %s",
@@ -85,7 +63,8 @@ class PersistedQueries:
 
     def __init__(self, documents: PersistedDocuments, cache_size: int) -> None:
         self._documents = documents
-        self.cache = DocumentCache(cache_size)
+        self.cache: LRUCache[str, PersistedDocument] = LRUCache(cache_size)
+        """Documents by hash, least recently used out first."""
         self.hits = 0
         self.misses = 0
 
@@ -192,7 +171,7 @@ class PersistedQueries:
         document = await self._documents.find(sha256)
         if document is None:
             return None
-        self.cache.put(document)
+        self.cache[document.sha256] = document
         return document if self._runnable(document, api_key) else None
 
     @staticmethod
@@ -210,11 +189,9 @@ class PersistedQueries:
         cached = self.cache.get(sha256)
         # Without a cached record we do not know whether the text is trusted: cache it as
         # untrusted, which can only send a later lookup back to the store, never too far.
-        self.cache.put(
-            PersistedDocument(
-                sha256=sha256,
-                body=requested.text,
-                trusted=cached.trusted if cached else False,
-                accounts=(cached.accounts if cached else frozenset()) | {api_key.account},
-            )
+        self.cache[sha256] = PersistedDocument(
+            sha256=sha256,
+            body=requested.text,
+            trusted=cached.trusted if cached else False,
+            accounts=(cached.accounts if cached else frozenset()) | {api_key.account},
         )

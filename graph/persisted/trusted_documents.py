@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, parse, validate
+from graphql import GraphQLError, GraphQLSchema, parse, validate
 
 from graph.persisted.requests import sha256_hex
-from graph.schema import schema
 from store.persisted_documents import TrustedDocument
 
 MANIFEST_FORMAT = "apollo-persisted-query-manifest"
@@ -24,8 +23,9 @@ class ManifestError(ValueError):
     """The manifest cannot be used; the message names the file and the entry."""
 
 
-def read_manifest(path: Path) -> list[TrustedDocument]:
-    """The manifest's operations, each checked; raises ManifestError on the first bad entry."""
+def read_manifest(path: Path, schema: GraphQLSchema) -> list[TrustedDocument]:
+    """The manifest's operations, each checked against `schema`; raises ManifestError on the
+    first bad entry."""
     try:
         manifest = orjson.loads(path.read_bytes())
     except OSError as error:
@@ -41,12 +41,12 @@ def read_manifest(path: Path) -> list[TrustedDocument]:
         raise ManifestError(f"{path}: 'operations' must be a list")
     documents: dict[str, TrustedDocument] = {}
     for index, operation in enumerate(operations):
-        document = _checked_operation(operation, f"{path}: operations[{index}]")
+        document = _checked_operation(operation, f"{path}: operations[{index}]", schema)
         documents.setdefault(document.sha256, document)
     return list(documents.values())
 
 
-def _checked_operation(operation: Any, where: str) -> TrustedDocument:
+def _checked_operation(operation: Any, where: str, schema: GraphQLSchema) -> TrustedDocument:
     if not isinstance(operation, dict):
         raise ManifestError(f"{where}: each operation must be an object")
     identifier, body = operation.get("id"), operation.get("body")
@@ -64,7 +64,7 @@ def _checked_operation(operation: Any, where: str) -> TrustedDocument:
             f"{where}: 'id' {identifier!r} is not the SHA-256 of its body ({actual})"
         )
     try:
-        errors = validate(schema._schema, parse(body))
+        errors = validate(schema, parse(body))
     except GraphQLError as error:
         raise ManifestError(f"{where}: the body does not parse: {error.message}") from None
     if errors:

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 import strawberry
 
 from graph.context import Info
+from graph.page_sizes import DEFAULT_EVENTS_PAGE, MAX_PAGE_SIZE
 from graph.resolvers.pagination import (
-    DEFAULT_EVENTS_PAGE,
-    MAX_PAGE_SIZE,
     decode_cursor,
     encode_cursor,
+    keyset_page,
     page_size,
 )
 from graph.types.events import InvoiceEvent, InvoiceEventConnection, InvoiceEventEdge
@@ -21,17 +21,18 @@ from store.domain.events import InvoiceEvent as StoredEvent
 
 def edge(event: StoredEvent, values: list[Any]) -> InvoiceEventEdge:
     """The edge of a stored event; its cursor holds the event's place in the feed."""
-    return InvoiceEventEdge(
-        cursor=encode_cursor(EVENT_ORDER, values),
-        node=InvoiceEvent(
-            eventId=strawberry.ID(event.eventId),
-            invoiceId=strawberry.ID(event.invoiceId),
-            version=event.version,
-            type=event.type,
-            time=DateTime(event.time),
-            changedFields=event.changedFields,
-            actor=event.actor,
-        ),
+    return InvoiceEventEdge(cursor=encode_cursor(EVENT_ORDER, values), node=as_event(event))
+
+
+def as_event(event: StoredEvent) -> InvoiceEvent:
+    return InvoiceEvent(
+        eventId=strawberry.ID(event.eventId),
+        invoiceId=strawberry.ID(event.invoiceId),
+        version=event.version,
+        type=event.type,
+        time=DateTime(event.time),
+        changedFields=event.changedFields,
+        actor=event.actor,
     )
 
 
@@ -52,13 +53,9 @@ async def resolve_invoice_events(
 ) -> InvoiceEventConnection:
     size = page_size("first", first, DEFAULT_EVENTS_PAGE)
     start = decode_cursor("after", after, EVENT_ORDER) if after else None
-    rows = await info.context.events.page(start, size + 1)
-    has_more = len(rows) > size
-    edges = [edge(event, values) for event, values in rows[:size]]
-    page_info = PageInfo(
-        hasNextPage=has_more,
-        hasPreviousPage=after is not None,
-        startCursor=edges[0].cursor if edges else None,
-        endCursor=edges[-1].cursor if edges else None,
-    )
-    return InvoiceEventConnection(edges=edges, pageInfo=page_info)
+    page = keyset_page(await info.context.events.page(start, size + 1), EVENT_ORDER, size, after)
+    edges = [
+        InvoiceEventEdge(cursor=cursor, node=as_event(event))
+        for event, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+    return InvoiceEventConnection(edges=edges, pageInfo=PageInfo(**page.page_info()))

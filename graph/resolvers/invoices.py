@@ -8,8 +8,10 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
+from graph.global_ids import invoice_id_from_global_id
 from graph.projection import invoice_fields, selected_names
 from graph.resolvers.listing import Listing
+from graph.resolvers.pagination import NO_PAGE
 from graph.types.filters import InvoiceFilter
 from graph.types.invoice import (
     Invoice,
@@ -18,7 +20,6 @@ from graph.types.invoice import (
     Node,
     PageInfo,
     as_invoice,
-    invoice_id_from_global_id,
 )
 from graph.types.sorting import InvoiceSort
 from store.invoices import from_document
@@ -37,7 +38,7 @@ async def resolve_invoice_by_number(
     invoiceNumber: Annotated[str, strawberry.argument(description="The invoiceNumber.")],
 ) -> Invoice | None:
     found = await info.context.invoices.get_by_number(invoiceNumber, invoice_fields(info))
-    return as_invoice(found) if found else None
+    return as_invoice(from_document(found)) if found else None
 
 
 async def resolve_node(
@@ -80,19 +81,13 @@ async def resolve_invoices(
     count_matching = listing.count_matching()
     if not selected_names(info) & {"edges", "pageInfo"}:
         # Only totalCount was asked for: no page to read.
-        return InvoiceConnection(edges=[], pageInfo=EMPTY_PAGE, count_matching=count_matching)
-    page = await listing.documents(invoice_fields(info, "edges", "node"), shared=False)
+        no_page = PageInfo(**NO_PAGE.page_info())
+        return InvoiceConnection(edges=[], pageInfo=no_page, count_matching=count_matching)
+    page = await listing.page(invoice_fields(info, "edges", "node"), read_only=False)
     edges = [
         InvoiceEdge(cursor=cursor, node=as_invoice(from_document(row)))
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
+        for row, cursor in zip(page.items, page.cursors, strict=True)
     ]
-    page_info = PageInfo(
-        hasNextPage=page.has_next,
-        hasPreviousPage=page.has_previous,
-        startCursor=page.cursors[0] if page.cursors else None,
-        endCursor=page.cursors[-1] if page.cursors else None,
+    return InvoiceConnection(
+        edges=edges, pageInfo=PageInfo(**page.page_info()), count_matching=count_matching
     )
-    return InvoiceConnection(edges=edges, pageInfo=page_info, count_matching=count_matching)
-
-
-EMPTY_PAGE = PageInfo(hasNextPage=False, hasPreviousPage=False, startCursor=None, endCursor=None)

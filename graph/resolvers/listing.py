@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.resolvers.filtering import filtered
-from graph.resolvers.pagination import decode_cursor, encode_cursor, page_window
+from graph.resolvers.pagination import Page, decode_cursor, keyset_page, page_window
 from graph.types.filters import InvoiceFilter
 from graph.types.sorting import InvoiceSort, sort_keys
-from store.client import Document
-from store.invoices import ScopedInvoices
-from store.keyset import SortKey, key_values
+from store.invoices import InvoiceRow, ScopedInvoices
+from store.keyset import SortKey
 
 
 @dataclass(frozen=True)
@@ -53,32 +52,12 @@ class Listing:
 
         return count
 
-    async def documents(self, fields: Iterable[str] | None, shared: bool) -> "Page":
-        """The page's stored documents, in the listing's order (one command)."""
-        rows = await self.invoices.find_page_documents(
-            self.criteria, self.keys, self.start, self.size + 1, self.backwards, fields, shared
+    async def page(self, fields: Iterable[str] | None, read_only: bool) -> Page[InvoiceRow]:
+        """The page's rows, in the listing's order, with their cursors (one command).
+
+        `read_only=True`: the caller only reads the rows before its next `await`.
+        """
+        rows = await self.invoices.find_page(
+            self.criteria, self.keys, self.start, self.size + 1, self.backwards, fields, read_only
         )
-        return self.page(rows)
-
-    def page(self, rows: list[Document]) -> "Page":
-        """The page among `size + 1` rows read in the walking direction."""
-        has_more = len(rows) > self.size
-        rows = rows[: self.size]
-        if self.backwards:
-            rows.reverse()
-        return Page(
-            rows=rows,
-            cursors=[encode_cursor(self.keys, key_values(row, self.keys)) for row in rows],
-            has_next=has_more if not self.backwards else self.cursor is not None,
-            has_previous=has_more if self.backwards else self.cursor is not None,
-        )
-
-
-@dataclass(frozen=True)
-class Page:
-    """The documents of one page, each with its cursor, and where the page stands."""
-
-    rows: list[Document]
-    cursors: list[str]
-    has_next: bool
-    has_previous: bool
+        return keyset_page(rows, self.keys, self.size, self.cursor, self.backwards)

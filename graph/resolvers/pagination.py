@@ -2,19 +2,14 @@
 
 import base64
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypedDict, TypeVar
 
 import orjson
 
 from graph.errors import BadUserInput
+from graph.page_sizes import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from store.keyset import SortKey, values_fit
-
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
-DEFAULT_EVENTS_PAGE = 50
-DEFAULT_RELATED = 10
-MAX_RELATED = 50
-"""`first` of relatedInvoices: what bounds its cost (graph/limits/cost.py) and what it reads."""
 
 
 def page_size(argument: str, value: int | None, default: int) -> int:
@@ -71,3 +66,60 @@ def page_window(
     else:
         size = page_size("first", first, DEFAULT_PAGE_SIZE)
     return size, (before if backwards else after), backwards
+
+
+T = TypeVar("T")
+
+
+class PageInfoValues(TypedDict):
+    """The fields of a connection's PageInfo (graph/types/invoice.py), by their names."""
+
+    hasNextPage: bool
+    hasPreviousPage: bool
+    startCursor: str | None
+    endCursor: str | None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a keyset listing: its items in the listing's order, each with its
+    cursor, and where the page stands. Every connection (and compiled plan) builds its
+    edges and pageInfo from one."""
+
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+
+    def page_info(self) -> PageInfoValues:
+        return {
+            "hasNextPage": self.has_next,
+            "hasPreviousPage": self.has_previous,
+            "startCursor": self.cursors[0] if self.cursors else None,
+            "endCursor": self.cursors[-1] if self.cursors else None,
+        }
+
+
+NO_PAGE: Page[Any] = Page([], [], has_next=False, has_previous=False)
+"""The page of a connection whose edges and pageInfo nobody selected: none is read."""
+
+
+def keyset_page(
+    rows: Sequence[tuple[T, Sequence[Any]]],
+    keys: Sequence[SortKey],
+    size: int,
+    cursor: str | None,
+    backwards: bool = False,
+) -> Page[T]:
+    """The page among up to `size + 1` rows (each with its sort-key values) read in the
+    walking direction from `cursor`: the extra row only tells that more follow."""
+    has_more = len(rows) > size
+    kept = list(rows[:size])
+    if backwards:
+        kept.reverse()
+    return Page(
+        items=[item for item, _ in kept],
+        cursors=[encode_cursor(keys, values) for _, values in kept],
+        has_next=has_more if not backwards else cursor is not None,
+        has_previous=has_more if backwards else cursor is not None,
+    )

@@ -5,13 +5,13 @@ from typing import Annotated
 import strawberry
 
 from graph.context import Info
-from graph.mutations.webhook_subscription_create import webhook_admin
+from graph.page_sizes import MAX_PAGE_SIZE
 from graph.resolvers.pagination import (
-    MAX_PAGE_SIZE,
     decode_cursor,
-    encode_cursor,
+    keyset_page,
     page_size,
 )
+from graph.resolvers.webhook_admin import webhook_admin
 from graph.types.invoice import PageInfo
 from graph.types.webhooks import (
     WebhookDeliveryConnection,
@@ -50,14 +50,9 @@ async def resolve_webhook_deliveries(
     start = decode_cursor("after", after, DELIVERY_ORDER) if after else None
     scope = info.context.invoices.scope
     rows = await webhook_admin(info).deliveries(scope, str(subscriptionId), start, size + 1)
+    page = keyset_page(rows or [], DELIVERY_ORDER, size, after)
     edges = [
-        WebhookDeliveryEdge(cursor=encode_cursor(DELIVERY_ORDER, values), node=as_delivery(row))
-        for row, values in (rows or [])[:size]
+        WebhookDeliveryEdge(cursor=cursor, node=as_delivery(delivery))
+        for delivery, cursor in zip(page.items, page.cursors, strict=True)
     ]
-    page_info = PageInfo(
-        hasNextPage=len(rows or []) > size,
-        hasPreviousPage=after is not None,
-        startCursor=edges[0].cursor if edges else None,
-        endCursor=edges[-1].cursor if edges else None,
-    )
-    return WebhookDeliveryConnection(edges=edges, pageInfo=page_info)
+    return WebhookDeliveryConnection(edges=edges, pageInfo=PageInfo(**page.page_info()))

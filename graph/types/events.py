@@ -2,7 +2,7 @@
 
 import strawberry
 
-from graph.resolvers.event_invoice import resolve_event_invoice
+from graph.field_resolvers.event_invoice import resolve_event_invoice
 from graph.types.described_enum import described_enum
 from graph.types.invoice import Invoice, PageInfo
 from graph.types.scalars import DateTime

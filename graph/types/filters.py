@@ -5,7 +5,8 @@ Every operator given must hold (AND), across fields too. Inputs become store-neu
 """
 
 from collections.abc import Iterator
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types.unset import UnsetType
@@ -13,9 +14,17 @@ from strawberry.types.unset import UnsetType
 from graph.errors import BadUserInput
 from graph.types.enums import InvoiceStatus, InvoiceType, StatusCode
 from graph.types.scalars import DateTime, Decimal
-from store.invoice_filters import Condition, FilterField, Operator, check_condition
+from store.invoice_filters import (
+    FILTERABLE,
+    Condition,
+    FilterField,
+    FilterKind,
+    Operator,
+    check_condition,
+)
 
 UNSET: Any = strawberry.UNSET
+T = TypeVar("T")
 
 _EQ = "Equal to this value."
 _NE = "Not equal to this value (also true when the invoice has no value)."
@@ -140,6 +149,31 @@ class DecimalFilter(_Operators):
     gte: Decimal | None = strawberry.field(default=UNSET, description=_GTE)
 
 
+_OPERATORS: dict[FilterKind | type[Enum], type[_Operators]] = {
+    InvoiceStatus: InvoiceStatusFilter,
+    InvoiceType: InvoiceTypeFilter,
+    StatusCode: StatusCodeFilter,
+    FilterKind.TEXT: StringFilter,
+    FilterKind.IDENTIFIER: IdentifierFilter,
+    FilterKind.EMAIL: EmailFilter,
+    FilterKind.INSTANT: DateTimeFilter,
+    FilterKind.MONEY: DecimalFilter,
+}
+"""The operator object of each kind of filter field (of each enumeration, for choices)."""
+
+
+def _store_filter_fields(cls: type[T]) -> type[T]:
+    """A field for each of the store's filter fields (store.invoice_filters.FILTERABLE), in
+    its order, taking the operators of its kind."""
+    cls.__annotations__ = {}
+    for field, filterable in FILTERABLE.items():
+        operators = _OPERATORS[filterable.choices or filterable.kind]
+        cls.__annotations__[field.value] = operators | None
+        described = strawberry.field(default=UNSET, description=filterable.description)
+        setattr(cls, field.value, described)
+    return cls
+
+
 @strawberry.input(
     description=(
         "Which invoices to return: every condition given must hold (AND). Fields are named "
@@ -147,46 +181,9 @@ class DecimalFilter(_Operators):
         "customerEmail and sku reach into the nested document."
     )
 )
+@_store_filter_fields
 class InvoiceFilter:
-    invoiceStatus: InvoiceStatusFilter | None = strawberry.field(
-        default=UNSET,
-        description=(
-            "On invoiceStatus. Deleted invoices are left out unless eq or in names DELETED."
-        ),
-    )
-    invoiceType: InvoiceTypeFilter | None = strawberry.field(
-        default=UNSET, description="On invoiceType."
-    )
-    statusCode: StatusCodeFilter | None = strawberry.field(
-        default=UNSET, description="On statusCode."
-    )
-    channelId: StringFilter | None = strawberry.field(default=UNSET, description="On channelId.")
-    currency: StringFilter | None = strawberry.field(default=UNSET, description="On currency.")
-    invoiceNumber: IdentifierFilter | None = strawberry.field(
-        default=UNSET, description="On invoiceNumber."
-    )
-    invoiceDate: DateTimeFilter | None = strawberry.field(
-        default=UNSET, description="On invoiceDate."
-    )
-    createdAt: DateTimeFilter | None = strawberry.field(default=UNSET, description="On createdAt.")
-    invoiceTotal: DecimalFilter | None = strawberry.field(
-        default=UNSET, description="On invoiceTotal."
-    )
-    orderNumber: IdentifierFilter | None = strawberry.field(
-        default=UNSET, description="On the orderNumber of any of the invoice's orders."
-    )
-    orderId: StringFilter | None = strawberry.field(
-        default=UNSET, description="On the orderId of any of the invoice's orders."
-    )
-    shipmentNumber: StringFilter | None = strawberry.field(
-        default=UNSET, description="On shipmentNumber."
-    )
-    customerEmail: EmailFilter | None = strawberry.field(
-        default=UNSET, description="On customer.email, without regard to case."
-    )
-    sku: IdentifierFilter | None = strawberry.field(
-        default=UNSET, description="On the sku of any item of any of the invoice's orders."
-    )
+    pass
 
 
 def filter_conditions(filter: InvoiceFilter | None, argument: str = "filter") -> list[Condition]:

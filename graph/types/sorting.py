@@ -5,31 +5,16 @@ from enum import Enum
 import strawberry
 
 from graph.errors import BadUserInput
-from store.invoice_sorting import SortField, invoice_sort_keys
+from graph.types.described_enum import described_enum
+from store.invoice_sorting import SORTABLE, SortField, invoice_sort_keys
 from store.keyset import SortKey
 
-
-@strawberry.enum(description="An invoice field a listing can be sorted by.")
-class InvoiceSortField(Enum):
-    INVOICE_DATE = strawberry.enum_value(
-        SortField.INVOICE_DATE, description="invoiceDate: when the order was invoiced."
-    )
-    CREATED_AT = strawberry.enum_value(
-        SortField.CREATED_AT, description="createdAt: when the invoice was created."
-    )
-    INVOICE_TOTAL = strawberry.enum_value(
-        SortField.INVOICE_TOTAL, description="invoiceTotal, compared exactly."
-    )
-    INVOICE_NUMBER = strawberry.enum_value(
-        SortField.INVOICE_NUMBER, description="invoiceNumber, as text (unique per account)."
-    )
-    UPDATED_AT = strawberry.enum_value(
-        SortField.UPDATED_AT,
-        description=(
-            "updatedAt: when the invoice last changed; an invoice never updated sorts by its "
-            "createdAt."
-        ),
-    )
+described_enum(
+    SortField,
+    name="InvoiceSortField",
+    description="An invoice field a listing can be sorted by.",
+    values={field: sortable.description for field, sortable in SORTABLE.items()},
+)
 
 
 @strawberry.enum(description="Which way a sort key runs.")
@@ -46,7 +31,7 @@ class SortDirection(Enum):
     )
 )
 class InvoiceSort:
-    field: InvoiceSortField = strawberry.field(description="The field to sort by.")
+    field: SortField = strawberry.field(description="The field to sort by.")
     direction: SortDirection | None = strawberry.field(
         default=SortDirection.ASC, description="ASC (the default) or DESC."
     )
@@ -54,9 +39,7 @@ class InvoiceSort:
 
 def sort_keys(sort: list[InvoiceSort] | None, argument: str = "sort") -> tuple[SortKey, ...]:
     """The store's sort keys; no sort (or an empty one) is newest invoiceDate first."""
-    order = [
-        (SortField[item.field.name], item.direction is SortDirection.DESC) for item in sort or []
-    ]
+    order = [(item.field, item.direction is SortDirection.DESC) for item in sort or []]
     try:
         return invoice_sort_keys(order)
     except ValueError as error:

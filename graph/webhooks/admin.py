@@ -3,7 +3,9 @@
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from graphql import GraphQLSchema
 
 from graph.errors import ClientError
 from graph.limits.checks import LimitPolicy
@@ -16,9 +18,6 @@ from store.persisted_documents import PersistedDocuments
 from store.webhook_outbox import WebhookDelivery, WebhookOutbox
 from store.webhook_secrets import SecretBox, new_secret
 from store.webhooks import ScopedSubscriptions, WebhookSubscription, WebhookSubscriptions
-
-if TYPE_CHECKING:  # the schema's mutations reach this module: no import at run time
-    from graph.schema import InvoiceGraphSchema
 
 MAX_URL_LENGTH = 2048
 
@@ -52,7 +51,7 @@ class WebhookAdmin:
         outbox: WebhookOutbox,
         box: SecretBox | None,
         policy: TargetPolicy,
-        schema: "InvoiceGraphSchema",
+        schema: GraphQLSchema,
         limits: LimitPolicy,
         documents: PersistedDocuments,
         horizon: float,

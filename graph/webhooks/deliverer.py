@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from graph.webhooks.payload import PayloadRunner, PayloadUnavailable
+from graph.webhooks.payload_runner import PayloadRunner, PayloadUnavailable
 from graph.webhooks.signing import signed_headers
 from graph.webhooks.targets import CheckedResolver, TargetPolicy, TargetRefused, parse_target
 from store.client import StoreUnavailable

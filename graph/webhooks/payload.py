@@ -1,14 +1,11 @@
-"""A subscription's payload document: checked once at registration, run at each delivery.
-
-The document is a single query operation taking `$invoiceId`; at delivery it runs for the
-changed invoice as the subscription's account, through the same schema, limits and
-executor as a request of a read-only key of that account.
+"""A subscription's payload document, checked once at registration: a single query
+operation taking `$invoiceId`, within the query limits (graph/webhooks/payload_runner.py
+runs it at each delivery).
 """
-
-from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
+    GraphQLSchema,
     GraphQLSyntaxError,
     NonNullTypeNode,
     OperationDefinitionNode,
@@ -16,18 +13,9 @@ from graphql import (
     parse,
     validate,
 )
-from strawberry.types.graphql import OperationType as StrawberryOperationType
 
-from graph.context import Context
-from graph.document_cache import DocumentCache
 from graph.limits.checks import LimitPolicy, RequestLimits
-from store.client import StoreUnavailable
-from store.invoices import InvoiceStore, Scope
 from store.keys import ApiKey
-from store.webhooks import WebhookSubscription
-
-if TYPE_CHECKING:  # the schema's mutations reach this module: no import at run time
-    from graph.schema import InvoiceGraphSchema
 
 INVOICE_ID = "invoiceId"
 """The one variable a payload document is given."""
@@ -35,10 +23,6 @@ INVOICE_ID = "invoiceId"
 
 class PayloadRefused(Exception):
     """A payload document we will not run; the message says why."""
-
-
-class PayloadUnavailable(Exception):
-    """The store could not answer the payload query: the attempt is retried later."""
 
 
 def payload_key(account: str, subscription_id: str) -> ApiKey:
@@ -52,7 +36,7 @@ def payload_key(account: str, subscription_id: str) -> ApiKey:
 
 
 def check_payload_document(
-    text: str, schema: "InvoiceGraphSchema", limits: LimitPolicy, account: str
+    text: str, schema: GraphQLSchema, limits: LimitPolicy, account: str
 ) -> None:
     """Raise PayloadRefused unless `text` parses, is one query operation taking $invoiceId
     (any other variable optional), stays within the query limits and validates."""
@@ -66,10 +50,10 @@ def check_payload_document(
         raise PayloadRefused(f"the document does not parse: {error.message}") from None
     operation = _single_query(document)
     _check_variables(operation)
-    refusal = request.check_document(schema._schema, document, None, {INVOICE_ID: "0"})
+    refusal = request.check_document(schema, document, None, {INVOICE_ID: "0"})
     if refusal is not None:
         raise PayloadRefused(refusal.message)
-    errors = validate(schema._schema, document)
+    errors = validate(schema, document)
     if errors:
         raise PayloadRefused(f"the document is not valid: {errors[0].message}")
 
@@ -102,46 +86,3 @@ def _check_variables(operation: OperationDefinitionNode) -> None:
                 f"the query's variable ${name} is required, but a delivery gives only "
                 f"${INVOICE_ID}: make it optional or give it a default"
             )
-
-
-class PayloadRunner:
-    """Runs payload documents at delivery time."""
-
-    def __init__(
-        self, schema: "InvoiceGraphSchema", invoices: InvoiceStore, limits: LimitPolicy
-    ) -> None:
-        self._schema = schema
-        self._invoices = invoices
-        # The limits without the per-key budgets: each document's cost was bounded when it
-        # was registered, and deliveries must not be refused for a budget nobody spends.
-        self._limits = LimitPolicy(limits.limits)
-        self._documents = DocumentCache()
-
-    async def run(self, subscription: WebhookSubscription, invoice_id: str) -> Any:
-        """The subscription's query's `data` for this invoice, as its account (and channel)."""
-        assert subscription.query is not None
-        text = subscription.query
-        key = payload_key(subscription.account, subscription.id)
-        context = Context.for_request(
-            key,
-            self._invoices.scoped(Scope(subscription.account, subscription.channelId)),
-            self._limits.for_key(key),
-            documents=self._documents,
-        )
-        result = await self._schema.execute(
-            text,
-            variable_values={INVOICE_ID: invoice_id},
-            context_value=context,
-            allowed_operation_types={StrawberryOperationType.QUERY},
-        )
-        failures = [
-            error
-            for error in result.errors or ()
-            if isinstance(error.original_error, StoreUnavailable)
-        ]
-        if failures:
-            raise PayloadUnavailable("the invoice store was unavailable")
-        if result.data is None and result.errors:
-            # Refused before running (a limit changed since registration): retried later.
-            raise PayloadUnavailable(result.errors[0].message)
-        return result.data

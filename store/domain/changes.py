@@ -1,9 +1,10 @@
 """What each kind of change does to a stored invoice, worked out against the state it was read in.
 
-A planner reads a few fields of the invoice, checks the lifecycle rules, and returns a
-`Change`: the fields to set and unset, their previous values for the audit trail, and
-the conditions under which those previous values still hold. The writer applies the
-change only while the conditions hold, so a check can never pass on a stale read.
+A change request (one class per kind of change) reads a few fields of the invoice, checks
+the lifecycle rules, and returns a `Change`: the fields to set and unset, their previous
+values for the audit trail, and the conditions under which those previous values still
+hold. The writer applies the change only while the conditions hold, so a check can never
+pass on a stale read.
 """
 
 from collections.abc import Mapping, Sequence
@@ -48,12 +49,12 @@ class Change:
     """Changed field path -> its value before the change (None when it had none)."""
 
 
-class Planner(Protocol):
+class ChangeRequest(Protocol):
     """Works out a change from the invoice as read; raises ChangeRefused when it is not allowed."""
 
     reads: ClassVar[frozenset[str]]
 
-    def plan(self, invoice: Invoice, now: str) -> Change:
+    def change_for(self, invoice: Invoice, now: str) -> Change:
         """The change to `invoice` if it is made at the instant `now`."""
         ...
 
@@ -77,7 +78,7 @@ class StatusUpdate:
     target: InvoiceStatus
     reads: ClassVar[frozenset[str]] = frozenset({"invoiceStatus"})
 
-    def plan(self, invoice: Invoice, now: str) -> Change:
+    def change_for(self, invoice: Invoice, now: str) -> Change:
         check_invoice_status_move(invoice.invoiceStatus, self.target)
         current = _stored(invoice.invoiceStatus)
         return Change(
@@ -102,7 +103,7 @@ class DeliveryStep:
         {"invoiceStatus", "statusCode", "postedAt", "acknowledgedAt"}
     )
 
-    def plan(self, invoice: Invoice, now: str) -> Change:
+    def change_for(self, invoice: Invoice, now: str) -> Change:
         check_status_code_move(invoice.invoiceStatus, invoice.statusCode, self.target)
         at = self.at or now
         latest = parse_instant(instant_to_datetime(now) + timedelta(seconds=self.max_ahead_seconds))
@@ -184,7 +185,7 @@ class AttributesUpdate:
         if problems:
             raise ChangeRefused(problems)
 
-    def plan(self, invoice: Invoice, now: str) -> Change:
+    def change_for(self, invoice: Invoice, now: str) -> Change:
         """Only what changes: a value the invoice already has, or the removal of a key it
         does not have, is left out; with nothing left the change is a no-op."""
         check_changeable(invoice.invoiceStatus)

@@ -3,6 +3,8 @@
 See docs/money-and-time.md for why amounts are stored as text with integer companions.
 """
 
+import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -89,6 +91,19 @@ def _exponent(number: Decimal) -> int:
 def decimal_text(amount: Decimal) -> str:
     """The exact digits, never in exponent notation: Decimal('399.00') -> '399.00'."""
     return format(amount, "f")
+
+
+_CANONICAL_MONEY = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,6})?")
+_CANONICAL_EXACT = re.compile(r"-?(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,30})?")
+
+is_canonical_money: Callable[[str], object] = _CANONICAL_MONEY.fullmatch
+"""Truthy for text as `decimal_text` stores Money: no exponent, no leading zeros, at most 6
+decimal places. Up to 12 integer digits an amount is inside every bound `parse_money`
+checks, so such text validates and serializes to itself (graph/compiled/leaves.py)."""
+
+is_canonical_exact: Callable[[str], object] = _CANONICAL_EXACT.fullmatch
+"""Truthy for text as `decimal_text` stores an ExactDecimal that is its own answer, as
+`is_canonical_money` with up to 30 decimal places."""
 
 
 def to_units(amount: Decimal) -> int:

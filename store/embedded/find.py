@@ -3,7 +3,7 @@
 mongomock's cursor copies every matching document, then applies skip and limit: a page of
 100 of 1,000 invoices copied all 1,000. `window_first` (installed by store/embedded/collection.py)
 gives cursors that filter and sort with mongomock's own functions, cut the window, and only
-then copy it with mongomock's own projection. A `shared` cursor does not copy at all
+then copy it with mongomock's own projection. A `read_only` cursor does not copy at all
 (store/embedded/sharing.py). Unusual finds (projection operators, `$` sorts, collations,
 list projections) keep mongomock's own path.
 """
@@ -21,16 +21,16 @@ from store.embedded.sharing import Document, SharingProjection, sharing_projecti
 class WindowFirstCursor(Cursor):
     """mongomock's cursor, copying only the documents inside skip and limit."""
 
-    shared = False
+    read_only = False
     _window: list[Document] | None = None
     _window_query: tuple[Any, ...] | None = None
 
     @classmethod
-    def taking_over(cls, cursor: Cursor, shared: bool) -> "WindowFirstCursor":
+    def taking_over(cls, cursor: Cursor, read_only: bool) -> "WindowFirstCursor":
         """This cursor with the state of `cursor`, as mongomock's `find` built and checked it."""
         taken = cls.__new__(cls)
         vars(taken).update(vars(cursor))
-        taken.shared = shared
+        taken.read_only = read_only
         return taken
 
     def _compute_results(self, with_limit_and_skip: bool = False) -> list[Document]:
@@ -52,7 +52,7 @@ class WindowFirstCursor(Cursor):
             return None
         stored = self._ordered_window()
         tz_aware = self.collection.codec_options.tz_aware
-        if self.shared:
+        if self.read_only:
             # As stored: the tz-aware pass would walk every value (Collection.find says so).
             share = sharing_projection(self._projection)
             return [self._shared(share, d) for d in stored]
@@ -82,11 +82,11 @@ class WindowFirstCursor(Cursor):
 
 
 def window_first(collection: Any) -> Callable[..., WindowFirstCursor]:
-    """`collection.find` giving WindowFirstCursors; `shared=True` asks for uncopied documents."""
+    """`collection.find` giving WindowFirstCursors; `read_only=True` asks for uncopied documents."""
     copy_all_first: Callable[..., Cursor] = collection.find
 
-    def find(*args: Any, shared: bool = False, **kwargs: Any) -> WindowFirstCursor:
-        return WindowFirstCursor.taking_over(copy_all_first(*args, **kwargs), shared)
+    def find(*args: Any, read_only: bool = False, **kwargs: Any) -> WindowFirstCursor:
+        return WindowFirstCursor.taking_over(copy_all_first(*args, **kwargs), read_only)
 
     return find
 

@@ -3,7 +3,7 @@
 A caller that only serializes what it reads, before its next `await`, needs no copy of the
 stored documents: `sharing_projection` builds new containers along the projected paths
 and hands out the stored values inside them (store/embedded/find.py uses it for
-`find(..., shared=True)`). Where mongomock's copy would differ, for shapes it handles its
+`find(..., read_only=True)`). Where mongomock's copy would differ, for shapes it handles its
 own way, mongomock's functions still do the work. Values are as stored: a datetime stays
 naive (the tz-aware pass of a copying read would walk every value).
 """

@@ -32,18 +32,21 @@ from graphql import (
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-import graph.http.view
+import graph.http.responses
 import tests.graph
 import tests.security
 from bench.selections import full_selection
 from bench.workload import FILTERED_PAGE, FULL_PAGE, LOOKUP, SMALL_PAGE
+from graph.core_schema import core_schema
+from graph.global_ids import invoice_global_id
 from graph.http.graphiql_examples import EXAMPLE_OPERATIONS
-from graph.schema import schema
-from graph.types.invoice import invoice_global_id
-from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
+from graph.schema import build_schema
+from invoicegraph.app import RESOURCES
 from store.client import DuplicateKeyError
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
+
+GRAPHQL_SCHEMA = core_schema(build_schema())
 
 SELECTION_EXAMPLES = 2_000
 MONGODB_SELECTION_EXAMPLES = 60
@@ -70,7 +73,7 @@ class CountingIds:
     def install(self, monkeypatch: pytest.MonkeyPatch) -> "CountingIds":
         """Replace the view's `uuid` module, not the module's `uuid4`: PyMongo makes its
         session ids with `uuid.uuid4().bytes`, and a patched module broke every command."""
-        monkeypatch.setattr(graph.http.view, "uuid", SimpleNamespace(uuid4=self))
+        monkeypatch.setattr(graph.http.responses, "uuid", SimpleNamespace(uuid4=self))
         return self
 
     def reset(self) -> None:
@@ -98,7 +101,7 @@ class Twin:
     def __init__(self, client: GraphQLClient, ids: CountingIds) -> None:
         self.client = client
         self.ids = ids
-        self.executions = client.http.app[GRAPHQL_VIEW].executions
+        self.executions = client.http.app[RESOURCES].executions
         self._newest: list[tuple[str, str]] | None = None
 
     async def ask(self, query: str, variables: dict[str, Any] | None) -> tuple[Answer, Answer]:
@@ -239,7 +242,7 @@ class Selection:
 @st.composite
 def selections(draw: st.DrawFn, type_name: str, depth: int = 0) -> Selection:
     """A selection set on `type_name`: random fields, aliases, fragments and directives."""
-    object_type = schema._schema.get_type(type_name)
+    object_type = GRAPHQL_SCHEMA.get_type(type_name)
     assert isinstance(object_type, GraphQLObjectType)
     names = sorted(object_type.fields)
     chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=4 if depth else 8))
@@ -473,5 +476,5 @@ async def test_damaged_documents_answer_alike(
 def test_counted_error_ids_leave_uuid4_to_the_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     """Regression: patching `uuid.uuid4` itself gave PyMongo's sessions `_Id`s, not UUIDs."""
     CountingIds().install(monkeypatch)
-    assert graph.http.view.uuid.uuid4().hex == f"{0:032x}"
+    assert graph.http.responses.uuid.uuid4().hex == f"{0:032x}"
     assert len(uuid.uuid4().bytes) == 16

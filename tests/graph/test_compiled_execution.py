@@ -2,15 +2,18 @@
 database commands of compiled reads, and the document cache (graph/compiled/)."""
 
 import re
+from typing import Any
 
 import pytest
 from graphql import parse
 
 from bench.selections import full_selection
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
+from graph.compiled.objects import ObjectPlan
+from graph.compiled.plan import Compilation
 from graph.document_cache import DocumentCache
-from invoicegraph.app import GRAPHQL_VIEW, RESOURCES
-from store.indexes import INVOICES
+from invoicegraph.app import RESOURCES
+from store.collection_names import INVOICES
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.graph.test_compiled_equivalence import CountingIds
 
@@ -177,7 +180,7 @@ async def test_a_document_keeps_a_bounded_number_of_plans(serve: ServeFactory) -
     after = await executions(client)
     assert after["compiled"] - before["compiled"] == MAX_PLANS_PER_DOCUMENT
     assert after["executor"] - before["executor"] == 4
-    cached = client.http.app[GRAPHQL_VIEW].documents.get(DIRECTED)
+    cached = client.http.app[RESOURCES].documents.get(DIRECTED)
     assert cached is not None
     plans = [key for key in cached.derived if key[0] == "plan"]
     assert len(plans) == MAX_PLANS_PER_DOCUMENT
@@ -200,7 +203,7 @@ async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) 
             status, _ = await client.post(TWO_OPERATIONS, None, operationName="Count")
         assert status == 200
 
-    cached = client.http.app[GRAPHQL_VIEW].documents.get(TWO_OPERATIONS)
+    cached = client.http.app[RESOURCES].documents.get(TWO_OPERATIONS)
     assert cached is not None
     kinds = sorted(str(key[0]) if isinstance(key, tuple) else key for key in cached.derived)
     assert kinds == ["directive variables", "plan", "plan", "shape", "shape"]
@@ -254,3 +257,31 @@ async def test_plans_answer_as_the_executor_where_a_review_found_they_did_not(
         assert answers[0] == answers[1], query
         assert "errors" in answers[0][1], query
         assert compiled.commands - before[0] == executor.commands - before[1] + wasted, query
+
+
+def _compiler_bug(*_: Any, **__: Any) -> Any:
+    raise RuntimeError("a bug in the compiler")
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [(Compilation, "plan"), (ObjectPlan, "__call__")],
+    ids=["compiling", "building"],
+)
+async def test_a_compiler_bug_is_not_hidden_by_a_fallback(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch, target: type, name: str
+) -> None:
+    """Only the failures a plan expects (CannotCompile, Fallback, a failed read) hand the
+    request to the executor; anything else is a bug, answered as an internal error."""
+    client = await serve(demo_data=True)
+    monkeypatch.setattr(target, name, _compiler_bug)
+    before = await executions(client)
+
+    status, body = await client.post(PAGE)
+
+    assert status == 200
+    assert body.get("data") is None  # not the executor's page
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["INTERNAL_SERVER_ERROR"]
+    after = await executions(client)
+    assert after["fallbacks"] == before["fallbacks"]
+    assert after["compiled"] == before["compiled"]

@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from graph.compiled.leaves import Fallback, Leaf, leaf
-from graph.schema import schema
+from graph.core_schema import core_schema
+from graph.schema import build_schema
 from store.domain.instants import Instant
 from store.domain.money import ExactDecimal, Money
 
-DECIMAL_SCALAR = schema._schema.get_type("Decimal")
-DATETIME_SCALAR = schema._schema.get_type("DateTime")
+GRAPHQL_SCHEMA = core_schema(build_schema())
+
+DECIMAL_SCALAR = GRAPHQL_SCHEMA.get_type("Decimal")
+DATETIME_SCALAR = GRAPHQL_SCHEMA.get_type("DateTime")
 assert isinstance(DECIMAL_SCALAR, GraphQLScalarType)
 assert isinstance(DATETIME_SCALAR, GraphQLScalarType)
 

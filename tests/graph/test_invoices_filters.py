@@ -12,7 +12,8 @@ from seeds.demo import generate_demo_invoices
 from store.domain.documents import Invoice
 from store.domain.enums import InvoiceStatus, InvoiceType, StatusCode
 from store.invoice_filters import FilterField, Operator
-from store.invoices import Scope
+from store.invoices import Scope, from_document
+from store.keyset import SortKey
 from tests.conftest import GraphQLClient, ServeFactory
 
 PER_ACCOUNT = 90
@@ -203,7 +204,10 @@ async def test_filters_combine_with_and(serve: ServeFactory) -> None:
 async def test_filter_never_reaches_another_account(serve: ServeFactory) -> None:
     client = await serve()
     await seed(client)
-    acme = (await client.invoices.scoped(Scope("acme")).find(None, [("invoiceId", 1)], 1))[0]
+    [(row, _)] = await client.invoices.scoped(Scope("acme")).find_page(
+        None, [SortKey("invoiceId")], None, 1
+    )
+    acme = from_document(row)
     assert await matching_ids(client, {"invoiceNumber": {"eq": acme.invoiceNumber}}) == set()
     assert acme.orders
     assert await matching_ids(client, {"orderId": {"eq": acme.orders[0].orderId}}) == set()

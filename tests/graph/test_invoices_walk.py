@@ -9,7 +9,7 @@ from seeds.fabric import fabric_invoice
 from store.domain.documents import Invoice
 from store.invoice_sorting import SortField, invoice_sort_keys
 from store.invoices import Scope, ScopedInvoices
-from store.keyset import SortKey, key_values
+from store.keyset import SortKey
 from tests.conftest import GraphQLClient, ServeFactory
 
 WALK = """
@@ -43,16 +43,15 @@ def store_keys(sort: Sort) -> tuple[SortKey, ...]:
 
 async def expected_order(invoices: ScopedInvoices, keys: Sequence[SortKey]) -> list[str]:
     """Every invoice of the scope, sorted in Python by the same keys."""
-    projection = {"_id": 0, **{key.path: 1 for key in keys}, "invoiceId": 1}
-    documents = await invoices.find_raw(None, projection)
+    rows = await invoices.find_page(None, keys, None, 0, fields=["invoiceId"])
 
-    def compare(left: dict[str, Any], right: dict[str, Any]) -> int:
-        for key, a, b in zip(keys, key_values(left, keys), key_values(right, keys), strict=True):
+    def compare(left: tuple[Any, list[Any]], right: tuple[Any, list[Any]]) -> int:
+        for key, a, b in zip(keys, left[1], right[1], strict=True):
             if a != b:
                 return (-1 if a < b else 1) * (-1 if key.descending else 1)
         return 0
 
-    return [d["invoiceId"] for d in sorted(documents, key=functools.cmp_to_key(compare))]
+    return [row["invoiceId"] for row, _ in sorted(rows, key=functools.cmp_to_key(compare))]
 
 
 async def walk(

@@ -8,11 +8,13 @@ import bson
 import pytest
 
 from bench.selections import full_selection
+from invoicegraph.app import RESOURCES
 from seeds.demo import generate_demo_invoices
 from store.client import Collection, Document
+from store.collection_names import INVOICES
 from store.domain.events import PENDING_EVENTS
-from store.indexes import INVOICES
-from store.invoices import Scope
+from store.invoices import Scope, from_document
+from store.keyset import SortKey
 from store.search_keys import VERSION
 from tests.conftest import GraphQLClient, ServeFactory
 
@@ -153,7 +155,10 @@ async def test_projection_pulls_the_sources_of_computed_fields(
 
 async def test_loaders_keep_projections_apart(serve: ServeFactory, fetches: list[Fetch]) -> None:
     client = await seeded(serve)
-    invoice = (await client.invoices.scoped(Scope("demo")).find(None, [("invoiceId", 1)], 1))[0]
+    [(row, _)] = await client.invoices.scoped(Scope("demo")).find_page(
+        None, [SortKey("invoiceId")], None, 1
+    )
+    invoice = from_document(row)
     assert invoice.customer is not None
     fetches.clear()
     data = await client.data(TWO_MIXED, {"id": invoice.invoiceId})
@@ -166,7 +171,9 @@ async def test_two_scalars_fetch_under_five_percent_of_the_bytes(
     serve: ServeFactory, fetches: list[Fetch]
 ) -> None:
     client = await seeded(serve)
-    stored = await client.invoices.scoped(Scope("demo")).find_raw(None, {"_id": 0}, limit=101)
+    scope = client.invoices.scoped(Scope("demo")).where()
+    database = client.http.app[RESOURCES].database
+    stored = await database.collection(INVOICES).find(scope, {"_id": 0}, limit=101)
     fetches.clear()
     await client.data(TWO_SCALARS)
     [scalars] = fetches

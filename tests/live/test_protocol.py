@@ -166,7 +166,7 @@ async def test_site_context_channel_narrows_the_stream(serve: ServeFactory) -> N
     assert edge["node"]["type"] == "CREATE"
     stored = await store.get_by_number("C-7")
     assert stored is not None
-    assert edge["node"]["invoiceId"] == stored.invoiceId
+    assert edge["node"]["invoiceId"] == stored["invoiceId"]
     with pytest.raises(TimeoutError):
         await message(narrowed, seconds=0.5)
 

@@ -15,12 +15,15 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.http.view import REQUEST_PARAMS
-from graph.schema import schema
+from graph.core_schema import core_schema
+from graph.http.params import REQUEST_PARAMS
+from graph.schema import build_schema
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.security.tenants import CHANNEL_ONE, EVERY_SPEC, SERVE_KEYS, seed
 from tests.security.test_isolation_matrix import READS, WRITES
 from tests.security.test_keys_and_scopes import ROOT_FIELD_CALLS
+
+GRAPHQL_SCHEMA = core_schema(build_schema())
 
 EXAMPLES = 600
 """Cases per family; five families run 3,000 requests in all."""
@@ -47,7 +50,7 @@ CORPUS = sorted(
 
 def _schema_names() -> tuple[list[str], list[str], list[str], list[str]]:
     fields, arguments, types, enums = set(), set(), set(), set()
-    for name, kind in schema._schema.type_map.items():
+    for name, kind in GRAPHQL_SCHEMA.type_map.items():
         types.add(name)
         if isinstance(kind, GraphQLObjectType):
             for field_name, field in kind.fields.items():

@@ -25,9 +25,10 @@ import orjson
 import pytest
 from graphql import GraphQLObjectType
 
-from graph.http.view import REQUEST_PARAMS
-from graph.schema import schema
-from graph.types.invoice import invoice_global_id
+from graph.core_schema import core_schema
+from graph.global_ids import invoice_global_id
+from graph.http.params import REQUEST_PARAMS
+from graph.schema import build_schema
 from invoicegraph.app import RESOURCES
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.security.tenants import (
@@ -44,6 +45,8 @@ from tests.security.tenants import (
     sha256,
     trust,
 )
+
+GRAPHQL_SCHEMA = core_schema(build_schema())
 
 # Served tests on both backends: the embedded store and a MongoDB-speaking server.
 pytestmark = pytest.mark.both_backends
@@ -256,7 +259,7 @@ BOUNDARIES = [ACCOUNTS, CHANNELS]
 def schema_entry_points() -> set[str]:
     """Root fields, and object fields whose resolver takes `info` (it can reach the store)."""
     names = set()
-    for type_name, kind in schema._schema.type_map.items():
+    for type_name, kind in GRAPHQL_SCHEMA.type_map.items():
         if type_name.startswith("__") or not isinstance(kind, GraphQLObjectType):
             continue
         for field_name, field in kind.fields.items():

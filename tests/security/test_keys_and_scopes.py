@@ -5,8 +5,9 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType
 
+from graph.core_schema import core_schema
 from graph.permissions import ScopeRequired
-from graph.schema import schema
+from graph.schema import build_schema
 from invoicegraph import startup
 from invoicegraph.app import RESOURCES
 from invoicegraph.cli import main
@@ -15,6 +16,8 @@ from store.client import Database, open_database
 from store.keys import KeyStore
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.security.tenants import SERVE_KEYS, Caller, send
+
+GRAPHQL_SCHEMA = core_schema(build_schema())
 
 COUNT = "{ invoices { totalCount } }"
 INTROSPECTION = "{ __schema { queryType { name } } }"
@@ -66,7 +69,7 @@ def required_scopes() -> dict[str, set[str]]:
     """Each root field -> the scopes its permission classes require."""
     needs = {}
     for type_name in ("Query", "Mutation"):
-        kind = schema._schema.get_type(type_name)
+        kind = GRAPHQL_SCHEMA.get_type(type_name)
         assert isinstance(kind, GraphQLObjectType)
         for name, field in kind.fields.items():
             definition = field.extensions["strawberry-definition"]

@@ -35,7 +35,7 @@ async def test_driver_error_in_a_resolver_is_masked_with_an_error_id(
         raise OperationFailure(DRIVER_MESSAGE, code=2)
 
     client = await serve()
-    monkeypatch.setattr(ScopedInvoices, "get_many_documents", failing)
+    monkeypatch.setattr(ScopedInvoices, "get_many", failing)
 
     status, body = await client.post(LOOKUP)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from seeds.akinon import akinon_invoice_id
 from seeds.ingest import (
+    INGEST_ACTOR,
     IngestReport,
     RecordStatus,
     Rejection,
@@ -26,7 +27,9 @@ from seeds.ingest import (
 )
 from seeds.sources import SourceRecord, parse_records, read_records
 from store.client import Collection, Database, open_database
+from store.collection_names import INVOICES
 from store.indexes import ensure_indexes
+from store.invoice_writer import InvoiceWriter
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
 
 EXAMPLE_PAGE = Path(__file__).parents[2] / "seeds" / "data" / "akinon-example-page.json"
@@ -52,6 +55,11 @@ def sources(*records: Any) -> list[SourceRecord]:
     return [SourceRecord(position, record) for position, record in enumerate(records, 1)]
 
 
+def ingesting(invoices: ScopedInvoices) -> InvoiceWriter:
+    """The writer ingest_records uses (named actor `ingest`), for one ingest_batch call."""
+    return InvoiceWriter(invoices, INGEST_ACTOR)
+
+
 def statuses(results: Sequence[Any]) -> list[str]:
     return [result.status.value for result in results]
 
@@ -68,13 +76,14 @@ async def test_ingest_same_records_again_changes_nothing(
 ) -> None:
     records = [akinon(i) for i in range(1, 4)]
     first = await ingest_records(sources(*records), invoices)
-    before = await invoices.find_raw(None, {"_id": 0}, sort=[("invoiceId", 1)])
+    stored = database.collection(INVOICES)
+    before = await stored.find(invoices.where(), {"_id": 0}, sort=[("invoiceId", 1)])
 
     again = await ingest_records(sources(*copy.deepcopy(records)), invoices)
 
     assert (first.stored, again.unchanged, again.stored, again.updated) == (3, 3, 0, 0)
     assert_balanced(again)
-    after = await invoices.find_raw(None, {"_id": 0}, sort=[("invoiceId", 1)])
+    after = await stored.find(invoices.where(), {"_id": 0}, sort=[("invoiceId", 1)])
     assert after == before
     assert all(document["version"] == 1 and "auditLogs" not in document for document in after)
 
@@ -144,7 +153,9 @@ async def test_ingest_same_record_twice_in_one_batch_stores_it_once(
 ) -> None:
     newer = akinon(5, modified_date="2020-01-01T00:00:00Z", status="approved")
 
-    results = await ingest_batch(sources(akinon(5), akinon(5), newer, akinon(5)), invoices)
+    results = await ingest_batch(
+        sources(akinon(5), akinon(5), newer, akinon(5)), ingesting(invoices)
+    )
 
     assert statuses(results) == ["stored", "unchanged", "updated", "stale"]
     assert [result.version for result in results] == [1, 1, 2, 2]
@@ -184,7 +195,7 @@ async def test_ingest_newer_record_updates_and_audits_the_changes(
     newer["invoiceitem_set"][0]["total_amount"] = "400.00"
     newer["invoiceitem_set"][0]["tax_amount"] = "29.63"
 
-    [result] = await ingest_batch(sources(newer), invoices, actor="nightly-sync")
+    [result] = await ingest_batch(sources(newer), InvoiceWriter(invoices, "nightly-sync"))
 
     assert (result.status, result.invoice_id, result.version) == (
         RecordStatus.UPDATED,
@@ -231,7 +242,7 @@ async def test_ingest_update_keeps_audit_logs_lifecycle_and_api_attributes(
     )
     newer = akinon(3, modified_date="2021-01-01T00:00:00Z")
 
-    [result] = await ingest_batch(sources(newer), invoices)
+    [result] = await ingest_batch(sources(newer), ingesting(invoices))
 
     assert (result.status, result.version) == (RecordStatus.UPDATED, 4)
     stored = await invoices.get(invoice_id)
@@ -252,7 +263,7 @@ async def test_ingest_update_drops_mapper_attributes_the_new_record_lacks(
     await ingest_records(sources(akinon(12, invoice_type="refund", related_invoice=11)), invoices)
     newer = akinon(12, invoice_type="refund", modified_date="2021-01-01T00:00:00Z")
 
-    [result] = await ingest_batch(sources(newer), invoices)
+    [result] = await ingest_batch(sources(newer), ingesting(invoices))
 
     assert result.status is RecordStatus.UPDATED
     stored = await invoices.get(akinon_invoice_id(ACCOUNT, "12"))
@@ -296,7 +307,7 @@ async def test_ingest_update_that_loses_a_race_is_compared_again(
     monkeypatch.setattr(Collection, "bulk_write", bulk_write_after_a_rival)
     newer = akinon(6, modified_date="2023-01-01T00:00:00Z")
 
-    [result] = await ingest_batch(sources(newer), invoices)
+    [result] = await ingest_batch(sources(newer), ingesting(invoices))
 
     assert (result.status, result.version) == (RecordStatus.UPDATED, 3)
     stored = await invoices.get(invoice_id)
@@ -353,7 +364,7 @@ async def test_ingest_rejects_a_number_taken_by_another_invoice(
     await ingest_records(sources(akinon(1)), invoices)
     thief = akinon(2, number="INV-1")
 
-    result, other = await ingest_batch(sources(thief, akinon(3)), invoices)
+    result, other = await ingest_batch(sources(thief, akinon(3)), ingesting(invoices))
 
     assert result.status is RecordStatus.REJECTED
     assert result.rejection is not None
@@ -367,7 +378,7 @@ async def test_ingest_rejects_a_number_taken_by_another_invoice(
 async def test_ingest_rejects_records_mongodb_cannot_hold(invoices: ScopedInvoices) -> None:
     unstorable = akinon(2, **{"nul\x00key": 1})
 
-    results = await ingest_batch(sources(akinon(1), unstorable, akinon(3)), invoices)
+    results = await ingest_batch(sources(akinon(1), unstorable, akinon(3)), ingesting(invoices))
 
     assert statuses(results) == ["stored", "rejected", "stored"]
     assert results[1].rejection is not None

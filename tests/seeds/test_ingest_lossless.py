@@ -14,11 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from seeds.akinon import akinon_invoice_id, recover_akinon_record
-from seeds.ingest import RecordStatus, ingest_batch
+from seeds.ingest import INGEST_ACTOR, RecordStatus, ingest_batch
 from seeds.sources import SourceRecord
 from store.client import open_database
 from store.domain.documents import json_numbers
 from store.indexes import ensure_indexes
+from store.invoice_writer import InvoiceWriter
 from store.invoices import InvoiceStore, Scope
 from tests.seeds.test_akinon_mapping import RECORDS
 
@@ -41,7 +42,9 @@ async def ingest_and_read_back(
     await ensure_indexes(database)
     invoices = InvoiceStore(database).scoped(Scope(ACCOUNT))
     try:
-        [result] = await ingest_batch([SourceRecord(1, record)], invoices)
+        [result] = await ingest_batch(
+            [SourceRecord(1, record)], InvoiceWriter(invoices, INGEST_ACTOR)
+        )
         # Deleted invoices (a cancelled status) are hidden from reads unless asked for.
         stored = await invoices.including_deleted().get(
             akinon_invoice_id(ACCOUNT, str(record["id"]))

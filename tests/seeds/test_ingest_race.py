@@ -9,7 +9,7 @@ from seeds.akinon import akinon_invoice_id
 from seeds.ingest import RecordStatus, ingest_batch, ingest_records
 from store.client import Collection, Database
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
-from tests.seeds.test_ingest import ACCOUNT, akinon, sources
+from tests.seeds.test_ingest import ACCOUNT, akinon, ingesting, sources
 
 
 @pytest.fixture
@@ -43,7 +43,8 @@ async def test_ingest_update_followed_by_an_api_change_is_still_updated(
     newer = "2023-01-01T00:00:00Z"
 
     results = await ingest_batch(
-        sources(akinon(7, modified_date=newer), akinon(8, modified_date=newer)), invoices
+        sources(akinon(7, modified_date=newer), akinon(8, modified_date=newer)),
+        ingesting(invoices),
     )
 
     assert [(result.status, result.version) for result in results] == [

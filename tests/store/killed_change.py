@@ -19,8 +19,9 @@ from tests.store.test_events import CHANGES
 async def main(uri: str, name: str, change: str, point: int) -> None:
     database = open_database(uri, name, timeout_ms=30_000)
     invoices = InvoiceStore(database).scoped(Scope("demo"))
-    found = await invoices.find_raw({"invoiceNumber": "F-1"}, {"invoiceId": 1})
-    invoice_id = found[0]["invoiceId"]
+    found = await invoices.get_by_number("F-1", ["invoiceId"])
+    assert found is not None
+    invoice_id = found["invoiceId"]
     seen = [0]
 
     def listener(_name: str, _seconds: float) -> None:

@@ -15,8 +15,9 @@ from mongomock.collection import Collection as MockCollection
 
 from seeds.demo import generate_demo_invoices
 from store.client import Collection, Database, open_database
+from store.collection_names import INVOICES
 from store.domain.enums import InvoiceStatus, InvoiceType
-from store.indexes import INVOICES, ensure_indexes
+from store.indexes import ensure_indexes
 from store.invoice_filters import Condition, FilterField, Operator, invoice_criteria
 from store.invoice_summary import summarize_invoices
 from store.invoices import InvoiceStore, Scope, ScopedInvoices, to_document

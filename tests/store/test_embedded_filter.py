@@ -18,7 +18,7 @@ from mongomock.filtering import _Filterer
 
 from seeds.demo import generate_demo_invoices
 from store.client import Database, open_database
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from store.invoices import InvoiceStore, Scope, to_document
 from tests.store.test_embedded_find import (
     NEWEST_FIRST,
@@ -277,7 +277,9 @@ async def test_find_and_count_with_plain_conditions_skip_the_matcher(
     scoped = invoices.where(criteria)
     applied = counting_matches(monkeypatch)
 
-    found = await invoices.find_raw(criteria, {"_id": 0}, sort=NEWEST_FIRST, limit=100, shared=True)
+    found = await demo_database.collection(INVOICES).find(
+        scoped, {"_id": 0}, sort=NEWEST_FIRST, limit=100, read_only=True
+    )
     count = await invoices.count(criteria)
 
     assert applied == []

@@ -23,7 +23,7 @@ from mongomock.collection import Collection as MockCollection
 
 from seeds.demo import generate_demo_invoices
 from store.client import Database, open_database
-from store.indexes import INVOICES
+from store.collection_names import INVOICES
 from store.invoices import InvoiceStore, Scope, to_document
 
 FIELDS = ("a", "b", "c")
@@ -218,7 +218,7 @@ def test_find_answers_as_unaccelerated_mongomock(
     collection = accelerated(documents)
 
     copied = run(collection, query)
-    shared = run(collection, query, shared=True)
+    shared = run(collection, query, read_only=True)
 
     assert as_sent(copied) == as_sent(expected)
     # Shared documents are as stored: datetimes naive, which a copying read makes aware.
@@ -252,9 +252,9 @@ def counting_copies(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return copies
 
 
-@pytest.mark.parametrize(("shared", "copied"), [(False, 25), (True, 0)])
+@pytest.mark.parametrize(("read_only", "copied"), [(False, 25), (True, 0)])
 def test_find_with_limit_copies_only_the_limit(
-    monkeypatch: pytest.MonkeyPatch, shared: bool, copied: int
+    monkeypatch: pytest.MonkeyPatch, read_only: bool, copied: int
 ) -> None:
     documents = stored(
         [{"a": number % 7, "b": {"c": [number, {"a": "x"}]}} for number in range(300)]
@@ -263,7 +263,7 @@ def test_find_with_limit_copies_only_the_limit(
     collection, reference = accelerated(documents), unaccelerated(documents)
     copies = counting_copies(monkeypatch)
 
-    found = run(collection, query, shared=shared)
+    found = run(collection, query, read_only=read_only)
 
     assert isinstance(found, list)
     assert len(found) == 25
@@ -289,7 +289,7 @@ def demo_documents() -> list[dict[str, Any]]:
         ({"invoiceType": {"$in": ["RETURN"]}}, {"invoiceId": 1, "_units.invoiceTotal": 1}, None, 5),
     ],
 )
-async def test_find_raw_shared_reads_what_a_copying_read_reads(
+async def test_find_shared_reads_what_a_copying_read_reads(
     demo_documents: list[dict[str, Any]],
     criteria: dict[str, Any] | None,
     projection: dict[str, Any],
@@ -302,8 +302,10 @@ async def test_find_raw_shared_reads_what_a_copying_read_reads(
     reference = unaccelerated(demo_documents)
     scoped = Query(invoices.where(criteria), projection, sort or [], 0, limit)
 
-    copied = await invoices.find_raw(criteria, projection, sort=sort, limit=limit)
-    shared = await invoices.find_raw(criteria, projection, sort=sort, limit=limit, shared=True)
+    collection = database.collection(INVOICES)
+    scope = invoices.where(criteria)
+    copied = await collection.find(scope, projection, sort=sort, limit=limit)
+    shared = await collection.find(scope, projection, sort=sort, limit=limit, read_only=True)
 
     assert copied
     assert as_sent(copied) == as_sent(run(reference, scoped))
@@ -318,8 +320,9 @@ async def test_find_shared_counts_as_one_find(database: Database) -> None:
     )
     before = dict(database.commands.by_name)
 
-    copied = await invoices.find_raw(None, {"_id": 0}, sort=NEWEST_FIRST, limit=10)
-    shared = await invoices.find_raw(None, {"_id": 0}, sort=NEWEST_FIRST, limit=10, shared=True)
+    collection, scope = database.collection(INVOICES), invoices.where()
+    copied = await collection.find(scope, {"_id": 0}, sort=NEWEST_FIRST, limit=10)
+    shared = await collection.find(scope, {"_id": 0}, sort=NEWEST_FIRST, limit=10, read_only=True)
 
     assert len(copied) == 10
     assert shared == copied

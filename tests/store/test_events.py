@@ -16,13 +16,13 @@ import pytest
 
 from seeds.fabric import fabric_invoice
 from store.client import Database
+from store.collection_names import INVOICE_EVENTS, INVOICES
 from store.domain.changes import AttributesUpdate, StatusUpdate, acknowledge, post
 from store.domain.documents import Invoice, InvoiceSource
 from store.domain.enums import InvoiceStatus
 from store.domain.events import PENDING_EVENTS, InvoiceEvent
 from store.event_feed import EventStore
 from store.event_relay import EventRelay
-from store.indexes import INVOICE_EVENTS, INVOICES
 from store.invoice_writer import InvoiceWriter
 from store.invoices import InvoiceStore, Scope, ScopedInvoices
 

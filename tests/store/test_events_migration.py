@@ -11,16 +11,11 @@ from bson import ObjectId
 
 from seeds.fabric import fabric_invoice
 from store.client import Database
+from store.collection_names import EVENT_SEQUENCES, INVOICE_EVENTS, MIGRATIONS, UNNUMBERED_EVENTS
 from store.event_feed import EventStore
 from store.event_migration import MIGRATION_ID, number_unnumbered_events
 from store.event_relay import EventRelay
-from store.indexes import (
-    EVENT_SEQUENCES,
-    INVOICE_EVENTS,
-    MIGRATIONS,
-    UNNUMBERED_EVENTS,
-    ensure_indexes,
-)
+from store.indexes import ensure_indexes
 from store.invoice_writer import InvoiceWriter
 from store.invoices import InvoiceStore, Scope
 from tests.conftest import ServeFactory

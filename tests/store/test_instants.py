@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from store.domain.instants import instant_to_datetime, parse_instant
+from store.domain.instants import instant_to_datetime, is_canonical_instant, parse_instant
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,20 @@ def test_parse_instant_pads_years_below_1000(value: object, canonical: str) -> N
 def test_parse_instant_refuses_years_outside_utc_range(value: object) -> None:
     with pytest.raises(ValueError, match="outside the years 1 to 9999 in UTC"):
         parse_instant(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("2024-02-28T23:59:59.123456789Z", True),
+        ("0001-01-01T00:00:00.000000000Z", True),
+        ("2024-02-29T00:00:00.000000000Z", False),  # a day not every month has: validated
+        ("0000-01-01T00:00:00.000000000Z", False),
+        ("2024-01-01T00:00:00.123Z", False),  # not fixed-width
+        ("2024-01-01T24:00:00.000000000Z", False),
+    ],
+)
+def test_canonical_instant_text_is_its_own_value(text: str, canonical: bool) -> None:
+    assert bool(is_canonical_instant(text)) is canonical
+    if canonical:
+        assert parse_instant(text) == text

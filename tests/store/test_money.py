@@ -13,7 +13,10 @@ from store.domain.money import (
     MAX_FRACTION_DIGITS,
     MAX_INTEGER_DIGITS,
     UNITS_LIMIT,
+    decimal_text,
     from_units,
+    is_canonical_exact,
+    is_canonical_money,
     parse_decimal,
     parse_money,
     to_units,
@@ -252,3 +255,24 @@ VALUES = st.one_of(
 @example(Decimal("-0.0000000"))
 def test_parse_agrees_with_reference_for_generated_values(value: object) -> None:
     assert_agrees(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    amount=st.decimals(allow_nan=False, allow_infinity=False, places=6).filter(
+        lambda amount: abs(amount) < 10**12
+    )
+)
+def test_stored_money_text_is_canonical(amount: Decimal) -> None:
+    """What the writer stores for an amount below 10**12 passes the stored-format check."""
+    assert is_canonical_money(decimal_text(parse_money(amount)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.from_regex(r"-?(0|[1-9][0-9]{0,13})(\.[0-9]{1,8})?", fullmatch=True))
+def test_canonical_money_text_is_its_own_value(text: str) -> None:
+    """Text the check passes validates and prints back as itself (graph/compiled/leaves.py)."""
+    if is_canonical_money(text):
+        assert decimal_text(parse_money(text)) == text
+    if is_canonical_exact(text):
+        assert decimal_text(parse_decimal(text)) == text

@@ -1,19 +1,14 @@
 """Invoice.relatedInvoices: the caller's other invoices that share an order."""
 
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated
 
 import strawberry
 
 from graph.context import Info
 from graph.errors import BadUserInput
+from graph.page_sizes import DEFAULT_RELATED, MAX_RELATED
 from graph.projection import invoice_fields
-from graph.resolvers.pagination import DEFAULT_RELATED, MAX_RELATED
 from store.domain import documents
-
-if TYPE_CHECKING:  # the type's module uses this resolver: strawberry.lazy breaks the cycle
-    from graph.types.invoice import Invoice
-
-RelatedInvoice = Annotated["Invoice", strawberry.lazy("graph.types.invoice")]
 
 
 async def resolve_related_invoices(
@@ -28,8 +23,11 @@ async def resolve_related_invoices(
             )
         ),
     ] = DEFAULT_RELATED,
-) -> list[RelatedInvoice]:
-    """Oldest first; one command for all the invoices of a page that ask the same fields."""
+) -> list[documents.Invoice]:
+    """Oldest first; one command for all the invoices of a page that ask the same fields.
+
+    The stored invoices themselves: the field's type (Invoice) reads them by attribute.
+    """
     limit = DEFAULT_RELATED if first is None else first
     if limit < 0:
         raise BadUserInput("first", "must not be negative")
@@ -39,6 +37,4 @@ async def resolve_related_invoices(
     if not order_ids or limit == 0:
         return []
     loader = info.context.loaders.related_invoices_for(invoice_fields(info), limit)
-    related = await loader.load((root.invoiceId, order_ids))
-    # The stored model serves as the GraphQL object (graph.types.invoice.as_invoice).
-    return cast("list[RelatedInvoice]", related)
+    return await loader.load((root.invoiceId, order_ids))

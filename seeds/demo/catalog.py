@@ -1,6 +1,6 @@
 """The demo data's catalog: regions, cities, people's names, products, promotions, fees.
 
-Plain reference data for seeds/demo.py; nothing here draws random numbers.
+Plain reference data for planning and rendering; nothing here draws random numbers.
 """
 
 from dataclasses import dataclass

@@ -1,0 +1,1 @@
+"""Resolvers of object types' fields (not root fields): related objects, read through loaders."""
