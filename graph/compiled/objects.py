@@ -147,13 +147,18 @@ def _conversion(convert: Convert, value: str, index: int, namespace: dict[str, A
         ]
     function = convert.convert if isinstance(convert, Leaf) else convert
     namespace[f"convert{index}"] = function
+    if isinstance(convert, Leaf) and convert.answers is not None:
+        namespace[f"answers{index}"] = convert.answers
+        return [
+            f"if {value} is not None:",
+            f"    if type({value}) is str and {value} in answers{index}:",
+            f"        {value} = answers{index}[{value}]",
+            "    else:",
+            f"        {value} = convert{index}({value})",
+        ]
     own = convert.own if isinstance(convert, Leaf) else None
     if own is None:
         return [f"if {value} is not None:", f"    {value} = convert{index}({value})"]
-    assert isinstance(convert, Leaf)
-    for name, bound in convert.names.items():
-        namespace[f"{name}{index}"] = bound
-        own = re.sub(rf"\b{name}\(", f"{name}{index}(", own)
     own = re.sub(r"\bv\b", value, own)
     return [
         f"if {value} is not None:",
