@@ -10,7 +10,7 @@ executor answers the request instead.
 import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
@@ -42,13 +42,15 @@ INT32 = range(-(2**31), 2**31)
 class Leaf:
     """A converter, and the values that are their own answer, as an expression.
 
-    `own` reads the value as `v` (and the `names` it needs): an object plan inlines it, so
-    the common value costs a test instead of a call (graph/compiled/objects.py).
+    `own` reads the value as `v`: an object plan inlines it, so the common value costs a
+    test instead of a call (graph/compiled/objects.py).
+    `answers`: stored texts already converted, to their answers (an object plan looks a text
+    up there first); only `convert` adds to it, and only texts it proved canonical.
     """
 
     convert: Convert
     own: str | None = None
-    names: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] | None = None
 
     def __call__(self, value: Any) -> Any:
         return self.convert(value)
@@ -113,21 +115,36 @@ def validator(kind: Any) -> Callable[[Any], Any]:
     return TypeAdapter(kind).validate_python
 
 
+REMEMBERED = 16_384
+"""Canonical texts a converter remembers (graph/compiled/objects.py looks them up before
+calling it): amounts and instants repeat across a page and across requests, and a lookup
+of a string, whose hash it keeps, costs a fraction of the format check. When full, the
+memory starts again."""
+
+
+def _remember(answers: dict[str, Any], text: str, answer: Any) -> Any:
+    if len(answers) >= REMEMBERED:
+        answers.clear()
+    answers[text] = answer
+    return answer
+
+
 @functools.cache  # one converter per kind, shared by every plan
 def decimal(kind: Any, is_canonical: Callable[[str], object], scalar: GraphQLScalarType) -> Leaf:
     """Money or an exact decimal: its stored text, when that is what serializing prints."""
     validate = validator(kind)
     match = is_canonical
+    answers: dict[str, Any] = {}
 
     def convert(value: Any) -> Any:
         if type(value) is str and match(value):
-            return value
+            return _remember(answers, value, value)
         try:
             return scalar.serialize(validate(value))
         except ValueError:
             return _refuse()
 
-    return Leaf(convert, "type(v) is str and match(v)", {"match": match})
+    return Leaf(convert, answers=answers)
 
 
 @functools.cache  # one converter per kind, shared by every plan
@@ -135,16 +152,17 @@ def instant(scalar: GraphQLScalarType) -> Leaf:
     """The stored canonical text as the DateTime scalar prints it (trailing zeros cut)."""
     validate = validator(Instant)
     match = is_canonical_instant
+    answers: dict[str, Any] = {}
 
     def convert(value: Any) -> Any:
         if type(value) is str and match(value):
-            return _display(value)
+            return _remember(answers, value, _display(value))
         try:
             return scalar.serialize(validate(value))
         except ValueError:
             return _refuse()
 
-    return Leaf(convert)
+    return Leaf(convert, answers=answers)
 
 
 def _display(canonical: str) -> str:
@@ -168,7 +186,7 @@ def enumeration(kind: type[Enum], graphql_type: GraphQLEnumType) -> Leaf:
             return names[value]
         return _refuse()
 
-    return Leaf(convert)
+    return Leaf(convert, answers=names)  # every member's: convert never adds to it
 
 
 def _json_value(value: Any) -> Any:

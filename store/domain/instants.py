@@ -90,13 +90,16 @@ def _utc_text(moment: datetime, fraction: str) -> str:
 
 
 _CANONICAL_INSTANT = re.compile(
-    r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"(?!0000)[0-9]{4}-"
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"  # days every month has
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)"  # and the 29th and 30th but in February
+    r"|(?:0[13578]|1[02])-31)"  # and the 31st of the months that have one
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{9}Z"
 )
 
 is_canonical_instant: Callable[[str], object] = _CANONICAL_INSTANT.fullmatch
-"""Truthy for text as `parse_instant` stores it, on days every month has (the 29th to the
-31st are left to the validator): such text validates to itself (graph/compiled/leaves.py)."""
+"""Truthy for text as `parse_instant` stores it, on any day but February 29th (leap years are
+left to the validator): such text validates to itself (graph/compiled/leaves.py)."""
 
 
 def display_instant(canonical: str) -> str:

@@ -5,15 +5,19 @@ import re
 from typing import Any
 
 import pytest
-from graphql import parse
+from graphql import GraphQLScalarType, parse
 
 from bench.selections import full_selection
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
+from graph.compiled.leaves import REMEMBERED, decimal
 from graph.compiled.objects import ObjectPlan
 from graph.compiled.plan import Compilation
+from graph.core_schema import core_schema
 from graph.document_cache import DocumentCache
+from graph.schema import build_schema
 from invoicegraph.app import RESOURCES
 from store.collection_names import INVOICES
+from store.domain.money import Money, is_canonical_money
 from tests.conftest import GraphQLClient, ServeFactory
 from tests.graph.test_compiled_equivalence import CountingIds
 
@@ -27,6 +31,8 @@ query Two($a: ID!, $b: ID!) {
 SUMMARY = "{ invoiceSummary { count } }"
 SOURCE_ONLY = "{ invoices(first: 2) { edges { node { source { modifiedAt } } } } }"
 BY_ID = "query One($id: ID!) { invoice(invoiceId: $id) { invoiceNumber } }"
+DECIMAL = core_schema(build_schema()).get_type("Decimal")
+assert isinstance(DECIMAL, GraphQLScalarType)
 
 
 async def executions(client: GraphQLClient) -> dict[str, float]:
@@ -285,3 +291,89 @@ async def test_a_compiler_bug_is_not_hidden_by_a_fallback(
     after = await executions(client)
     assert after["fallbacks"] == before["fallbacks"]
     assert after["compiled"] == before["compiled"]
+
+
+FULL_PAGE = f"{{ invoices(first: 100) {{ edges {{ node {{ {full_selection()} }} }} }} }}"
+DATE_AND_TOTAL = "query One($id: ID!) { invoice(invoiceId: $id) { invoiceDate invoiceTotal } }"
+
+
+def _texts(value: Any, found: list[str]) -> list[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            _texts(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _texts(item, found)
+    elif isinstance(value, str):
+        found.append(value)
+    return found
+
+
+async def test_canonical_texts_skip_the_validator_and_are_remembered_once_proven(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full page of stored canonical instants (the 29th to the 31st included) and amounts
+    calls neither scalar's serializer: each text is checked by its format alone, then looked
+    up (graph/compiled/leaves.py). A text the model coerces is converted, never remembered."""
+    client = await serve(demo_data=True)
+    app = client.http.app[RESOURCES]
+    schema = core_schema(app.schema)
+    serialized: list[str] = []
+    for name in ("DateTime", "Decimal"):
+        scalar = schema.get_type(name)
+        assert isinstance(scalar, GraphQLScalarType)
+        serialize = scalar.serialize
+        monkeypatch.setattr(
+            scalar,
+            "serialize",
+            lambda value, serialize=serialize: serialized.append(value) or serialize(value),
+        )
+    collection = app.database.collection(INVOICES)
+    stored = await collection.find({}, {"_id": 0, "_units": 0, "_search": 0})
+    instants = [t for t in _texts(stored, []) if len(t) == 30 and t[10] == "T" and t[-1] == "Z"]
+    late_days = [text for text in instants if text[8:10] >= "29"]
+    assert late_days, "the demo data holds instants on the 29th to the 31st"
+
+    data = await client.data(FULL_PAGE)
+    await client.data(FULL_PAGE)
+
+    assert len(data["invoices"]["edges"]) == 100
+    assert serialized == []
+
+    [invoice_id] = await newest_ids(client, 1)
+    [document] = await collection.find({"invoiceId": invoice_id}, {"_id": 0})
+    coerced = {"invoiceDate": "2031-01-30T10:11:12.13Z", "invoiceTotal": "0120.5"}
+    await collection.insert_one(
+        {
+            **document,
+            "invoiceId": "coerced",
+            "invoiceNumber": "C1",
+            "source": {"system": "t", "id": "c"},
+            **coerced,
+        }
+    )
+    answers = [await client.data(DATE_AND_TOTAL, {"id": "coerced"}) for _ in range(2)]
+    assert answers[0] == answers[1]
+    assert answers[0]["invoice"] == {
+        "invoiceDate": "2031-01-30T10:11:12.130Z",  # in groups of three digits
+        "invoiceTotal": "120.5",
+    }
+    assert len(serialized) == 4  # both values, both times: never remembered
+    plans = [plan for key, plan in _derived(client, DATE_AND_TOTAL) if key[0] == "plan"]
+    [lookup] = plans[0].roots
+    remembered = [read.convert.answers for read in lookup.invoice.reads]
+    assert all(text not in memory for text in coerced.values() for memory in remembered)
+
+
+def _derived(client: GraphQLClient, text: str) -> list[tuple[Any, Any]]:
+    cached = client.http.app[RESOURCES].documents.get(text)
+    assert cached is not None
+    return [(key, value) for key, value in cached.derived.items() if isinstance(key, tuple)]
+
+
+def test_remembered_texts_stay_within_their_bound() -> None:
+    convert = decimal(Money, is_canonical_money, DECIMAL)
+    assert convert.answers is not None
+    for cents in range(REMEMBERED + 10):
+        assert convert(f"{cents // 100}.{cents % 100:02d}") is not None
+    assert 0 < len(convert.answers) <= REMEMBERED

@@ -37,10 +37,14 @@ def expected(kind: Any, scalar: GraphQLScalarType, value: Any) -> Any:
 
 
 def converted(convert: Leaf, value: Any) -> Any:
+    """The converter's answer; then the answer a plan would look up, if it remembered one."""
     try:
-        return convert(value)
+        answer = convert(value)
     except Fallback:
-        return Fallback
+        answer = Fallback
+    if convert.answers is not None and type(value) is str and value in convert.answers:
+        assert convert.answers[value] == answer, value
+    return answer
 
 
 def converter(kind: Any, scalar: GraphQLScalarType) -> Leaf:

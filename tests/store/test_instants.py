@@ -41,7 +41,13 @@ def test_parse_instant_refuses_years_outside_utc_range(value: object) -> None:
     [
         ("2024-02-28T23:59:59.123456789Z", True),
         ("0001-01-01T00:00:00.000000000Z", True),
-        ("2024-02-29T00:00:00.000000000Z", False),  # a day not every month has: validated
+        ("2024-02-29T00:00:00.000000000Z", False),  # leap years are the validator's
+        ("2024-01-31T10:00:00.000000000Z", True),
+        ("2024-04-30T10:00:00.000000000Z", True),
+        ("2024-12-31T23:59:59.999999999Z", True),
+        ("2024-04-31T10:00:00.000000000Z", False),  # no such day
+        ("2023-02-30T10:00:00.000000000Z", False),
+        ("2024-02-31T10:00:00.000000000Z", False),
         ("0000-01-01T00:00:00.000000000Z", False),
         ("2024-01-01T00:00:00.123Z", False),  # not fixed-width
         ("2024-01-01T24:00:00.000000000Z", False),
@@ -51,3 +57,19 @@ def test_canonical_instant_text_is_its_own_value(text: str, canonical: bool) -> 
     assert bool(is_canonical_instant(text)) is canonical
     if canonical:
         assert parse_instant(text) == text
+
+
+def test_canonical_instant_text_agrees_with_the_validator_on_every_day() -> None:
+    """Every month and day of a leap and a common year: canonical only if it parses to itself."""
+    for year in ("2023", "2024"):
+        for month in range(1, 13):
+            for day in range(1, 33):
+                text = f"{year}-{month:02d}-{day:02d}T12:34:56.789000000Z"
+                try:
+                    parsed = parse_instant(text)
+                except ValueError:
+                    parsed = None
+                if is_canonical_instant(text):
+                    assert parsed == text
+                else:
+                    assert parsed is None or (month, day) == (2, 29), text
