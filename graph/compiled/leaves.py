@@ -133,11 +133,10 @@ def _remember(answers: dict[str, Any], text: str, answer: Any) -> Any:
 def decimal(kind: Any, is_canonical: Callable[[str], object], scalar: GraphQLScalarType) -> Leaf:
     """Money or an exact decimal: its stored text, when that is what serializing prints."""
     validate = validator(kind)
-    match = is_canonical
     answers: dict[str, Any] = {}
 
     def convert(value: Any) -> Any:
-        if type(value) is str and match(value):
+        if type(value) is str and is_canonical(value):
             return _remember(answers, value, value)
         try:
             return scalar.serialize(validate(value))
@@ -151,11 +150,10 @@ def decimal(kind: Any, is_canonical: Callable[[str], object], scalar: GraphQLSca
 def instant(scalar: GraphQLScalarType) -> Leaf:
     """The stored canonical text as the DateTime scalar prints it (trailing zeros cut)."""
     validate = validator(Instant)
-    match = is_canonical_instant
     answers: dict[str, Any] = {}
 
     def convert(value: Any) -> Any:
-        if type(value) is str and match(value):
+        if type(value) is str and is_canonical_instant(value):
             return _remember(answers, value, _display(value))
         try:
             return scalar.serialize(validate(value))
