@@ -10,6 +10,7 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from graph.compiled.answer_memo import AnswerMemo
 from graph.compiled.executor import CompiledExecutions
 from graph.core_schema import core_schema
 from graph.document_cache import DocumentCache
@@ -321,7 +322,8 @@ def create_app(
     """The app; `trusted`: the trusted-documents manifest, if already read and checked;
     `database`: one the caller opened and closes (several apps on one database)."""
     documents = DocumentCache()
-    executions = CompiledExecutions(enabled=settings.compiled_execution)
+    memo = AnswerMemo(settings.compiled_answer_memory_mb * 2**20)
+    executions = CompiledExecutions(enabled=settings.compiled_execution, memo=memo)
     resources = Resources(
         settings=settings,
         # The extensions of every request are given the process's caches (graph/schema.py).

@@ -202,6 +202,14 @@ class Metrics:
             registry=self.registry,
         )
         CounterReadAtScrape(
+            "invoicegraph_graphql_answer_memo",
+            "Invoice answers of compiled plans looked up by their stored document, by result "
+            "(graph/compiled/answer_memo.py).",
+            lambda: hits_and_misses(executions.memo.hits, executions.memo.misses),
+            labels=("result",),
+            registry=self.registry,
+        )
+        CounterReadAtScrape(
             "invoicegraph_graphql_document_cache",
             "Lookups of parsed and validated documents by text, by result.",
             lambda: hits_and_misses(documents.hits, documents.misses),

@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # Queries run through compiled plans where they can (docs/performance.md); false: the
     # ordinary executor runs every operation.
     compiled_execution: bool = True
+    # MiB of invoice answers compiled plans keep by the stored document they were built from
+    # (graph/compiled/answer_memo.py); 0 keeps none.
+    compiled_answer_memory_mb: int = Field(default=64, ge=0)
     # The currency of Akinon records that carry none, per account and optionally per channel:
     # {"acme": {"default": "TRY", "channels": {"12": "EUR"}}} (docs/akinon-mapping.md).
     akinon_currencies: DefaultCurrencies = Field(default_factory=DefaultCurrencies)

@@ -24,6 +24,7 @@ from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
 from strawberry.types.arguments import convert_arguments
 
+from graph.compiled.answer_memo import AnswerMemo
 from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import strawberry_definition
 from graph.compiled.plan import Compilation, OperationPlan, PlanExecution, directive_variables
@@ -31,6 +32,8 @@ from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import CachedDocument, DocumentCache
 from store.client import STORE_ERRORS
+
+DEFAULT_MEMO_BYTES = 64 * 2**20
 
 MAX_PLANS_PER_DOCUMENT = 16
 """Plans kept per document: one per operation and `@include`/`@skip` setting, so a document
@@ -47,8 +50,10 @@ class NotCompiled:
 class CompiledExecutions:
     """The process's switch for compiled execution, and its counts (/metrics)."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, memo: AnswerMemo | None = None) -> None:
         self.enabled = enabled
+        self.memo = memo or AnswerMemo(DEFAULT_MEMO_BYTES)
+        """Invoice answers kept by the stored text they were built from (answer_memo.py)."""
         self.compiled = 0
         self.executed = 0
         """Operations the ordinary executor ran: not compilable, or fallen back."""
@@ -84,7 +89,7 @@ class CompiledExecutions:
         )
         if not isinstance(variables, VariableValues):
             return None  # the executor reports the variables' errors
-        plan = _plan(cached, schema, execution.operation_name, operation, variables)
+        plan = _plan(cached, schema, execution.operation_name, operation, variables, self.memo)
         if isinstance(plan, NotCompiled):
             return None
 
@@ -111,6 +116,7 @@ def _plan(
     operation_name: str | None,
     operation: Any,
     variables: VariableValues,
+    memo: AnswerMemo,
 ) -> OperationPlan | NotCompiled:
     """The plan of this operation for these directive values, compiled on first use."""
     names = cached.remember("directive variables", lambda: directive_variables(cached.document))
@@ -120,7 +126,8 @@ def _plan(
 
     def compile_plan() -> OperationPlan | NotCompiled:
         try:
-            return Compilation(core_schema(schema), cached.document, operation, variables).plan()
+            core = core_schema(schema)
+            return Compilation(core, cached.document, operation, variables, memo).plan()
         except CannotCompile as reason:
             return NotCompiled(str(reason))
         except GraphQLError as error:

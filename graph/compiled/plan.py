@@ -40,8 +40,9 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.language import Visitor
 
+from graph.compiled.answer_memo import Answer, AnswerMemo
 from graph.compiled.leaves import CannotCompile, Fallback
-from graph.compiled.objects import ObjectPlan, build_object_plan, strawberry_definition
+from graph.compiled.objects import build_object_plan, strawberry_definition
 from graph.context import Context
 from graph.errors import ClientError
 from graph.global_ids import invoice_id_from_global_id
@@ -115,7 +116,7 @@ class InvoiceLookup:
     key: str
     guarded: CheckedRootField
     fields: Fields
-    invoice: ObjectPlan
+    invoice: Answer
     by_global_id: bool
 
     def prepare(self, run: PlanExecution) -> str | None:
@@ -132,7 +133,7 @@ class ByNumber(RootFieldPlan):
     key: str
     guarded: CheckedRootField
     fields: Fields
-    invoice: ObjectPlan
+    invoice: Answer
 
     def prepare(self, run: PlanExecution) -> str:
         number: str = self.guarded.arguments(run)["invoiceNumber"]
@@ -219,8 +220,10 @@ class Compilation:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         variables: VariableValues,
+        memo: AnswerMemo,
     ) -> None:
         self.schema = schema
+        self.memo = memo
         self.operation = operation
         self.variables = variables
         self.definitions = {
@@ -274,10 +277,12 @@ class Compilation:
             *through,
         )
 
-    def invoice_plan(self, nodes: list[FieldNode]) -> ObjectPlan:
+    def invoice_plan(self, nodes: list[FieldNode]) -> Answer:
+        """The selection's answer of a stored invoice, remembered when it is worth it."""
         invoice_type = self.schema.get_type("Invoice")
         assert isinstance(invoice_type, GraphQLObjectType)
-        return build_object_plan(invoice_type, documents.Invoice, nodes, self.collect)
+        plan = build_object_plan(invoice_type, documents.Invoice, nodes, self.collect)
+        return self.memo.answering(plan)
 
 
 def _scopes(definition: GraphQLField) -> tuple[str, ...]:
