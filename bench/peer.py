@@ -58,6 +58,12 @@ SMALL = (
 ONE = "query One($id: ID!) { invoice(invoiceId: $id) { invoiceNumber invoiceTotal } }"
 
 
+UNKEPT = "ours, no answers kept"
+NOTHING_KEPT = {"INVOICEGRAPH_COMPILED_ANSWER_MEMORY_MB": "0"}
+"""Our server keeping no invoice answers (graph/compiled/answer_memo.py): every FULL page
+built value by value, as on a first read of its invoices."""
+
+
 @dataclass(frozen=True)
 class Query:
     name: str
@@ -244,6 +250,7 @@ async def run(quick: bool = False) -> Section:
         async with (
             aiohttp.ClientSession() as session,
             running_invoicegraph(directory / "ours.log") as ours,
+            running_invoicegraph(directory / "unkept.log", env=NOTHING_KEPT) as unkept,
         ):
             edges = await dump_invoices(session, ours.url)
             data.write_text(json.dumps({"invoices": edges}))
@@ -261,6 +268,7 @@ async def run(quick: bool = False) -> Section:
                     Server("ours", ours, True),
                     Server("graphql-jit", jit, False),
                     Server("graphql-js", js, False),
+                    Server(UNKEPT, unkept, True),
                 ]
                 for query in queries:
                     expected = (await post(session, ours.url, query.body))["data"]
@@ -270,7 +278,10 @@ async def run(quick: bool = False) -> Section:
                 scripts = {q.name: wrk_script(directory, q.name, q) for q in queries}
                 scripts["healthz"] = wrk_script(directory, "healthz", None)
                 runs: list[tuple[Server, str]] = [(servers[0], "healthz")] + [
-                    (server, q.name) for q in queries for server in servers
+                    (server, q.name)
+                    for q in queries
+                    for server in servers
+                    if server.name != UNKEPT or q.name == "FULL"
                 ]
                 for server, kind in runs:  # warm-up: JIT compilation, caches, plans
                     await load(session, server, scripts[kind], 1.0)
@@ -299,6 +310,20 @@ async def run(quick: bool = False) -> Section:
                 f"{q}: CPU per request ours / {peer}",
                 median(ours_loads, lambda one: one.cpu_per_request)
                 / median(loads[peer, q], lambda one: one.cpu_per_request),
+                "x",
+            )
+        if q == "FULL":
+            unkept_loads = loads[UNKEPT, q]
+            section.add(
+                f"{q}: requests/s ours, no answers kept / graphql-jit",
+                median(unkept_loads, lambda one: one.throughput)
+                / median(loads["graphql-jit", q], lambda one: one.throughput),
+                "x",
+            )
+            section.add(
+                f"{q}: CPU per request ours, no answers kept / graphql-jit",
+                median(unkept_loads, lambda one: one.cpu_per_request)
+                / median(loads["graphql-jit", q], lambda one: one.cpu_per_request),
                 "x",
             )
         section.add(
