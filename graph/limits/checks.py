@@ -88,6 +88,12 @@ class RequestLimits:
     buckets: CostBuckets | None = None
     requested_cost: int = 0
     retry_after: float | None = None
+    _verdict: tuple[DocumentNode, str | None, GraphQLError | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The last check_document's document, operation and answer: the same check again in
+    the same request (a compiled plan gave way to the executor) answers the same and spends
+    the budget once."""
 
     @property
     def maximum_cost(self) -> int:
@@ -139,6 +145,21 @@ class RequestLimits:
 
         The shape depends on the document alone: a `cached` document is measured once.
         """
+        verdict = self._verdict
+        if verdict is not None and verdict[0] is document and verdict[1] == operation_name:
+            return verdict[2]
+        refusal = self._check_document(schema, document, operation_name, variables, cached)
+        self._verdict = (document, operation_name, refusal)
+        return refusal
+
+    def _check_document(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        cached: CachedDocument | None,
+    ) -> GraphQLError | None:
         operations = operations_to_run(document, operation_name)
         limits = self.limits
 
