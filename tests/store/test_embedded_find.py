@@ -18,7 +18,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mongomock import helpers
+from mongomock import DuplicateKeyError, helpers
 from mongomock.collection import Collection as MockCollection
 from mongomock.store import CollectionStore
 from pymongo import DeleteMany, IndexModel, InsertOne, UpdateMany
@@ -26,6 +26,7 @@ from pymongo import DeleteMany, IndexModel, InsertOne, UpdateMany
 from seeds.demo import generate_demo_invoices
 from store.client import Database, open_database
 from store.collection_names import INVOICES
+from store.embedded.collection import keyed_documents
 from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope, to_document
 
@@ -346,16 +347,17 @@ UNIQUE_INDEXES = [
     IndexModel([("account", 1), ("n", 1)], unique=True, name="account_n"),
 ]
 ACCOUNTS = st.sampled_from(["a", "a", "b"])
-KEY_TEXTS = st.sampled_from(["x", "y", "z"])
-KEY_VALUES = st.one_of(
-    KEY_TEXTS, KEY_TEXTS, KEY_TEXTS, st.none(), st.just(1), st.just(["x"]), st.just(Text("x"))
-)
+KEY_TEXTS = st.sampled_from(["x", "y", "z", "w"])
+ODD_KEYS = st.sampled_from([None, 1, ["x"], Text("x")])
+"""Key values that match a text by mongomock's rules but not by the key maps' (or none)."""
+KEY_VALUES = st.one_of(KEY_TEXTS, KEY_TEXTS, KEY_TEXTS, ODD_KEYS)
 
 
 @st.composite
-def keyed_documents(draw: st.DrawFn) -> dict[str, Any]:
+def documents_with_keys(draw: st.DrawFn, odd: bool = True) -> dict[str, Any]:
     document: dict[str, Any] = {"account": draw(ACCOUNTS)}
-    for field, values in (("k", KEY_VALUES), ("n", KEY_TEXTS), ("s", st.sampled_from(["p", 1]))):
+    keys = KEY_VALUES if odd else KEY_TEXTS
+    for field, values in (("k", keys), ("n", KEY_TEXTS), ("s", st.sampled_from(["p", 1]))):
         if draw(st.integers(0, 5)):  # sometimes missing
             document[field] = draw(values)
     return document
@@ -366,11 +368,19 @@ def key_filters(draw: st.DrawFn) -> dict[str, Any]:
     """The shapes store/invoices.py sends: account and one key, or `$in` of keys (repeats,
     misses), often under `$and` with a scope's other conditions."""
     field = draw(st.sampled_from(["k", "n"]))
-    keys = draw(st.lists(st.sampled_from(["x", "y", "z", "missing"]), min_size=1, max_size=4))
-    pinned = keys[0] if draw(st.booleans()) else {"$in": keys}
+    keys = draw(st.lists(st.sampled_from(["x", "y", "z", "w", "missing"]), min_size=1, max_size=5))
+    pinned = keys[0] if draw(st.integers(0, 2)) == 0 else {"$in": keys}
     extra = draw(
         st.sampled_from(
-            [{}, {"s": {"$ne": "q"}}, {"s": "p"}, {"s": {"$exists": True}}, {"k": {"$ne": "y"}}]
+            [
+                {},
+                {},
+                {},
+                {"s": {"$ne": "q"}},
+                {"s": "p"},
+                {"s": {"$exists": True}},
+                {"k": {"$ne": "y"}},
+            ]
         )
     )
     if draw(st.booleans()):
@@ -387,7 +397,7 @@ KEY_QUERIES = st.builds(
     st.sampled_from([0, 0, 1, 2]),
 )
 KEY_WRITES = st.one_of(
-    st.tuples(st.just("insert_one"), keyed_documents()),
+    st.tuples(st.just("insert_one"), documents_with_keys()),
     st.tuples(st.just("update_one"), key_filters(), KEY_VALUES.map(lambda k: {"$set": {"k": k}})),
     st.tuples(st.just("update_many"), key_filters(), st.just({"$set": {"n": "x"}})),
     # Sets the key, then fails on a text `s`: mongomock leaves the key changed.
@@ -396,12 +406,12 @@ KEY_WRITES = st.one_of(
         st.just({}),
         KEY_TEXTS.map(lambda k: {"$set": {"k": k}, "$inc": {"s": 1}}),
     ),
-    st.tuples(st.just("replace_one"), key_filters(), keyed_documents()),
+    st.tuples(st.just("replace_one"), key_filters(), documents_with_keys()),
     st.tuples(st.just("find_one_and_update"), key_filters(), st.just({"$set": {"k": "z"}})),
     st.tuples(st.just("upsert"), key_filters(), KEY_TEXTS.map(lambda n: {"$set": {"n": n}})),
     st.tuples(st.just("delete_one"), key_filters()),
     st.tuples(st.just("delete_many"), st.sampled_from([{"s": "p"}, {"account": "b"}])),
-    st.tuples(st.just("bulk_write"), keyed_documents(), st.sampled_from(["x", "y"])),
+    st.tuples(st.just("bulk_write"), documents_with_keys(), st.sampled_from(["x", "y"])),
 )
 
 
@@ -449,7 +459,7 @@ def indexed(collection: Any, documents: Sequence[Mapping[str, Any]], first: bool
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(keyed_documents(), max_size=10),
+    st.booleans().flatmap(lambda odd: st.lists(documents_with_keys(odd), max_size=12)),
     st.booleans(),
     st.lists(st.tuples(st.one_of(st.none(), KEY_WRITES), KEY_QUERIES), min_size=1, max_size=5),
 )
@@ -472,6 +482,47 @@ def test_lookups_by_unique_key_answer_as_unaccelerated_mongomock(
         assert as_sent(aware(run(collection, query, read_only=True))) == as_sent(expected)
         assert collection.count_documents(query.filter) == reference.count_documents(query.filter)
     assert as_sent(list(collection.find())) == as_sent(list(reference.find()))
+
+
+def test_lookup_by_keys_answers_in_the_store_order() -> None:
+    """Found by `$in` of keys, documents come in the store's order as a scan finds them,
+    not the order of the keys: an updated key keeps its place, a re-inserted one goes last."""
+    collection = open_database(None, "keyed_order_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_order_test"]["documents"]
+    for each in (collection, reference):
+        each.create_indexes(UNIQUE_INDEXES)
+        each.insert_many(
+            [{"_id": n, "account": "a", "k": k, "n": k} for n, k in enumerate("zyxwv")]
+        )
+        each.update_one({"account": "a", "k": "y"}, {"$set": {"k": "u"}})
+        each.delete_one({"account": "a", "k": "x"})
+        each.insert_one({"_id": 9, "account": "a", "k": "x", "n": "x"})
+    query = Query({"account": "a", "k": {"$in": list("vxzu")}}, None, [], 0, 0)
+
+    found = run(collection, query)
+
+    assert keyed_documents(collection._store, query.filter) is not None  # not a scan
+    assert [document["k"] for document in found] == ["z", "u", "v", "x"]  # type: ignore[index]
+    assert as_sent(found) == as_sent(run(reference, query))
+
+
+def test_update_refused_by_a_new_key_map_leaves_the_old_key_found() -> None:
+    """The first write after the indexes builds the key maps without the document it
+    changes; refused, that document is put back with a key the new maps never saw."""
+    collection = open_database(None, "keyed_refused_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_refused_test"]["documents"]
+    for each in (collection, reference):
+        each.insert_many([{"_id": n, "account": "a", "k": k, "n": k} for n, k in enumerate("xy")])
+        each.create_indexes(UNIQUE_INDEXES)
+        with pytest.raises(DuplicateKeyError):
+            each.update_one({"_id": 1}, {"$set": {"k": "x"}})
+    query = Query({"account": "a", "k": "y"}, None, [], 0, 0)
+
+    found = run(collection, query)
+
+    assert keyed_documents(collection._store, query.filter) is not None  # not a scan
+    assert found == [{"_id": 1, "account": "a", "k": "y", "n": "y"}]
+    assert as_sent(found) == as_sent(run(reference, query))
 
 
 def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
