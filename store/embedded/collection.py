@@ -11,6 +11,15 @@ conditions without mongomock's matcher (store/embedded/filtering.py); anything t
 handle (array or object keys, sparse or partial indexes, operators other than `$in` on
 `_id`, pipelines not opening with `$match`, projection operators) still goes the original
 way.
+
+A read or update whose filter pins every field of a unique index to texts (the account and
+an invoiceId or invoiceNumber, or `$in` of them) and holds only conditions `Precheck`
+decides reads just the keys' holders (`keyed_documents`). The key maps must never miss a
+document: every write claims its keys; a write that goes the scan way, or fails halfway
+(mongomock updates in place), drops them, to be rebuilt from the store; a store holding a
+duplicate, or an array or a str subclass under a key, keeps scanning. Writes through another,
+unaccelerated mongomock Collection of the same store would go unseen: store/client.py
+accelerates the one mongomock keeps per name, and nothing else writes.
 """
 
 import itertools
@@ -24,7 +33,7 @@ from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 
 from store.embedded.aggregate import matching_first
-from store.embedded.filtering import matching_documents, precheck
+from store.embedded.filtering import Precheck, matching_documents, precheck
 from store.embedded.find import window_first
 
 Key = tuple[Hashable, ...]
@@ -150,10 +159,9 @@ def _unique_indexes(store: Any) -> list[tuple[str, Mapping[str, Any]]] | None:
     return indexes
 
 
-def keyed_documents(store: Any, filter: Any) -> list[Any] | None:
-    """The documents `filter` matches, read through a unique index whose every field it pins
+def keyed_documents(store: Any, compiled: Precheck | None) -> list[Any] | None:
+    """The documents a filter matches, read through a unique index whose every field it pins
     to texts, in the store's order; None when only a scan answers as mongomock does."""
-    compiled = precheck(filter)
     if compiled is None or compiled.rest is not None:
         return None  # a clause only mongomock's matcher decides (and may raise for)
     pins: dict[str, frozenset[Any]] = {}
@@ -206,12 +214,13 @@ def accelerate(collection: Any) -> None:
             for _, keys, key in claims:
                 keys.ids[key] = new_data["_id"]
                 keys.complete = True
-        except BaseException as error:
-            # mongomock puts the document back as it was, whose key a complete map holds;
-            # any other failure may leave it changed and unclaimed.
-            refused = isinstance(error, DuplicateKeyError) and claims is not None
-            if not refused or not all(keys.complete for _, keys, _ in claims or []):
+        except DuplicateKeyError:
+            # mongomock puts the document back as it was, whose key a complete map holds.
+            if claims is None or not all(keys.complete for _, keys, _ in claims):
                 _KEYS.pop(store, None)
+            raise
+        except BaseException:
+            _KEYS.pop(store, None)  # the document may stay, changed and unclaimed
             raise
 
     def update(*args: Any, **kwargs: Any) -> Any:
@@ -231,11 +240,14 @@ def accelerate(collection: Any) -> None:
         if store.is_empty:
             return scan_documents(filter)  # which checks the filter against an empty document
         if ids is None:
-            keyed = keyed_documents(store, filter)
+            compiled = precheck(filter)
+            keyed = keyed_documents(store, compiled)
             if keyed is not None:
                 return iter(keyed)
             # mongomock's scan, with plain top-level conditions decided without its matcher.
-            return matching_documents(filter, list(store.documents))
+            if compiled is None:
+                return matching_documents(filter, list(store.documents))
+            return compiled.matching(list(store.documents))
         found = (_stored(store, document_id) for document_id in dict.fromkeys(ids))
         # The documents found by `_id` match its condition; only the rest needs checking
         # (checking `$in` again would cost O(ids) per document).
