@@ -38,6 +38,7 @@ from store.embedded.find import window_first
 
 Key = tuple[Hashable, ...]
 _MARK = "_accelerated_by_invoicegraph"
+_ABSENT = object()  # `_id` may be null
 
 
 class UniqueKeys:
@@ -61,8 +62,8 @@ class UniqueKeys:
 
     def holding(self, store: Any, key: Key) -> dict[str, Any] | None:
         """The stored document holding `key` now, if any."""
-        holder_id = self.ids.get(key)
-        if holder_id is None:
+        holder_id = self.ids.get(key, _ABSENT)
+        if holder_id is _ABSENT:
             return None
         document = _stored(store, holder_id)
         if document is None or index_key(document, self.fields) != key:

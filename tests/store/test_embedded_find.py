@@ -492,18 +492,19 @@ def test_lookup_by_keys_answers_in_the_store_order() -> None:
     reference = mongomock.MongoClient(tz_aware=True)["keyed_order_test"]["documents"]
     for each in (collection, reference):
         each.create_indexes(UNIQUE_INDEXES)
+        each.insert_one({"_id": None, "account": "a", "k": "t", "n": "t"})  # `_id` may be null
         each.insert_many(
             [{"_id": n, "account": "a", "k": k, "n": k} for n, k in enumerate("zyxwv")]
         )
         each.update_one({"account": "a", "k": "y"}, {"$set": {"k": "u"}})
         each.delete_one({"account": "a", "k": "x"})
         each.insert_one({"_id": 9, "account": "a", "k": "x", "n": "x"})
-    query = Query({"account": "a", "k": {"$in": list("vxzu")}}, None, [], 0, 0)
+    query = Query({"account": "a", "k": {"$in": list("vxzut")}}, None, [], 0, 0)
 
     found = run(collection, query)
 
     assert keyed_documents(collection._store, precheck(query.filter)) is not None  # not a scan
-    assert [document["k"] for document in found] == ["z", "u", "v", "x"]  # type: ignore[index]
+    assert [document["k"] for document in found] == ["t", "z", "u", "v", "x"]  # type: ignore[index]
     assert as_sent(found) == as_sent(run(reference, query))
 
 
