@@ -26,7 +26,7 @@ import itertools
 import math
 import weakref
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from bson import ObjectId
 from mongomock import DuplicateKeyError, helpers
@@ -61,14 +61,24 @@ class UniqueKeys:
         return None if document is None else document["_id"]
 
     def holding(self, store: Any, key: Key) -> dict[str, Any] | None:
-        """The stored document holding `key` now, if any."""
+        """The stored document holding `key` now, if any; raises `Unseen`."""
         holder_id = self.ids.get(key, _ABSENT)
         if holder_id is _ABSENT:
             return None
         document = _stored(store, holder_id)
-        if document is None or index_key(document, self.fields) != key:
+        if document is None:
+            return None
+        if index_key(document, self.fields) != key:
+            if [_value(document, field) for field in self.fields] == _values(key):
+                raise Unseen
             return None
         return document
+
+
+class Unseen(Exception):
+    """A document's key was replaced by an equal value of another type ("x" by a str
+    subclass, 1 by True): mongomock saw no change and checked nothing, so no key map can
+    tell who holds that key now."""
 
 
 def index_key(document: Mapping[str, Any], fields: Sequence[str]) -> Key | None:
@@ -83,6 +93,10 @@ def index_key(document: Mapping[str, Any], fields: Sequence[str]) -> Key | None:
             return None  # matched by mongomock's rules (arrays by element, str's by __eq__)
         key.append((type(value).__name__, value))
     return typed_key(key)
+
+
+def _values(key: Key) -> list[Any]:
+    return [value for _, value in cast(tuple[tuple[str, Any], ...], key)]
 
 
 def typed_key(parts: Sequence[Hashable]) -> Key | None:
@@ -144,7 +158,11 @@ def holders(
         found = []
         for values in keys:
             key = typed_key([(type(value).__name__, value) for value in values])
-            holder = None if key is None else index_keys.holder(store, key)
+            try:
+                holder = None if key is None else index_keys.holder(store, key)
+            except Unseen:
+                _KEYS.pop(store, None)
+                return None
             if holder is not None:
                 found.append(holder)
         return found
@@ -169,6 +187,8 @@ def keyed_documents(store: Any, compiled: Precheck | None) -> list[Any] | None:
     for condition in compiled.leading:
         if condition.kind is str and condition.pins is not None:
             pins.setdefault(condition.field, condition.pins)
+    if not pins:
+        return None
     for name, index in _unique_indexes(store) or []:
         fields = [field for field, _ in index["key"]]
         if not all(field in pins for field in fields):
@@ -177,10 +197,14 @@ def keyed_documents(store: Any, compiled: Precheck | None) -> list[Any] | None:
             return None  # more keys than documents
         keys = unique_keys(store, name, index, skip=None)
         if keys is None:
-            return None
+            continue  # an array, a str subclass or a duplicate under this index's keys
         found = {}
         for values in itertools.product(*(pins[field] for field in fields)):
-            document = keys.holding(store, tuple(("str", value) for value in values))
+            try:
+                document = keys.holding(store, tuple(("str", value) for value in values))
+            except Unseen:
+                _KEYS.pop(store, None)
+                return None
             if document is not None:
                 found[id(document)] = document
         if len(found) > 1:  # in the store's order, as a scan finds them
@@ -205,13 +229,14 @@ def accelerate(collection: Any) -> None:
         claims = None
         try:
             claims = _claims(store, new_data)
-            if claims is None:
+            clashes = None if claims is None else _clashes(store, claims, new_data["_id"])
+            if claims is None or clashes is None:
+                claims = None
                 _KEYS.pop(store, None)  # the scan keeps no key map up to date
                 scan_uniques(new_data)
                 return
-            for name, keys, key in claims:
-                if keys.holder(store, key) not in (None, new_data["_id"]):
-                    raise _duplicate(collection, name, keys, new_data)
+            if clashes:
+                raise _duplicate(collection, *clashes[0], new_data)
             for _, keys, key in claims:
                 keys.ids[key] = new_data["_id"]
                 keys.complete = True
@@ -276,6 +301,20 @@ def _claims(store: Any, new_data: dict[str, Any]) -> list[tuple[str, UniqueKeys,
             return None
         claims.append((name, keys, key))
     return claims
+
+
+def _clashes(
+    store: Any, claims: list[tuple[str, UniqueKeys, Key]], document_id: Any
+) -> list[tuple[str, UniqueKeys]] | None:
+    """The claimed keys another document holds; None when a key map cannot tell."""
+    try:
+        return [
+            (name, keys)
+            for name, keys, key in claims
+            if keys.holder(store, key) not in (None, document_id)
+        ]
+    except Unseen:
+        return None
 
 
 def _duplicate(

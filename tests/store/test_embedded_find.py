@@ -527,6 +527,26 @@ def test_update_refused_by_a_new_key_map_leaves_the_old_key_found() -> None:
     assert as_sent(found) == as_sent(run(reference, query))
 
 
+def test_key_replaced_by_an_equal_text_of_another_type_is_still_found() -> None:
+    """mongomock takes "x" -> Text("x") for no change and checks no key: the key maps must
+    not answer for that key any more, and the next clash is still refused."""
+    collection = open_database(None, "keyed_unseen_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_unseen_test"]["documents"]
+    outcomes = []
+    for each in (collection, reference):
+        each.create_indexes(UNIQUE_INDEXES)
+        each.insert_one({"_id": 0, "account": "a", "k": "x", "n": "x"})
+        each.update_one({"_id": 0}, {"$set": {"k": Text("x")}})
+        outcomes.append(written(each, ("insert_one", {"account": "a", "k": "x", "n": "y"}), 1))
+    query = Query({"account": "a", "k": "x"}, None, [], 0, 0)
+
+    found = run(collection, query)
+
+    assert outcomes == ["DuplicateKeyError", "DuplicateKeyError"]
+    assert found == [{"_id": 0, "account": "a", "k": "x", "n": "x"}]
+    assert as_sent(found) == as_sent(run(reference, query))
+
+
 def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every document read out of a mongomock store from now on, whole or by `_id`."""
     reads: list[Any] = []
