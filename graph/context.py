@@ -74,6 +74,9 @@ class Context:
     webhooks: "WebhookAdmin | None" = None
     """Webhook subscriptions (graph/webhooks/); None where the app has none (webhook fields
     then answer that they are unavailable)."""
+    plan_gave_way: bool = False
+    """The request's compiled plan gave way to the executor (graph/compiled/executor.py):
+    the executor answers, and no plan is tried again."""
 
     @property
     def events(self) -> ScopedEvents:

@@ -382,6 +382,7 @@ def create_app(
         cache_max_age=settings.persisted_query_max_age,
         request_timeout=settings.request_timeout_ms / 1000,
         live=live,
+        executions=executions,
     )
     resources.metrics.watch_executions(executions, documents)
     observer.unpriced = limits.unpriced

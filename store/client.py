@@ -8,7 +8,7 @@ semantics both backends share, and count every command they issue.
 
 import inspect
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -221,18 +221,17 @@ class Collection:
             )
         self._turns = turns  # embedded: one command per turn of the event loop
 
-    async def _run(self, name: str, result: Any) -> Any:
+    async def _run(self, name: str, command: Callable[[], Any]) -> Any:
+        """`command()` and its result awaited, counted as one database command: building
+        it (the embedded store parses its filter there) as well as running it."""
         if self._turns is None:
             with counted_command(self._counter, name):
+                result = command()
                 return await result if inspect.isawaitable(result) else result
-        try:
-            await self._turns.acquire()
-        except BaseException:  # cancelled while waiting: the command never runs
-            if inspect.iscoroutine(result):
-                result.close()
-            raise
+        await self._turns.acquire()  # cancelled while waiting: the command never runs
         try:
             with counted_command(self._counter, name):
+                result = command()
                 return await result if inspect.isawaitable(result) else result
         finally:
             self._turns.release()
@@ -270,13 +269,17 @@ class Collection:
         """
         # Only the embedded backend's (accelerated) find takes `read_only`.
         sharing = {"read_only": True} if read_only and self._embedded is not None else {}
-        cursor = self._reader.find(filter, projection, **sharing)
-        if sort:
-            cursor = cursor.sort(list(sort))
-        if limit:
-            # The embedded backend's to_list ignores its length: limit the cursor.
-            cursor = cursor.limit(limit)
-        return self._read(await self._run("find", cursor.to_list(None)))
+
+        def command() -> Any:
+            cursor = self._reader.find(filter, projection, **sharing)
+            if sort:
+                cursor = cursor.sort(list(sort))
+            if limit:
+                # The embedded backend's to_list ignores its length: limit the cursor.
+                cursor = cursor.limit(limit)
+            return cursor.to_list(None)
+
+        return self._read(await self._run("find", command))
 
     async def find_by_keys(
         self,
@@ -296,10 +299,11 @@ class Collection:
     async def find_one(
         self, filter: Mapping[str, Any], projection: Mapping[str, Any] | None = None
     ) -> Document | None:
-        return self._read_one(await self._run("find", self._reader.find_one(filter, projection)))
+        document = await self._run("find", lambda: self._reader.find_one(filter, projection))
+        return self._read_one(document)
 
     async def count(self, filter: Mapping[str, Any]) -> int:
-        count: int = await self._run("count", self._raw.count_documents(filter))
+        count: int = await self._run("count", lambda: self._raw.count_documents(filter))
         return count
 
     async def aggregate(self, pipeline: Sequence[Mapping[str, Any]]) -> list[Document]:
@@ -310,24 +314,26 @@ class Collection:
             documents: list[Any] = await cursor.to_list(None)
             return documents
 
-        return self._read(await self._run("aggregate", run()))
+        return self._read(await self._run("aggregate", run))
 
     async def insert_one(self, document: Mapping[str, Any]) -> None:
-        await self._run("insert", self._raw.insert_one(dict(document)))
+        await self._run("insert", lambda: self._raw.insert_one(dict(document)))
 
     async def insert_many(
         self, documents: Sequence[Mapping[str, Any]], ordered: bool = True
     ) -> None:
         """Insert in one command; unordered: one refused document does not stop the rest."""
         await self._run(
-            "insert", self._raw.insert_many([dict(d) for d in documents], ordered=ordered)
+            "insert", lambda: self._raw.insert_many([dict(d) for d in documents], ordered=ordered)
         )
 
     async def update_one(
         self, filter: Mapping[str, Any], update: Mapping[str, Any], upsert: bool = False
     ) -> tuple[int, Any]:
         """Apply one update; returns (matched count, upserted id or None)."""
-        result = await self._run("update", self._raw.update_one(filter, update, upsert=upsert))
+        result = await self._run(
+            "update", lambda: self._raw.update_one(filter, update, upsert=upsert)
+        )
         return result.matched_count, result.upserted_id
 
     async def find_one_and_update(
@@ -342,7 +348,7 @@ class Collection:
 
         document = await self._run(
             "findAndModify",
-            self._reader.find_one_and_update(
+            lambda: self._reader.find_one_and_update(
                 filter,
                 update,
                 projection=projection,
@@ -358,15 +364,17 @@ class Collection:
         Inserts and `UpdateMany` only: the embedded store cannot take PyMongo's UpdateOne or
         ReplaceOne in a bulk write (they pass `sort`); an UpdateMany pinned by `_id` is one.
         """
-        return await self._run("bulkWrite", self._raw.bulk_write(list(operations), ordered=False))
+        return await self._run(
+            "bulkWrite", lambda: self._raw.bulk_write(list(operations), ordered=False)
+        )
 
     async def delete_many(self, filter: Mapping[str, Any]) -> int:
-        result = await self._run("delete", self._raw.delete_many(filter))
+        result = await self._run("delete", lambda: self._raw.delete_many(filter))
         deleted: int = result.deleted_count
         return deleted
 
     async def create_indexes(self, indexes: Sequence[IndexModel]) -> None:
-        await self._run("createIndexes", self._raw.create_indexes(list(indexes)))
+        await self._run("createIndexes", lambda: self._raw.create_indexes(list(indexes)))
 
 
 class Database:

@@ -16,11 +16,11 @@ embedded store's own writes of JSON values. An answer is never stale: a changed 
 another key, and the old answer ages out of the byte-bounded LRU.
 """
 
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import orjson
-from cachetools import LRUCache
 
 from graph.compiled.objects import ListOf, ObjectPlan
 
@@ -48,15 +48,14 @@ class AnswerMemo:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._answers: LRUCache[tuple[ObjectPlan, bytes], tuple[orjson.Fragment, int]] = LRUCache(
-            maxsize=max(max_bytes, 1), getsizeof=lambda entry: entry[1]
+        # An OrderedDict, not cachetools: it is looked up once per invoice of a page, and its
+        # lookups run in C (cachetools' LRU took 4.5% of a full page's CPU under wrk).
+        self._answers: OrderedDict[tuple[ObjectPlan, bytes], tuple[orjson.Fragment, int]] = (
+            OrderedDict()
         )
+        self.bytes_held = 0
         self.hits = 0
         self.misses = 0
-
-    @property
-    def bytes_held(self) -> int:
-        return int(self._answers.currsize)
 
     def answering(self, plan: ObjectPlan) -> Answer:
         """`plan` itself when its answers are not worth keeping (or nothing is kept)."""
@@ -71,8 +70,10 @@ class AnswerMemo:
         except TypeError:  # orjson.JSONEncodeError is one
             return plan(document)
         key = (plan, text)
-        found = self._answers.get(key)
+        answers = self._answers
+        found = answers.get(key)
         if found is not None:
+            answers.move_to_end(key)
             self.hits += 1
             return found[0]
         self.misses += 1
@@ -80,7 +81,10 @@ class AnswerMemo:
         fragment = orjson.Fragment(built)
         size = len(text) + len(built) + ENTRY_OVERHEAD
         if size <= self.max_bytes:
-            self._answers[key] = (fragment, size)
+            answers[key] = (fragment, size)
+            self.bytes_held += size
+            while self.bytes_held > self.max_bytes:  # the least recently used out first
+                self.bytes_held -= answers.popitem(last=False)[1][1]
         return fragment
 
 

@@ -4,7 +4,9 @@
 `CompiledExecutions` and document cache by the app): when the request's document is cached
 (graph/document_cache.py) and its operation compiles, it sets the result before
 Strawberry's executor would run, so the executor never does. The limits, the validation
-and the cost report have run as for any request; only execution differs.
+and the cost report have run as for any request; only execution differs. A document seen
+and validated before skips the pipeline: graph/http/plan_route.py takes the same steps and
+calls `prepare` and `answer` itself.
 
 The executor answers instead when the plan expects it to: the operation does not compile
 (CannotCompile), the plan cannot build this answer exactly (Fallback), or a read failed
@@ -34,6 +36,10 @@ from graph.document_cache import CachedDocument, DocumentCache
 from store.client import STORE_ERRORS
 
 DEFAULT_MEMO_BYTES = 64 * 2**20
+
+GAVE_WAY: tuple[type[Exception], ...] = (Fallback, *STORE_ERRORS)
+"""What a plan raises to leave the request to the executor: a value it cannot answer alike,
+or a failed read (the executor reads again and reports the failure where it happened)."""
 
 MAX_PLANS_PER_DOCUMENT = 16
 """Plans kept per document: one per operation and `@include`/`@skip` setting, so a document
@@ -67,31 +73,53 @@ class CompiledExecutions:
 
         `cached`: the request's document in the process's cache, where its plans are kept.
         """
-        result = await self._compiled(execution, context, cached) if self.enabled else None
+        result = None
+        document = execution.graphql_document
+        if (
+            self.enabled
+            and not context.plan_gave_way  # graph/http/plan_route.py tried, and it gave way
+            and cached is not None
+            and document is not None
+            and cached.document is document
+        ):
+            prepared = self.prepare(
+                execution.schema, cached, execution.operation_name, execution.variables
+            )
+            if prepared is not None:
+                data = await self.answer(prepared, context)
+                result = None if data is None else GraphQLExecutionResult(data=data, errors=None)
         if result is None:
             self.executed += 1
-        else:
-            self.compiled += 1
         return result
 
-    async def _compiled(
-        self, execution: ExecutionContext, context: Context, cached: CachedDocument | None
-    ) -> GraphQLExecutionResult | None:
-        document = execution.graphql_document
-        if cached is None or document is None or cached.document is not document:
-            return None
-        operation = get_operation_ast(document, execution.operation_name)
+    def prepare(
+        self,
+        schema: Schema,
+        cached: CachedDocument,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> "PreparedPlan | None":
+        """The operation's plan and its coerced variables, compiled on first use; None: the
+        executor's (no such operation, not compilable, or variables it reports). No I/O."""
+        operation = get_operation_ast(cached.document, operation_name)
         if operation is None:
             return None
-        schema: Schema = execution.schema
-        variables = get_variable_values(
-            core_schema(schema), operation.variable_definitions or (), execution.variables or {}
+        coerced = get_variable_values(
+            core_schema(schema), operation.variable_definitions or (), variables or {}
         )
-        if not isinstance(variables, VariableValues):
+        if not isinstance(coerced, VariableValues):
             return None  # the executor reports the variables' errors
-        plan = _plan(cached, schema, execution.operation_name, operation, variables, self.memo)
+        # Keyed by the operation's own name: sent or, for the only operation, left out.
+        name = operation.name.value if operation.name else None
+        plan = _plan(cached, schema, name, operation, coerced, self.memo)
         if isinstance(plan, NotCompiled):
             return None
+        return PreparedPlan(schema, plan, coerced)
+
+    async def answer(self, prepared: "PreparedPlan", context: Context) -> dict[str, Any] | None:
+        """The data of a prepared plan (counted as compiled); None: it gave way to the
+        executor (Fallback, or a failed read the executor reads again and reports)."""
+        schema = prepared.schema
 
         def convert(values: dict[str, Any], definition: GraphQLField) -> dict[str, Any]:
             arguments = strawberry_definition(definition).arguments
@@ -99,15 +127,22 @@ class CompiledExecutions:
             return convert_arguments(values, arguments, converter.scalar_registry, schema.config)
 
         try:
-            data = await plan.run(PlanExecution(context, variables, convert))
-        except Fallback:
+            data = await prepared.plan.run(PlanExecution(context, prepared.variables, convert))
+        except GAVE_WAY:
             self.fallbacks += 1
+            context.plan_gave_way = True
             return None
-        except STORE_ERRORS:
-            # The executor reads again and reports the failure where it happened.
-            self.fallbacks += 1
-            return None
-        return GraphQLExecutionResult(data=data, errors=None)
+        self.compiled += 1
+        return data
+
+
+@dataclass
+class PreparedPlan:
+    """A plan ready to run: its schema and the request's coerced variables."""
+
+    schema: Schema
+    plan: OperationPlan
+    variables: VariableValues
 
 
 def _plan(

@@ -122,7 +122,8 @@ of a string, whose hash it keeps, costs a fraction of the format check. When ful
 memory starts again."""
 
 
-def _remember(answers: dict[str, Any], text: str, answer: Any) -> Any:
+def remember_text(answers: dict[str, Any], text: str, answer: Any) -> Any:
+    """Keep `answer` for `text`, at most REMEMBERED of them (then the memory starts again)."""
     if len(answers) >= REMEMBERED:
         answers.clear()
     answers[text] = answer
@@ -137,7 +138,7 @@ def decimal(kind: Any, is_canonical: Callable[[str], object], scalar: GraphQLSca
 
     def convert(value: Any) -> Any:
         if type(value) is str and is_canonical(value):
-            return _remember(answers, value, value)
+            return remember_text(answers, value, value)
         try:
             return scalar.serialize(validate(value))
         except ValueError:
@@ -154,7 +155,7 @@ def instant(scalar: GraphQLScalarType) -> Leaf:
 
     def convert(value: Any) -> Any:
         if type(value) is str and is_canonical_instant(value):
-            return _remember(answers, value, _display(value))
+            return remember_text(answers, value, _display(value))
         try:
             return scalar.serialize(validate(value))
         except ValueError:

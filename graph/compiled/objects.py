@@ -30,7 +30,15 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from strawberry.types.field import StrawberryField
 
-from graph.compiled.leaves import CannotCompile, Convert, Fallback, Leaf, leaf, validator
+from graph.compiled.leaves import (
+    CannotCompile,
+    Convert,
+    Fallback,
+    Leaf,
+    leaf,
+    remember_text,
+    validator,
+)
 from graph.global_ids import invoice_global_id
 
 Produce = Callable[[dict[str, Any]], Any]
@@ -188,16 +196,21 @@ def _check(info: FieldInfo) -> Convert:
     lengths = [item.min_length for item in info.metadata if isinstance(item, MinLen)]
     plain_text = annotation is str and len(lengths) == len(info.metadata)
     shortest = max(lengths, default=0)
+    # Texts the validator accepted: it accepts them again (a page's cursor field, an instant
+    # nobody selected, is read for every invoice of every page).
+    accepted: dict[str, None] = {}
 
-    def check(value: Any) -> Any:
+    def check(value: Any) -> None:
         if value is None and optional:
-            return None
-        if plain_text and type(value) is str and len(value) >= shortest:
-            return value
+            return
+        if type(value) is str and (value in accepted or plain_text and len(value) >= shortest):
+            return
         try:
-            return validate(value)
+            validate(value)
         except ValueError:
-            return _refuse()
+            _refuse()
+        if type(value) is str:
+            remember_text(accepted, value, None)
 
     return check
 

@@ -20,6 +20,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graph.compiled.executor import CompiledExecutions
 from graph.context import Context
 from graph.document_cache import DocumentCache
 from graph.errors import RETRY_AFTER_SECONDS, ClientError, HTTPProblem, QueryTimeout
@@ -29,6 +30,7 @@ from graph.http.graphiql import GraphiQL
 from graph.http.live import LiveServer
 from graph.http.negotiation import GRAPHQL_RESPONSE_JSON, JSON, negotiate
 from graph.http.params import REQUEST_PARAMS, Params, read_params
+from graph.http.plan_route import answer_from_plan
 from graph.http.request_record import request_record
 from graph.http.responses import (
     format_result,
@@ -62,6 +64,7 @@ class GraphQLView:
         cache_max_age: int = 60,
         request_timeout: float | None = None,
         live: LiveServer | None = None,
+        executions: CompiledExecutions | None = None,
     ) -> None:
         """`schema`: built with `documents` (graph/schema.py), where each request's parsed
         document is found again after it ran (the request log, the mutation checks)."""
@@ -74,6 +77,9 @@ class GraphQLView:
         """Seconds a query may execute (None: no budget); mutations run to their end."""
         self.live = live
         """GraphQL over WebSocket and server-sent events (graph/http/live.py), when served."""
+        self.executions = executions
+        """Compiled plans, answering cached queries without Strawberry's pipeline
+        (graph/http/plan_route.py); None: every request goes through `schema.execute`."""
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if self.live is not None and request.method == "GET" and self.live.is_upgrade(request):
@@ -173,6 +179,29 @@ class GraphQLView:
         document: str,
         params: Params,
     ) -> ExecutionResult:
+        loop = asyncio.get_running_loop()
+        budget = self._request_timeout
+        deadline = None if budget is None else loop.time() + budget
+        if self.executions is not None:
+            # Queries only: it may be cut at the deadline like any query.
+            timeout = asyncio.timeout_at(deadline)
+            try:
+                async with timeout:
+                    planned = await answer_from_plan(
+                        self.schema,
+                        self.documents,
+                        self.executions,
+                        context,
+                        limits,
+                        document,
+                        params.get("variables"),
+                    )
+            except TimeoutError:
+                if not timeout.expired():
+                    raise
+                return self._timed_out(limits)
+            if planned is not None:
+                return planned
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -190,6 +219,7 @@ class GraphQLView:
                 document,
                 context.operation_name,
                 limits,
+                None if deadline is None else max(0.0, deadline - loop.time()),
             )
         except InvalidOperationTypeError as invalid:
             if invalid.operation_type is OperationType.SUBSCRIPTION:
@@ -222,15 +252,17 @@ class GraphQLView:
         text: str,
         operation_name: str | None,
         limits: RequestLimits,
+        seconds: float | None,
     ) -> ExecutionResult:
-        """The execution's result, or QUERY_TIMEOUT once a query passes the time budget.
+        """The execution's result, or QUERY_TIMEOUT once a query passes `seconds` (the rest
+        of the request's time budget; None: no budget).
 
         The execution is cancelled there: its awaits (database cursors, loaders) unwind and
         release what they hold. A mutation is never cut halfway: it runs to its end.
         """
         task = asyncio.ensure_future(execution)
         try:
-            done, _ = await asyncio.wait({task}, timeout=self._request_timeout)
+            done, _ = await asyncio.wait({task}, timeout=seconds)
             if not done and self._runs_mutation(text, operation_name):
                 return await task
         except asyncio.CancelledError:  # the client left, or the server stops
@@ -241,6 +273,9 @@ class GraphQLView:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+        return self._timed_out(limits)
+
+    def _timed_out(self, limits: RequestLimits) -> ExecutionResult:
         assert self._request_timeout is not None
         milliseconds = round(self._request_timeout * 1000)
         error = QueryTimeout(

@@ -7,7 +7,7 @@ check is quadratic), then the nesting of the variables. A refused query gets one
 QUERY_TOO_COMPLEX, FORBIDDEN or THROTTLED; every response reports `extensions.cost`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +88,12 @@ class RequestLimits:
     buckets: CostBuckets | None = None
     requested_cost: int = 0
     retry_after: float | None = None
+    _verdict: tuple[DocumentNode, str | None, GraphQLError | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The last check_document's document, operation and answer: the same check again in
+    the same request (a compiled plan gave way to the executor) answers the same and spends
+    the budget once."""
 
     @property
     def maximum_cost(self) -> int:
@@ -139,6 +145,21 @@ class RequestLimits:
 
         The shape depends on the document alone: a `cached` document is measured once.
         """
+        verdict = self._verdict
+        if verdict is not None and verdict[0] is document and verdict[1] == operation_name:
+            return verdict[2]
+        refusal = self._check_document(schema, document, operation_name, variables, cached)
+        self._verdict = (document, operation_name, refusal)
+        return refusal
+
+    def _check_document(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+        cached: CachedDocument | None,
+    ) -> GraphQLError | None:
         operations = operations_to_run(document, operation_name)
         limits = self.limits
 
@@ -187,8 +208,14 @@ class RequestLimits:
                 return IntrospectionDisabled(
                     "Introspection (__schema, __type) is turned off for this API key."
                 )
-        cost = QueryCost(schema, document, variables, limits.cost_model)
-        self.requested_cost = max((cost.operation(o) for o in operations), default=0)
+
+        def price() -> int:
+            cost = QueryCost(schema, document, variables, limits.cost_model)
+            return max((cost.operation(o) for o in operations), default=0)
+
+        # The cost model lives as long as the app, as do the cached documents.
+        priced = (id(limits.cost_model), key[1])
+        self.requested_cost = _remembered_cost(cached, priced, variables, price)
         if self.requested_cost > self.maximum_cost:
             return _too_complex(
                 f"The query's calculated cost is {self.requested_cost}, over the maximum of "
@@ -256,6 +283,37 @@ def _bucket_key(api_key: ApiKey) -> str:
 
 def _too_complex(message: str, limit: str, maximum: int) -> QueryTooComplex:
     return QueryTooComplex(message, limit=limit, maximum=maximum)
+
+
+COSTS_PER_DOCUMENT = 16
+"""Costs a cached document keeps, one per operation and setting of its page-size variables."""
+
+
+def _remembered_cost(
+    cached: CachedDocument | None,
+    operations: tuple[Any, ...],
+    variables: Mapping[str, Any] | None,
+    price: Callable[[], int],
+) -> int:
+    """The operations' cost, priced once per setting of what it reads of the variables.
+
+    A cost reads a variable only as an Int page size (graph/limits/cost.py): any other
+    value counts as none. So the setting is each variable's Int, or that it is not one.
+    """
+    if cached is None:
+        return price()
+    setting = tuple(
+        sorted(
+            (name, value if type(value) is int else None)
+            for name, value in (variables or {}).items()
+        )
+    )
+    key = ("cost", operations, setting)
+    if key not in cached.derived:
+        kept = sum(1 for known in cached.derived if isinstance(known, tuple) and known[0] == "cost")
+        if kept >= COSTS_PER_DOCUMENT:
+            return price()
+    return cached.remember(key, price)
 
 
 def _check_variables(variables: Mapping[str, Any] | None) -> GraphQLError | None:

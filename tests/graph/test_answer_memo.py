@@ -138,4 +138,7 @@ def test_the_memo_holds_no_more_than_its_bytes() -> None:
 
     assert memo.bytes_held == 10 * entry
     memo.answer(plan, {"n": 1099})  # type: ignore[arg-type]  # the newest stays
-    assert memo.hits == 1
+    assert (memo.hits, memo.misses) == (1, 100)
+    memo.answer(plan, {"n": 1000})  # type: ignore[arg-type]  # the oldest went first
+    assert (memo.hits, memo.misses) == (1, 101)
+    assert memo.bytes_held == 10 * entry

@@ -14,6 +14,7 @@ from graph.compiled.objects import ObjectPlan
 from graph.compiled.plan import Compilation
 from graph.core_schema import core_schema
 from graph.document_cache import DocumentCache
+from graph.limits.checks import COSTS_PER_DOCUMENT
 from graph.schema import build_schema
 from invoicegraph.app import RESOURCES
 from store.collection_names import INVOICES
@@ -200,7 +201,7 @@ query Count { invoices { totalCount } }
 
 async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) -> None:
     """Shapes and plans are kept per operation, not per request: variables and repeated
-    requests add nothing once each operation has run."""
+    requests add nothing once each operation has run, but a cost per page size, bounded."""
     client = await serve(demo_data=True)
     for number in range(30):
         if number % 2:
@@ -212,7 +213,10 @@ async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) 
     cached = client.http.app[RESOURCES].documents.get(TWO_OPERATIONS)
     assert cached is not None
     kinds = sorted(str(key[0]) if isinstance(key, tuple) else key for key in cached.derived)
-    assert kinds == ["directive variables", "plan", "plan", "shape", "shape"]
+    # 15 page sizes of First and Count's one setting: as many costs as a document keeps.
+    assert kinds.count("cost") == COSTS_PER_DOCUMENT == 16
+    others = [kind for kind in kinds if kind != "cost"]
+    assert others == ["directive variables", "plan", "plan", "shape", "shape"]
 
 
 SOURCE_SYSTEM = (

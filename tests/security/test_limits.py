@@ -360,3 +360,23 @@ async def test_long_variable_lists_are_refused_before_coercion(serve: ServeFacto
     assert error["message"] == (
         "Invalid argument 'variables': a list holds 195000 values; at most 1000 per list"
     )
+
+
+async def test_a_document_asked_again_is_priced_for_its_page_size_variables(
+    serve: ServeFactory,
+) -> None:
+    """The cost of a cached document is remembered per setting of the Int variables it reads
+    (graph/limits/checks.py): asked again with other page sizes, it is priced again."""
+    client = await serve()
+    query = (
+        "query($n: Int, $after: String) "
+        "{ invoices(first: $n, after: $after) { edges { node { invoiceNumber } } } }"
+    )
+    costs = []
+    for variables in ({"n": 5}, {"n": 50}, {"n": 5}, {"n": 5, "after": None}, {}, {"n": 50}):
+        status, body = await client.post(query, variables)
+        assert status == 200, body
+        costs.append(body["extensions"]["cost"]["requestedQueryCost"])
+
+    # 2 + n for a page of n invoices; no n: the default page of 20.
+    assert costs == [7, 52, 7, 7, 22, 52]

@@ -15,6 +15,10 @@ COUNT = "{ invoices(first: 0) { totalCount } }"
 
 @pytest.fixture
 def slow_count(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    return slow_counts(monkeypatch)
+
+
+def slow_counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """A database that takes 30 s to count: records the counts begun and cancelled."""
     seen = {"begun": 0, "cancelled": 0}
 
@@ -52,6 +56,28 @@ async def test_a_query_past_the_budget_stops_with_a_code(
     assert 0.3 <= elapsed < 3
     # The execution was cancelled, not left running: what it held is released.
     assert slow_count == {"begun": 1, "cancelled": 1}
+
+
+async def test_a_query_seen_before_stops_at_the_budget_too(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Asked again, a compiled query skips Strawberry's pipeline (graph/http/plan_route.py):
+    the budget cuts it there as well."""
+    client = await serve(request_timeout_ms=300)
+    await client.data(COUNT)  # parsed, validated and compiled: the next one takes the route
+    seen = slow_counts(monkeypatch)
+    started = time.perf_counter()
+    status, body = await client.post(COUNT)
+    elapsed = time.perf_counter() - started
+
+    assert status == 200
+    assert body["data"] is None
+    assert [error["extensions"] for error in body["errors"]] == [
+        {"code": "QUERY_TIMEOUT", "budgetMs": 300}
+    ]
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 2 + 1000
+    assert 0.3 <= elapsed < 3
+    assert seen == {"begun": 1, "cancelled": 1}
 
 
 async def test_other_requests_are_answered_while_one_waits(
