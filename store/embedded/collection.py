@@ -16,8 +16,9 @@ A read or update whose filter pins every field of a unique index to texts (the a
 an invoiceId or invoiceNumber, or `$in` of them) and holds only conditions `Precheck`
 decides reads just the keys' holders (`keyed_documents`). The key maps must never miss a
 document: every write claims its keys; a write that goes the scan way, or fails halfway
-(mongomock updates in place), drops them, to be rebuilt from the store; a store holding a
-duplicate, or an array or a str subclass under a key, keeps scanning. Writes through another,
+(mongomock updates in place), drops them, to be rebuilt from the store, and so does a key
+found replaced by an equal value of another type (`Unseen`); a store holding a duplicate,
+or an array or a str subclass under a key, keeps scanning. Writes through another,
 unaccelerated mongomock Collection of the same store would go unseen: store/client.py
 accelerates the one mongomock keeps per name, and nothing else writes.
 """
