@@ -42,6 +42,8 @@ class FieldCondition(NamedTuple):
     kind: type
     test: Test
     when_missing: bool
+    pins: frozenset[Any] | None
+    """The values the field must equal one of (plain, `$eq`, `$in`), if the condition says."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Precheck:
         """The documents the filter matches, in order, as `filter_applies` decides them."""
         filter, rest = self.filter, self.rest
         for document in documents:
-            for field, kind, test, when_missing in self.leading:
+            for field, kind, test, when_missing, _ in self.leading:
                 stored = document.get(field, _MISSING)
                 if type(stored) is kind:
                     if not test(stored):
@@ -129,7 +131,7 @@ def _field_condition(field: str, query: Any) -> FieldCondition | None:
     if type(field) is not str or not field or "." in field or field.startswith("$"):
         return None
     if type(query) in _KINDS:
-        return FieldCondition(field, type(query), query.__eq__, when_missing=False)
+        return FieldCondition(field, type(query), query.__eq__, False, frozenset([query]))
     if type(query) is not dict or not query:
         return None
     kinds = {_operand_kind(name, operand) for name, operand in query.items()}
@@ -139,7 +141,7 @@ def _field_condition(field: str, query: Any) -> FieldCondition | None:
     tests = [_operator_test(name, operand) for name, operand in query.items()]
     when_missing = all(name in _MATCHES_MISSING for name in query)
     test = tests[0] if len(tests) == 1 else _all_of(tests)
-    return FieldCondition(field, kind, test, when_missing)
+    return FieldCondition(field, kind, test, when_missing, _pins(query))
 
 
 def _operand_kind(name: str, operand: Any) -> type | None:
@@ -161,6 +163,15 @@ def _operator_test(name: str, operand: Any) -> Test:
         return lambda stored: stored not in excluded
     test: Test = getattr(operand, _REFLECTED[name])
     return test
+
+
+def _pins(query: Document) -> frozenset[Any] | None:
+    pins = None
+    for name, operand in query.items():
+        if name in ("$eq", "$in"):
+            values = frozenset(operand if name == "$in" else [operand])
+            pins = values if pins is None else pins & values
+    return pins
 
 
 def _all_of(tests: list[Test]) -> Test:

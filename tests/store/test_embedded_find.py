@@ -8,7 +8,7 @@ key for key.
 """
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,12 +18,17 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mongomock import helpers
+from mongomock import DuplicateKeyError, helpers
 from mongomock.collection import Collection as MockCollection
+from mongomock.store import CollectionStore
+from pymongo import DeleteMany, IndexModel, InsertOne, UpdateMany
 
 from seeds.demo import generate_demo_invoices
 from store.client import Database, open_database
 from store.collection_names import INVOICES
+from store.embedded.collection import keyed_documents
+from store.embedded.filtering import precheck
+from store.indexes import ensure_indexes
 from store.invoices import InvoiceStore, Scope, to_document
 
 FIELDS = ("a", "b", "c")
@@ -328,3 +333,262 @@ async def test_find_shared_counts_as_one_find(database: Database) -> None:
     assert shared == copied
     assert database.commands.by_name["find"] == before.get("find", 0) + 2
     assert database.commands.total == sum(before.values()) + 2
+
+
+# Lookups by unique key: two unique indexes, key values of every kind next to the texts
+# that pin them, writes that move, refuse, half-apply and drop keys between the reads.
+
+
+class Text(str):
+    """A text of another type: mongomock matches it as a text, the key maps must not."""
+
+
+UNIQUE_INDEXES = [
+    IndexModel([("account", 1), ("k", 1)], unique=True, name="account_k"),
+    IndexModel([("account", 1), ("n", 1)], unique=True, name="account_n"),
+]
+ACCOUNTS = st.sampled_from(["a", "a", "b"])
+KEY_TEXTS = st.sampled_from(["x", "y", "z", "w"])
+ODD_KEYS = st.sampled_from([None, 1, ["x"], Text("x")])
+"""Key values that match a text by mongomock's rules but not by the key maps' (or none)."""
+KEY_VALUES = st.one_of(KEY_TEXTS, KEY_TEXTS, KEY_TEXTS, ODD_KEYS)
+
+
+@st.composite
+def documents_with_keys(draw: st.DrawFn, odd: bool = True) -> dict[str, Any]:
+    document: dict[str, Any] = {"account": draw(ACCOUNTS)}
+    keys = KEY_VALUES if odd else KEY_TEXTS
+    for field, values in (("k", keys), ("n", KEY_TEXTS), ("s", st.sampled_from(["p", 1]))):
+        if draw(st.integers(0, 5)):  # sometimes missing
+            document[field] = draw(values)
+    return document
+
+
+@st.composite
+def key_filters(draw: st.DrawFn) -> dict[str, Any]:
+    """The shapes store/invoices.py sends: account and one key, or `$in` of keys (repeats,
+    misses), often under `$and` with a scope's other conditions."""
+    field = draw(st.sampled_from(["k", "n"]))
+    keys = draw(st.lists(st.sampled_from(["x", "y", "z", "w", "missing"]), min_size=1, max_size=5))
+    pinned = keys[0] if draw(st.integers(0, 2)) == 0 else {"$in": keys}
+    extra = draw(
+        st.sampled_from(
+            [
+                {},
+                {},
+                {},
+                {"s": {"$ne": "q"}},
+                {"s": "p"},
+                {"s": {"$exists": True}},
+                {"k": {"$ne": "y"}},
+            ]
+        )
+    )
+    if draw(st.booleans()):
+        return {"$and": [{"account": draw(ACCOUNTS), **extra}, {field: pinned}]}
+    return {**extra, "account": draw(ACCOUNTS), field: pinned}
+
+
+KEY_QUERIES = st.builds(
+    Query,
+    key_filters(),
+    st.sampled_from([None, {"_id": 0}, {"k": 1}, {"s": 0, "_id": 0}]),
+    st.sampled_from([[], [("n", 1)], [("s", -1)], [("k", 1), ("_id", -1)]]),
+    st.sampled_from([0, 0, 1]),
+    st.sampled_from([0, 0, 1, 2]),
+)
+KEY_WRITES = st.one_of(
+    st.tuples(st.just("insert_one"), documents_with_keys()),
+    st.tuples(st.just("update_one"), key_filters(), KEY_VALUES.map(lambda k: {"$set": {"k": k}})),
+    st.tuples(st.just("update_many"), key_filters(), st.just({"$set": {"n": "x"}})),
+    # Sets the key, then fails on a text `s`: mongomock leaves the key changed.
+    st.tuples(
+        st.just("update_many"),
+        st.just({}),
+        KEY_TEXTS.map(lambda k: {"$set": {"k": k}, "$inc": {"s": 1}}),
+    ),
+    st.tuples(st.just("replace_one"), key_filters(), documents_with_keys()),
+    st.tuples(st.just("find_one_and_update"), key_filters(), st.just({"$set": {"k": "z"}})),
+    st.tuples(st.just("upsert"), key_filters(), KEY_TEXTS.map(lambda n: {"$set": {"n": n}})),
+    st.tuples(st.just("delete_one"), key_filters()),
+    st.tuples(st.just("delete_many"), st.sampled_from([{"s": "p"}, {"account": "b"}])),
+    st.tuples(st.just("bulk_write"), documents_with_keys(), st.sampled_from(["x", "y"])),
+)
+
+
+def written(collection: Any, write: tuple[Any, ...], number: int) -> str:
+    """Apply one write; what came of it (an error's type, or "ok")."""
+    name, *arguments = copy.deepcopy(write)
+    try:
+        if name == "insert_one":
+            collection.insert_one({"_id": f"w{number:02}", **arguments[0]})
+        elif name == "upsert":  # with an `_id` of its own, not a new ObjectId each
+            filter, update = arguments
+            update["$setOnInsert"] = {"_id": f"u{number:02}"}
+            collection.update_one(filter, update, upsert=True)
+        elif name == "bulk_write":
+            document, key = arguments
+            collection.bulk_write(
+                [
+                    InsertOne({"_id": f"w{number:02}", **document}),
+                    UpdateMany({"account": "a", "k": key}, {"$set": {"n": "y"}}),
+                    DeleteMany({"account": "b", "k": {"$in": [key]}}),
+                ],
+                ordered=False,
+            )
+        else:
+            getattr(collection, name)(*arguments)
+    except Exception as error:  # compared with what mongomock raises
+        return type(error).__name__
+    return "ok"
+
+
+def indexed(collection: Any, documents: Sequence[Mapping[str, Any]], first: bool) -> list[str]:
+    """The documents inserted one by one, the unique indexes created first or after them."""
+    outcomes = []
+    if first:
+        collection.create_indexes(UNIQUE_INDEXES)
+    for number, document in enumerate(documents):
+        outcomes.append(written(collection, ("insert_one", document), 50 + number))
+    if not first:
+        try:
+            collection.create_indexes(UNIQUE_INDEXES)
+        except Exception as error:  # a duplicate among the documents
+            outcomes.append(type(error).__name__)
+    return outcomes
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.booleans().flatmap(lambda odd: st.lists(documents_with_keys(odd), max_size=12)),
+    st.booleans(),
+    st.lists(st.tuples(st.one_of(st.none(), KEY_WRITES), KEY_QUERIES), min_size=1, max_size=5),
+)
+def test_lookups_by_unique_key_answer_as_unaccelerated_mongomock(
+    documents: list[dict[str, Any]],
+    indexes_first: bool,
+    steps: list[tuple[tuple[Any, ...] | None, Query]],
+) -> None:
+    collection = open_database(None, "keyed_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_test"]["documents"]
+    outcomes = indexed(collection, documents, indexes_first)
+    assert outcomes == indexed(reference, documents, indexes_first)
+
+    for number, (write, query) in enumerate(steps):
+        if write is not None:
+            outcome = written(collection, write, number)
+            assert outcome == written(reference, write, number), write
+        expected = run(reference, query)
+        assert as_sent(run(collection, query)) == as_sent(expected), query
+        assert as_sent(aware(run(collection, query, read_only=True))) == as_sent(expected)
+        assert collection.count_documents(query.filter) == reference.count_documents(query.filter)
+    assert as_sent(list(collection.find())) == as_sent(list(reference.find()))
+
+
+def test_lookup_by_keys_answers_in_the_store_order() -> None:
+    """Found by `$in` of keys, documents come in the store's order as a scan finds them,
+    not the order of the keys: an updated key keeps its place, a re-inserted one goes last."""
+    collection = open_database(None, "keyed_order_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_order_test"]["documents"]
+    for each in (collection, reference):
+        each.create_indexes(UNIQUE_INDEXES)
+        each.insert_one({"_id": None, "account": "a", "k": "t", "n": "t"})  # `_id` may be null
+        each.insert_many(
+            [{"_id": n, "account": "a", "k": k, "n": k} for n, k in enumerate("zyxwv")]
+        )
+        each.update_one({"account": "a", "k": "y"}, {"$set": {"k": "u"}})
+        each.delete_one({"account": "a", "k": "x"})
+        each.insert_one({"_id": 9, "account": "a", "k": "x", "n": "x"})
+    query = Query({"account": "a", "k": {"$in": list("vxzut")}}, None, [], 0, 0)
+
+    found = run(collection, query)
+
+    assert keyed_documents(collection._store, precheck(query.filter)) is not None  # not a scan
+    assert [document["k"] for document in found] == ["t", "z", "u", "v", "x"]  # type: ignore[index]
+    assert as_sent(found) == as_sent(run(reference, query))
+
+
+def test_update_refused_by_a_new_key_map_leaves_the_old_key_found() -> None:
+    """The first write after the indexes builds the key maps without the document it
+    changes; refused, that document is put back with a key the new maps never saw."""
+    collection = open_database(None, "keyed_refused_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_refused_test"]["documents"]
+    for each in (collection, reference):
+        each.insert_many([{"_id": n, "account": "a", "k": k, "n": k} for n, k in enumerate("xy")])
+        each.create_indexes(UNIQUE_INDEXES)
+        with pytest.raises(DuplicateKeyError):
+            each.update_one({"_id": 1}, {"$set": {"k": "x"}})
+    query = Query({"account": "a", "k": "y"}, None, [], 0, 0)
+
+    found = run(collection, query)
+
+    assert keyed_documents(collection._store, precheck(query.filter)) is not None  # not a scan
+    assert found == [{"_id": 1, "account": "a", "k": "y", "n": "y"}]
+    assert as_sent(found) == as_sent(run(reference, query))
+
+
+def test_key_replaced_by_an_equal_text_of_another_type_is_still_found() -> None:
+    """mongomock takes "x" -> Text("x") for no change and checks no key: the key maps must
+    not answer for that key any more, and the next clash is still refused."""
+    collection = open_database(None, "keyed_unseen_test").collection("documents")._embedded
+    reference = mongomock.MongoClient(tz_aware=True)["keyed_unseen_test"]["documents"]
+    outcomes = []
+    for each in (collection, reference):
+        each.create_indexes(UNIQUE_INDEXES)
+        each.insert_one({"_id": 0, "account": "a", "k": "x", "n": "x"})
+        each.update_one({"_id": 0}, {"$set": {"k": Text("x")}})
+        outcomes.append(written(each, ("insert_one", {"account": "a", "k": "x", "n": "y"}), 1))
+    query = Query({"account": "a", "k": "x"}, None, [], 0, 0)
+
+    found = run(collection, query)
+
+    assert outcomes == ["DuplicateKeyError", "DuplicateKeyError"]
+    assert found == [{"_id": 0, "account": "a", "k": "x", "n": "x"}]
+    assert as_sent(found) == as_sent(run(reference, query))
+
+
+def counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every document read out of a mongomock store from now on, whole or by `_id`."""
+    reads: list[Any] = []
+    documents = CollectionStore.documents
+    get = CollectionStore.__getitem__
+
+    def counted_documents(self: CollectionStore) -> Iterator[Any]:
+        for document in documents.fget(self):  # type: ignore[attr-defined]
+            reads.append(document)
+            yield document
+
+    def counted_get(self: CollectionStore, key: Any) -> Any:
+        document = get(self, key)
+        reads.append(document)
+        return document
+
+    monkeypatch.setattr(CollectionStore, "documents", property(counted_documents))
+    monkeypatch.setattr(CollectionStore, "__getitem__", counted_get)
+    return reads
+
+
+async def test_lookup_by_unique_key_reads_only_the_holder(
+    monkeypatch: pytest.MonkeyPatch, demo_documents: list[dict[str, Any]]
+) -> None:
+    database = open_database(None, "keyed_reads_test")
+    await ensure_indexes(database)
+    await database.collection(INVOICES).insert_many(demo_documents)
+    invoices = InvoiceStore(database).scoped(Scope("demo"))
+    wanted = next(d for d in demo_documents if d["account"] == "demo")
+    reads = counting_reads(monkeypatch)
+
+    by_id = await invoices.get_many([wanted["invoiceId"]], ["invoiceNumber", "invoiceTotal"])
+    by_number = await invoices.get_by_number(wanted["invoiceNumber"], ["invoiceId"])
+    missing = await invoices.get_many(["no-such-invoice"])
+
+    assert [row and row["invoiceNumber"] for row in by_id] == [wanted["invoiceNumber"]]
+    assert by_number
+    assert by_number["invoiceId"] == wanted["invoiceId"]
+    assert missing == [None]
+    assert len(reads) == 2  # the holder, once per lookup; none for a missing key
+    reads.clear()
+    # Without a unique key pinned, every stored document is read.
+    assert await invoices.count({"invoiceNumber": {"$gte": wanted["invoiceNumber"]}})
+    assert len(reads) == len(demo_documents)
+    await database.drop()
