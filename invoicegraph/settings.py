@@ -5,6 +5,7 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graph.compiled.answer_memo import DEFAULT_MEMORY_MB
 from graph.http.live import LiveLimits
 from graph.limits.checks import QueryLimits
 from graph.webhooks.deliverer import DeliveryOptions
@@ -130,7 +131,7 @@ class Settings(BaseSettings):
     compiled_execution: bool = True
     # MiB of invoice answers compiled plans keep by the stored document they were built from
     # (graph/compiled/answer_memo.py); 0 keeps none.
-    compiled_answer_memory_mb: int = Field(default=64, ge=0)
+    compiled_answer_memory_mb: int = Field(default=DEFAULT_MEMORY_MB, ge=0)
     # The currency of Akinon records that carry none, per account and optionally per channel:
     # {"acme": {"default": "TRY", "channels": {"12": "EUR"}}} (docs/akinon-mapping.md).
     akinon_currencies: DefaultCurrencies = Field(default_factory=DefaultCurrencies)

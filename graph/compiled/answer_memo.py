@@ -29,6 +29,9 @@ WORTH_REMEMBERING = 48
 kept. Encoding the key costs about as much as building 30 values of a demo invoice
 (docs/performance.md): smaller selections are built every time."""
 
+DEFAULT_MEMORY_MB = 64
+"""MiB of keys and answers a process keeps unless configured (about 4,000 demo invoices)."""
+
 ENTRY_OVERHEAD = 200
 """Bytes counted per entry beyond its two texts: the key tuple, the fragment, the LRU's links."""
 

@@ -26,7 +26,7 @@ from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
 from strawberry.types.arguments import convert_arguments
 
-from graph.compiled.answer_memo import AnswerMemo
+from graph.compiled.answer_memo import DEFAULT_MEMORY_MB, AnswerMemo
 from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.objects import strawberry_definition
 from graph.compiled.plan import Compilation, OperationPlan, PlanExecution, directive_variables
@@ -34,8 +34,6 @@ from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import CachedDocument, DocumentCache
 from store.client import STORE_ERRORS
-
-DEFAULT_MEMO_BYTES = 64 * 2**20
 
 GAVE_WAY: tuple[type[Exception], ...] = (Fallback, *STORE_ERRORS)
 """What a plan raises to leave the request to the executor: a value it cannot answer alike,
@@ -58,7 +56,7 @@ class CompiledExecutions:
 
     def __init__(self, enabled: bool = True, memo: AnswerMemo | None = None) -> None:
         self.enabled = enabled
-        self.memo = memo or AnswerMemo(DEFAULT_MEMO_BYTES)
+        self.memo = memo or AnswerMemo(DEFAULT_MEMORY_MB * 2**20)
         """Invoice answers kept by the stored text they were built from (answer_memo.py)."""
         self.compiled = 0
         self.executed = 0
