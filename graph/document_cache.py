@@ -41,6 +41,10 @@ class CachedDocument:
         value: T = self.derived[key]
         return value
 
+    def kept(self, kind: str) -> int:
+        """How many facts of one kind (keys `(kind, ...)`) are kept: plans, costs."""
+        return sum(1 for key in self.derived if isinstance(key, tuple) and key[0] == kind)
+
 
 class DocumentCache:
     """Parsed documents by text, at most `max_characters` of text in all."""

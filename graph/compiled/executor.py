@@ -168,14 +168,10 @@ def _plan(
             return NotCompiled(error.message)
 
     key = ("plan", operation_name, setting)
-    if key not in cached.derived and _plans(cached) >= MAX_PLANS_PER_DOCUMENT:
+    if key not in cached.derived and cached.kept("plan") >= MAX_PLANS_PER_DOCUMENT:
         return NotCompiled("this document has as many plans as one may keep")
     plan: OperationPlan | NotCompiled = cached.remember(key, compile_plan)
     return plan
-
-
-def _plans(cached: CachedDocument) -> int:
-    return sum(1 for key in cached.derived if isinstance(key, tuple) and key[0] == "plan")
 
 
 class CompiledExecution(SchemaExtension):

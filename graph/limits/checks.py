@@ -309,10 +309,8 @@ def _remembered_cost(
         )
     )
     key = ("cost", operations, setting)
-    if key not in cached.derived:
-        kept = sum(1 for known in cached.derived if isinstance(known, tuple) and known[0] == "cost")
-        if kept >= COSTS_PER_DOCUMENT:
-            return price()
+    if key not in cached.derived and cached.kept("cost") >= COSTS_PER_DOCUMENT:
+        return price()
     return cached.remember(key, price)
 
 
