@@ -7,6 +7,7 @@ status and duration, logs one line and counts it.
 
 import asyncio
 import logging
+import os
 import re
 import sys
 import time
@@ -124,11 +125,12 @@ class RequestObserver:
             self.metrics.record_rejection(record.refusal)
         level = logging.DEBUG if request.path in PROBES else logging.INFO
         if request_log.isEnabledFor(level):
-            request_log.log(
-                level,
-                "request",
-                extra={"fields": log_fields(request, record, status, seconds, reads)},
-            )
+            fields = log_fields(request, record, status, seconds, reads)
+            handler = sole_json_handler(request_log, level)
+            if handler is not None:
+                handler.write_line(level, request_log.name, "request", fields)
+            else:
+                request_log.log(level, "request", extra={"fields": fields})
 
 
 OBSERVER = web.AppKey("observer", RequestObserver)
@@ -167,27 +169,74 @@ def log_fields(
     return fields
 
 
+def json_line(
+    created: float, level: int, logger: str, message: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """One log line: time, level, logger, process, message, then the line's own fields."""
+    return {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": logging.getLevelName(level).lower(),
+        "logger": logger,
+        "pid": os.getpid(),  # which worker, with `serve --workers N`
+        "message": message,
+        **fields,
+    }
+
+
 class JsonLogFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and the record's `fields`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "pid": record.process,  # which worker, with `serve --workers N`
-            "message": record.getMessage(),
-            **getattr(record, "fields", {}),
-        }
+        fields = getattr(record, "fields", {})
+        line = json_line(record.created, record.levelno, record.name, record.getMessage(), fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
 
 
+class JsonLineHandler(logging.StreamHandler):
+    """The process's log handler: JSON lines on a stream.
+
+    A request's line is written straight from its fields (`write_line`): a LogRecord and its
+    trip through the logging module cost more than the rest of a small request's logging,
+    and the line is the same (docs/performance.md, "Request logging").
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.setFormatter(JsonLogFormatter())
+
+    def write_line(self, level: int, logger: str, message: str, fields: dict[str, Any]) -> None:
+        line = orjson.dumps(json_line(time.time(), level, logger, message, fields), default=str)
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self.stream.write(line.decode() + self.terminator)
+                self.flush()
+            except Exception:  # like emit(): logging never fails the request
+                self.handleError(logging.makeLogRecord({"msg": message, "fields": fields}))
+
+
+def sole_json_handler(logger: logging.Logger, level: int) -> JsonLineHandler | None:
+    """The handler a record of `logger` at `level` would reach when it is the only one and a
+    `JsonLineHandler`, with no filter on the way; else None (then the record goes through
+    the logging module, so any other configuration, and pytest's capture, see it)."""
+    found: JsonLineHandler | None = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters:
+            return None
+        for handler in current.handlers:
+            if found is not None or not isinstance(handler, JsonLineHandler) or handler.filters:
+                return None
+            found = handler
+        current = current.parent if current.propagate else None
+    if found is None or level < found.level:
+        return None
+    return found
+
+
 def configure_json_logging(level: int = logging.INFO) -> None:
     """Send every log record of the process to stderr as a JSON line."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [JsonLineHandler(sys.stderr)]
     root.setLevel(level)

@@ -1,8 +1,10 @@
 """Request ids, one JSON log line per request, and the metrics /metrics exports."""
 
 import hashlib
+import io
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,12 @@ from pymongo.errors import NetworkTimeout, OperationFailure
 
 from graph.persisted.requests import PersistedQueries
 from invoicegraph.app import RESOURCES
-from invoicegraph.observability import JsonLogFormatter
+from invoicegraph.observability import (
+    JsonLineHandler,
+    JsonLogFormatter,
+    request_log,
+    sole_json_handler,
+)
 from seeds.demo import generate_demo_invoices
 from store.client import Database, StoreUnavailable
 from store.invoices import Scope
@@ -146,6 +153,65 @@ async def test_probes_log_below_info(serve: ServeFactory, caplog: pytest.LogCapt
     for path in ("/healthz", "/readyz", "/metrics"):
         assert (await client.http.get(path)).status == 200
     assert request_lines(caplog) == []
+
+
+async def test_a_request_line_written_from_its_fields_reads_as_the_formatter_writes_it(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process's own handler alone in the way: the line skips the LogRecord (none is
+    made) and carries what the formatter would write for one."""
+    client, invoice_id = await seeded(serve)
+    written = io.StringIO()
+    monkeypatch.setattr(request_log, "handlers", [JsonLineHandler(written)])
+    monkeypatch.setattr(request_log, "propagate", False)
+    monkeypatch.setattr(request_log, "level", logging.INFO)
+    records: list[logging.LogRecord] = []
+    monkeypatch.setattr(request_log, "handle", records.append)
+    response = await client.http.post(
+        "/graphql",
+        json={"query": LOOKUP, "variables": {"id": invoice_id}},
+        headers={**client.headers(), "X-Request-Id": "direct-1"},
+    )
+    assert response.status == 200
+    assert (await client.http.get("/healthz")).status == 200  # a probe: below INFO
+
+    [text] = written.getvalue().splitlines()
+    line = json.loads(text)
+    assert records == []
+    fields = {key: line[key] for key in list(line)[5:]}
+    record = logging.makeLogRecord(
+        {"name": request_log.name, "levelno": logging.INFO, "msg": "request", "fields": fields}
+    )
+    formatted = json.loads(JsonLogFormatter().format(record))
+    assert {**line, "time": None} == {**formatted, "time": None}
+    assert list(line)[:5] == ["time", "level", "logger", "pid", "message"]
+    assert (line["level"], line["pid"], line["request_id"]) == ("info", os.getpid(), "direct-1")
+    assert (line["operation"], line["outcome"], line["db_documents"]) == ("Lookup", "ok", 1)
+
+
+def test_a_request_line_goes_through_the_logging_module_unless_one_json_handler_takes_it() -> None:
+    """Any other handler, any filter, or a level above the line's: the LogRecord is made."""
+    top = logging.getLogger("observability-test")
+    top.propagate = False
+    below = logging.getLogger("observability-test.requests")
+    json_handler = JsonLineHandler(io.StringIO())
+    try:
+        top.handlers = [json_handler]
+        assert sole_json_handler(below, logging.INFO) is json_handler
+        json_handler.setLevel(logging.WARNING)
+        assert sole_json_handler(below, logging.INFO) is None
+        json_handler.setLevel(logging.NOTSET)
+        below.addFilter(lambda record: True)
+        assert sole_json_handler(below, logging.INFO) is None
+        below.filters.clear()
+        below.handlers = [logging.StreamHandler(io.StringIO())]
+        assert sole_json_handler(below, logging.INFO) is None
+        below.handlers = [JsonLineHandler(io.StringIO())]
+        assert sole_json_handler(below, logging.INFO) is None  # two JSON handlers
+        below.propagate = False
+        assert sole_json_handler(below, logging.INFO) is below.handlers[0]
+    finally:
+        top.handlers, below.handlers, below.propagate = [], [], True
 
 
 async def test_metrics_count_requests_by_operation_and_outcome(serve: ServeFactory) -> None:
