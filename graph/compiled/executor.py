@@ -24,11 +24,10 @@ from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.extensions import SchemaExtension
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
-from strawberry.types.arguments import convert_arguments
 
 from graph.compiled.answer_memo import DEFAULT_MEMORY_MB, AnswerMemo
+from graph.compiled.arguments import ArgumentConversions
 from graph.compiled.leaves import CannotCompile, Fallback
-from graph.compiled.objects import strawberry_definition
 from graph.compiled.plan import Compilation, OperationPlan, PlanExecution, directive_variables
 from graph.context import Context
 from graph.core_schema import core_schema
@@ -58,6 +57,8 @@ class CompiledExecutions:
         self.enabled = enabled
         self.memo = memo or AnswerMemo(DEFAULT_MEMORY_MB * 2**20)
         """Invoice answers kept by the stored text they were built from (answer_memo.py)."""
+        self.arguments = ArgumentConversions()
+        """Root fields' arguments converted as Strawberry would (arguments.py)."""
         self.compiled = 0
         self.executed = 0
         """Operations the ordinary executor ran: not compilable, or fallen back."""
@@ -120,9 +121,7 @@ class CompiledExecutions:
         schema = prepared.schema
 
         def convert(values: dict[str, Any], definition: GraphQLField) -> dict[str, Any]:
-            arguments = strawberry_definition(definition).arguments
-            converter = schema.schema_converter
-            return convert_arguments(values, arguments, converter.scalar_registry, schema.config)
+            return self.arguments(schema, values, definition)
 
         try:
             data = await prepared.plan.run(PlanExecution(context, prepared.variables, convert))
