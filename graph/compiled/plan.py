@@ -375,9 +375,12 @@ def _edges_builder(
         else:
             raise CannotCompile(f"{edge_type.name}.{name} is not compiled")
 
+    with_cursors = any(name == "cursor" for _, name, _ in parts)
+
     def build(page: Page[InvoiceRow]) -> list[dict[str, Any]]:
         edges = []
-        for row, cursor in zip(page.items, page.cursors, strict=True):
+        cursors = page.cursors if with_cursors else [None] * len(page.items)
+        for row, cursor in zip(page.items, cursors, strict=True):
             edge: dict[str, Any] = {}
             for key, name, part in parts:
                 if name == "node":

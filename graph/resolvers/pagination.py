@@ -1,6 +1,7 @@
 """Relay connections over keyset pages, with opaque cursors holding the sort-key values."""
 
 import base64
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypedDict, TypeVar
@@ -82,25 +83,32 @@ class PageInfoValues(TypedDict):
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of a keyset listing: its items in the listing's order, each with its
-    cursor, and where the page stands. Every connection (and compiled plan) builds its
-    edges and pageInfo from one."""
+    """One page of a keyset listing: its items in the listing's order, each with its sort-key
+    values, and where the page stands. Every connection (and compiled plan) builds its
+    edges and pageInfo from one. A cursor is encoded only when something asks for it."""
 
     items: list[T]
-    cursors: list[str]
+    key_values: list[Sequence[Any]]
+    """Each item's sort-key values: what its cursor encodes."""
+    keys: Sequence[SortKey]
     has_next: bool
     has_previous: bool
 
+    @functools.cached_property
+    def cursors(self) -> list[str]:
+        return [encode_cursor(self.keys, values) for values in self.key_values]
+
     def page_info(self) -> PageInfoValues:
+        ends = self.key_values
         return {
             "hasNextPage": self.has_next,
             "hasPreviousPage": self.has_previous,
-            "startCursor": self.cursors[0] if self.cursors else None,
-            "endCursor": self.cursors[-1] if self.cursors else None,
+            "startCursor": encode_cursor(self.keys, ends[0]) if ends else None,
+            "endCursor": encode_cursor(self.keys, ends[-1]) if ends else None,
         }
 
 
-NO_PAGE: Page[Any] = Page([], [], has_next=False, has_previous=False)
+NO_PAGE: Page[Any] = Page([], [], (), has_next=False, has_previous=False)
 """The page of a connection whose edges and pageInfo nobody selected: none is read."""
 
 
@@ -119,7 +127,8 @@ def keyset_page(
         kept.reverse()
     return Page(
         items=[item for item, _ in kept],
-        cursors=[encode_cursor(keys, values) for _, values in kept],
+        key_values=[values for _, values in kept],
+        keys=keys,
         has_next=has_more if not backwards else cursor is not None,
         has_previous=has_more if backwards else cursor is not None,
     )
