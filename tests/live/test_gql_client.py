@@ -8,7 +8,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
 from tests.conftest import ServeFactory
-from tests.live.conftest import SUBSCRIPTION, create, socket_url, tag
+from tests.live.conftest import SUBSCRIPTION, FeedStarts, create, socket_url, tag
 
 
 def transport(url: str, key: str = "demo-key") -> WebsocketsTransport:
@@ -33,7 +33,9 @@ async def receive(url: str, count: int, after: str | None, started: asyncio.Even
     return edges
 
 
-async def test_gql_subscribes_receives_and_resumes_from_a_cursor(serve: ServeFactory) -> None:
+async def test_gql_subscribes_receives_and_resumes_from_a_cursor(
+    serve: ServeFactory, feed_starts: FeedStarts
+) -> None:
     client = await serve(subscription_poll_seconds=0.2)
     url = socket_url(client)
     invoice_id = await create(client, "G-1")
@@ -41,7 +43,7 @@ async def test_gql_subscribes_receives_and_resumes_from_a_cursor(serve: ServeFac
 
     live = asyncio.create_task(receive(url, 3, None, started))
     await started.wait()
-    await asyncio.sleep(0.3)  # subscribed: "only new events" starts here
+    await feed_starts.reached(1)  # subscribed: "only new events" starts here
     for key in ("a", "b", "c"):
         await tag(client, invoice_id, key)
     first = await asyncio.wait_for(live, 10)

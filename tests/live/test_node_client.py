@@ -3,28 +3,20 @@
 import asyncio
 from typing import Any
 
-from invoicegraph.app import GRAPHQL_VIEW
-from tests.conftest import GraphQLClient, ServeFactory
+from tests.conftest import ServeFactory
 from tests.graph.node_scripts import run_node
-from tests.live.conftest import create, socket_url, tag
+from tests.live.conftest import FeedStarts, create, socket_url, tag
 
 
-async def subscribed(client: GraphQLClient, count: int) -> None:
-    live = client.http.app[GRAPHQL_VIEW].live
-    assert live is not None
-    async with asyncio.timeout(30):
-        while live.open < count:  # noqa: ASYNC110 - the count has no event to wait on
-            await asyncio.sleep(0.05)
-
-
-async def test_graphql_ws_subscribes_receives_and_resumes(serve: ServeFactory) -> None:
+async def test_graphql_ws_subscribes_receives_and_resumes(
+    serve: ServeFactory, feed_starts: FeedStarts
+) -> None:
     client = await serve(subscription_poll_seconds=0.2)
     url = socket_url(client)
     invoice_id = await create(client, "N-1")
 
     running = asyncio.create_task(run_node("graphql-ws-client.mjs", url, "demo-key", "3"))
-    await subscribed(client, 1)
-    await asyncio.sleep(0.3)  # its first read of the feed is done: "only new events"
+    await feed_starts.reached(1)  # subscribed: "only new events" starts here
     for key in ("a", "b", "c"):
         await tag(client, invoice_id, key)
     first: list[dict[str, Any]] = await running

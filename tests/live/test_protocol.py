@@ -25,7 +25,7 @@ from store.domain.events import EVENT_ORDER
 from store.invoice_writer import InvoiceWriter
 from store.invoices import Scope
 from tests.conftest import TEST_KEYS, GraphQLClient, ServeFactory
-from tests.live.conftest import SUBSCRIPTION, create, tag
+from tests.live.conftest import SUBSCRIPTION, create, open_subscriptions, tag
 
 PROTOCOL = "graphql-transport-ws"
 INGEST_ONLY = ApiKeyConfig(key="ingest-only-key", account="demo", scopes=["ingest"], name="feeder")
@@ -175,20 +175,20 @@ async def test_subscriptions_per_key_and_per_process_are_limited(serve: ServeFac
     client = await serve(api_keys=KEYS, subscription_max_per_key=1, subscription_max_per_process=2)
     first = await acknowledged(client)
     await subscribe(first, "a")
-    await asyncio.sleep(0.2)
+    await open_subscriptions(client, 1)
     await subscribe(first, "b")
     refused = await message(first)
     assert (refused["id"], refused["type"]) == ("b", "error")
     assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
     other = await acknowledged(client, ACME.key)
     await subscribe(other, "c")
-    await asyncio.sleep(0.2)
+    await open_subscriptions(client, 2)
     third = await acknowledged(client, "demo-writer-key")
     await subscribe(third, "d")
     assert (await message(third))["payload"][0]["message"].startswith("This server holds 2")
 
     await first.send_json({"id": "a", "type": "complete"})
-    await asyncio.sleep(0.2)
+    await open_subscriptions(client, 1)
     await subscribe(first, "e")  # the key's slot is free again
     with pytest.raises(TimeoutError):
         await message(first, seconds=0.3)  # no error: it runs
@@ -385,7 +385,7 @@ async def test_metrics_count_open_subscriptions_deliveries_and_their_lag(
     assert "invoicegraph_subscription_delivery_lag_seconds_count 1.0" in metrics
     assert "invoicegraph_events_relayed_total 1.0" in metrics
     await socket_.close()
-    await asyncio.sleep(0.2)
+    await open_subscriptions(client, 0)
     closed = await (await client.http.get("/metrics")).text()
     assert "invoicegraph_subscriptions_open 0.0" in closed
 

@@ -7,7 +7,7 @@ import orjson
 from aiohttp import ClientResponse
 
 from tests.conftest import GraphQLClient, ServeFactory
-from tests.live.conftest import SUBSCRIPTION, create, tag
+from tests.live.conftest import SUBSCRIPTION, FeedStarts, create, tag
 
 
 async def events(response: ClientResponse, count: int) -> list[tuple[str, Any]]:
@@ -32,12 +32,14 @@ async def stream(client: GraphQLClient, after: str | None) -> ClientResponse:
     )
 
 
-async def test_sse_subscribes_receives_and_resumes_from_a_cursor(serve: ServeFactory) -> None:
+async def test_sse_subscribes_receives_and_resumes_from_a_cursor(
+    serve: ServeFactory, feed_starts: FeedStarts
+) -> None:
     client = await serve(subscription_poll_seconds=0.1)
     invoice_id = await create(client, "S-1")
     response = await stream(client, None)
     assert response.headers["Content-Type"] == "text/event-stream"
-    await asyncio.sleep(0.3)
+    await feed_starts.reached(1)  # "only new events" starts here
     await tag(client, invoice_id, "a")
     await tag(client, invoice_id, "b")
 
