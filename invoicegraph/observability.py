@@ -199,7 +199,7 @@ class JsonLineHandler(logging.StreamHandler):
 
     A request's line is written straight from its fields (`write_line`): a LogRecord and its
     trip through the logging module cost more than the rest of a small request's logging,
-    and the line is the same (docs/performance.md, "Request logging").
+    and the line is the same (docs/performance.md, "SMALL and ONE: the fixed cost").
     """
 
     def __init__(self, stream: Any) -> None:
