@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, Metric
@@ -61,6 +62,22 @@ class CounterReadAtScrape:
         for values, count in self._read().items():
             family.add_metric(values, count)
         yield family
+
+
+class Children:
+    """A labelled metric's children, kept by their label values after the first lookup:
+    `labels()` checks and converts the values on every call, which per request costs more
+    than the count itself. Every label here takes few values, so the dictionary stays small."""
+
+    def __init__(self, metric: Counter | Histogram) -> None:
+        self._metric = metric
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def __call__(self, *values: object) -> Any:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._metric.labels(*values)
+        return child
 
 
 def hits_and_misses(hits: float, misses: float) -> dict[tuple[str, ...], float]:
@@ -138,6 +155,12 @@ class Metrics:
             "From an invoice change to its webhook's 2xx answer.",
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400),
         )
+        self._db_command_seconds = Children(self.db_command_seconds)
+        self._http_requests = Children(self.http_requests)
+        self._graphql_requests = Children(self.graphql_requests)
+        self._graphql_seconds = Children(self.graphql_seconds)
+        self._db_response_bytes = Children(self.db_response_bytes)
+        self._rejected = Children(self.rejected)
         self.subscriptions_open = gauge(
             "invoicegraph_subscriptions_open",
             "GraphQL subscriptions running now (over WebSocket).",
@@ -162,23 +185,23 @@ class Metrics:
 
     def record_db_command(self, name: str, seconds: float) -> None:
         self.db_commands.inc()
-        self.db_command_seconds.labels(name).observe(seconds)
+        self._db_command_seconds(name).observe(seconds)
 
     def record_request(self, endpoint: str, status: int) -> None:
-        self.http_requests.labels(endpoint, str(status)).inc()
+        self._http_requests(endpoint, status).inc()
 
     def record_graphql(self, record: RequestRecord, seconds: float, db_bytes: int = 0) -> None:
         """Count a request the GraphQL endpoint answered (its record has an outcome)."""
         assert record.outcome is not None
         operation = self.operation_label(record.operation)
-        self.graphql_requests.labels(operation, record.outcome.value).inc()
-        self.graphql_seconds.labels(operation).observe(seconds)
-        self.db_response_bytes.labels(operation).observe(db_bytes)
+        self._graphql_requests(operation, record.outcome.value).inc()
+        self._graphql_seconds(operation).observe(seconds)
+        self._db_response_bytes(operation).observe(db_bytes)
         if record.refusal is not None:
-            self.rejected.labels(record.refusal).inc()
+            self._rejected(record.refusal).inc()
 
     def record_rejection(self, reason: str) -> None:
-        self.rejected.labels(reason).inc()
+        self._rejected(reason).inc()
 
     def record_ingest(self, outcomes: Mapping[str, int]) -> None:
         """Count one ingest's records by outcome (stored, updated, unchanged, stale, rejected)."""

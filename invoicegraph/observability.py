@@ -6,7 +6,9 @@ status and duration, logs one line and counts it.
 """
 
 import asyncio
+import functools
 import logging
+import math
 import os
 import re
 import sys
@@ -174,13 +176,40 @@ def json_line(
 ) -> dict[str, Any]:
     """One log line: time, level, logger, process, message, then the line's own fields."""
     return {
-        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
-        "level": logging.getLevelName(level).lower(),
+        "time": _LINE_TIME(created),
+        "level": _level_name(level),
         "logger": logger,
         "pid": os.getpid(),  # which worker, with `serve --workers N`
         "message": message,
         **fields,
     }
+
+
+class LineTime:
+    """A time as the log writes it, UTC to the millisecond: `isoformat(timespec="milliseconds")`
+    of the instant. Every line of a busy second shares its date and time of day, so those are
+    formatted once a second and the milliseconds appended."""
+
+    def __init__(self) -> None:
+        self._second: int | None = None
+        self._prefix = ""
+
+    def __call__(self, created: float) -> str:
+        # To the microsecond as datetime.fromtimestamp rounds, then cut to the millisecond.
+        fraction, whole = math.modf(created)
+        second, microsecond = divmod(int(whole) * 1_000_000 + round(fraction * 1e6), 1_000_000)
+        if second != self._second:
+            self._second = second
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return f"{self._prefix}.{microsecond // 1000:03d}+00:00"
+
+
+_LINE_TIME = LineTime()
+
+
+@functools.cache
+def _level_name(level: int) -> str:
+    return logging.getLevelName(level).lower()
 
 
 class JsonLogFormatter(logging.Formatter):

@@ -5,11 +5,14 @@ import io
 import json
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql.language.parser import Parser
+from hypothesis import example, given
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 from pymongo.errors import NetworkTimeout, OperationFailure
 
@@ -18,6 +21,7 @@ from invoicegraph.app import RESOURCES
 from invoicegraph.observability import (
     JsonLineHandler,
     JsonLogFormatter,
+    LineTime,
     request_log,
     sole_json_handler,
 )
@@ -467,3 +471,14 @@ async def test_readiness_failure_of_the_store_says_why(
         "status": "unavailable",
         "reason": "the database did not answer in time",
     }
+
+
+@given(st.floats(min_value=0, max_value=2**33, allow_nan=False), st.integers(0, 3))
+@example(1553472657.9319994, 0)  # rounds up to the next millisecond
+@example(1767225599.9999995, 0)  # and to the next second, across a year
+def test_a_line_time_is_the_instant_to_the_millisecond(created: float, again: int) -> None:
+    """The log's time, its second formatted once, is what isoformat writes, seconds apart or not."""
+    line_time = LineTime()
+    for instant in (created, created + again, created):
+        written = datetime.fromtimestamp(instant, UTC).isoformat(timespec="milliseconds")
+        assert line_time(instant) == written

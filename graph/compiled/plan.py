@@ -93,16 +93,40 @@ class CheckedRootField:
     definition: GraphQLField
     node: FieldNode
     scopes: tuple[str, ...]
+    literal_values: dict[str, Any] | None = field(default=None, init=False)
+    """The coerced arguments of a field that takes no variable: the same on every request,
+    so coerced on the first (conversion, which makes new values, still runs each time)."""
+
+    def __post_init__(self) -> None:
+        self._takes_variables = _takes_variables(self.node)
 
     def arguments(self, run: PlanExecution) -> dict[str, Any]:
         for scope in self.scopes:
             if not run.context.api_key.grants(scope):
                 raise Fallback  # the executor answers FORBIDDEN
-        try:
-            values = get_argument_values(self.definition, self.node, run.variables)
-        except GraphQLError:
-            raise Fallback from None
+        values = self.literal_values
+        if values is None:
+            try:
+                values = get_argument_values(self.definition, self.node, run.variables)
+            except GraphQLError:
+                raise Fallback from None
+            if not self._takes_variables:
+                self.literal_values = values
         return run.convert(values, self.definition)
+
+
+def _takes_variables(node: FieldNode) -> bool:
+    """Whether any of the field's arguments holds a variable, at any depth."""
+    found = False
+
+    class Variables(Visitor):
+        def enter_variable(self, *_: Any) -> None:
+            nonlocal found
+            found = True
+
+    for argument in node.arguments or ():
+        visit(argument, Variables())
+    return found
 
 
 @dataclass

@@ -8,6 +8,7 @@ import pytest
 from graphql import GraphQLScalarType, parse
 
 from bench.selections import full_selection
+from graph.compiled import plan
 from graph.compiled.executor import MAX_PLANS_PER_DOCUMENT
 from graph.compiled.leaves import REMEMBERED, decimal
 from graph.compiled.objects import ObjectPlan
@@ -217,6 +218,38 @@ async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) 
     assert kinds.count("cost") == COSTS_PER_DOCUMENT == 16
     others = [kind for kind in kinds if kind != "cost"]
     assert others == ["directive variables", "plan", "plan", "shape", "shape"]
+
+
+async def test_literal_arguments_are_coerced_once_and_variables_on_every_request(
+    serve: ServeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A root field's arguments without a variable, even deep in an input object, are the
+    same on every request: coerced on the first. One that holds a variable follows it."""
+    client = await serve(demo_data=True)
+    coerced: list[str] = []
+    original = plan.get_argument_values
+
+    def counted(definition: Any, node: Any, variables: Any = None) -> dict[str, Any]:
+        coerced.append(node.name.value)
+        return original(definition, node, variables)
+
+    monkeypatch.setattr(plan, "get_argument_values", counted)
+    literal = '{ invoices(first: 2, filter: {currency: {eq: "EUR"}}) { edges { cursor } } }'
+    nested = (
+        "query Nested($currency: String) "
+        "{ invoices(first: 2, filter: {currency: {eq: $currency}}) { totalCount } }"
+    )
+    pages = [await client.data(literal) for _ in range(3)]
+    assert pages[0] == pages[1] == pages[2]
+    assert len(pages[0]["invoices"]["edges"]) == 2
+    assert coerced == ["invoices"]
+    counts = [
+        (await client.data(nested, {"currency": currency}))["invoices"]["totalCount"]
+        for currency in ("EUR", "USD", "EUR")
+    ]
+    assert coerced == ["invoices"] * 4
+    assert counts[0] == counts[2] != counts[1]
+    assert (await executions(client))["executor"] == 0
 
 
 SOURCE_SYSTEM = (
