@@ -8,6 +8,8 @@ Every expensive query is answered, or stopped with QUERY_TIMEOUT, within the tim
 
 from pathlib import Path
 
+import pytest
+
 from bench.processes import running_invoicegraph
 from bench.starvation import EXPENSIVE_CLIENTS, costliest_queries, measure
 from graph.core_schema import core_schema
@@ -29,6 +31,7 @@ HEALTHZ_BOUND = 3.0
 reports the longest wait."""
 
 
+@pytest.mark.usefixtures("frozen_heap")
 async def test_costly_queries_starve_nobody(tmp_path: Path) -> None:
     limits = QueryLimits()
     queries = costliest_queries(GRAPHQL_SCHEMA, limits)[:EXPENSIVE_CLIENTS]

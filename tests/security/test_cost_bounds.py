@@ -96,6 +96,7 @@ async def sharing_an_order(client: GraphQLClient) -> list[str]:
     return shared[:100]
 
 
+@pytest.mark.usefixtures("frozen_heap")
 async def test_nested_related_invoices_are_refused_before_running(serve: ServeFactory) -> None:
     client = await serve(demo_data=True)
     numbers = await sharing_an_order(client)
@@ -112,6 +113,7 @@ async def test_nested_related_invoices_are_refused_before_running(serve: ServeFa
     assert body["extensions"]["cost"]["requestedQueryCost"] <= 10_000
 
 
+@pytest.mark.usefixtures("frozen_heap")
 async def test_many_invoices_on_one_order_are_bounded(serve: ServeFactory) -> None:
     client = await serve()
     create = """mutation($input: InvoiceCreateInput!) {
@@ -146,6 +148,7 @@ async def test_related_invoices_under_events_are_refused(serve: ServeFactory) ->
     assert await refused_unrun(client, query) > 10_000
 
 
+@pytest.mark.usefixtures("frozen_heap")
 @pytest.mark.parametrize(
     "field",
     [

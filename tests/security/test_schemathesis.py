@@ -126,6 +126,7 @@ def served() -> Iterator[str]:
     yield address[0]
     loop.call_soon_threadsafe(stop.set)
     thread.join(30)
+    loop.close()
 
 
 def _invoice_count(served: str) -> int:
@@ -135,6 +136,7 @@ def _invoice_count(served: str) -> int:
     return count
 
 
+@pytest.mark.usefixtures("frozen_heap")
 def test_no_generated_query_crashes_or_overstays(served: str) -> None:
     # Driven through the schema's operations rather than schemathesis' pytest plugin,
     # whose lazy fixture loader does not run on this pytest.

@@ -10,6 +10,9 @@ import pytest
 from store.invoices import ScopedInvoices
 from tests.conftest import ServeFactory
 
+# Timed on the wall clock: no collector pass over the earlier tests' heap (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("frozen_heap")
+
 COUNT = "{ invoices(first: 0) { totalCount } }"
 
 
