@@ -191,17 +191,18 @@ class LineTime:
     formatted once a second and the milliseconds appended."""
 
     def __init__(self) -> None:
-        self._second: int | None = None
-        self._prefix = ""
+        self._formatted: tuple[int | None, str] = (None, "")
+        """The last second and its text, replaced together: any thread may log."""
 
     def __call__(self, created: float) -> str:
         # To the microsecond as datetime.fromtimestamp rounds, then cut to the millisecond.
         fraction, whole = math.modf(created)
         second, microsecond = divmod(int(whole) * 1_000_000 + round(fraction * 1e6), 1_000_000)
-        if second != self._second:
-            self._second = second
-            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{self._prefix}.{microsecond // 1000:03d}+00:00"
+        known, prefix = self._formatted
+        if second != known:
+            prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._formatted = (second, prefix)
+        return f"{prefix}.{microsecond // 1000:03d}+00:00"
 
 
 _LINE_TIME = LineTime()
