@@ -20,7 +20,7 @@ from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLField, get_operation_ast
-from graphql.execution.values import VariableValues, get_variable_values
+from graphql.execution.values import VariableValues
 from strawberry.extensions import SchemaExtension
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
@@ -29,6 +29,7 @@ from graph.compiled.answer_memo import DEFAULT_MEMORY_MB, AnswerMemo
 from graph.compiled.arguments import ArgumentConversions
 from graph.compiled.leaves import CannotCompile, Fallback
 from graph.compiled.plan import Compilation, OperationPlan, PlanExecution, directive_variables
+from graph.compiled.variables import coerce_variables
 from graph.context import Context
 from graph.core_schema import core_schema
 from graph.document_cache import CachedDocument, DocumentCache
@@ -103,9 +104,7 @@ class CompiledExecutions:
         operation = get_operation_ast(cached.document, operation_name)
         if operation is None:
             return None
-        coerced = get_variable_values(
-            core_schema(schema), operation.variable_definitions or (), variables or {}
-        )
+        coerced = coerce_variables(core_schema(schema), cached, operation, variables or {})
         if not isinstance(coerced, VariableValues):
             return None  # the executor reports the variables' errors
         # Keyed by the operation's own name: sent or, for the only operation, left out.

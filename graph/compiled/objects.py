@@ -89,8 +89,9 @@ class ObjectPlan:
 
     def _check_rest(self, document: dict[str, Any]) -> None:
         """The fields nobody selected, validated as the model would (or Fallback)."""
+        checks = model_checks(self.model)
         for name in document.keys() - self.read:
-            check = model_checks(self.model).get(name)
+            check = checks.get(name)
             if check is None:
                 raise Fallback  # the model forbids unknown fields
             check(document[name])

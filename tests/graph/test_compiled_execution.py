@@ -201,8 +201,9 @@ query Count { invoices { totalCount } }
 
 
 async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) -> None:
-    """Shapes and plans are kept per operation, not per request: variables and repeated
-    requests add nothing once each operation has run, but a cost per page size, bounded."""
+    """Shapes, variable types and plans are kept per operation, not per request: variables
+    and repeated requests add nothing once each operation has run, but a cost per page size,
+    bounded."""
     client = await serve(demo_data=True)
     for number in range(30):
         if number % 2:
@@ -217,7 +218,8 @@ async def test_a_cached_document_learns_once_per_operation(serve: ServeFactory) 
     # 15 page sizes of First and Count's one setting: as many costs as a document keeps.
     assert kinds.count("cost") == COSTS_PER_DOCUMENT == 16
     others = [kind for kind in kinds if kind != "cost"]
-    assert others == ["directive variables", "plan", "plan", "shape", "shape"]
+    twice = ["leaf variables", "leaf variables", "plan", "plan", "shape", "shape"]
+    assert others == ["directive variables", *twice]
 
 
 async def test_literal_arguments_are_coerced_once_and_variables_on_every_request(
