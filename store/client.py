@@ -26,7 +26,7 @@ from pymongo.errors import (
     ServerSelectionTimeoutError,
 )
 
-from store.embedded.collection import accelerate, holders
+from store.embedded.collection import NeedsScan, accelerate, by_keys_only, holders
 from store.embedded.turns import Turns
 
 Document = dict[str, Any]
@@ -122,6 +122,13 @@ def is_unavailability(error: PyMongoError) -> bool:
     return isinstance(error, ConnectionFailure) or error.timeout
 
 
+MAX_KEYS_WITHOUT_TURN = 100
+"""The most keys an embedded read by unique key looks up without waiting for its turn of
+the loop (store/embedded/turns.py). Such a read is a hash lookup and a copy per document it
+returns, no more than the request then spends on each of them, where no turn is taken; a
+longer batch waits for its turn like a scan."""
+
+
 @dataclass
 class CommandCounter:
     """Counts the database commands issued, by name; tests and /metrics read it."""
@@ -144,15 +151,20 @@ class CommandCounter:
 def counted_command(counter: CommandCounter, name: str) -> Iterator[None]:
     """Time and count one command; raise StoreUnavailable when the database cannot answer."""
     started, cpu_started = time.perf_counter(), time.thread_time()
+    counted = True
     try:
         yield
+    except NeedsScan:
+        counted = False  # an embedded read tried by key first: the scan is the command
+        raise
     except PyMongoError as error:
         if is_unavailability(error):
             raise StoreUnavailable(name, error) from error
         raise
     finally:
         counter.cpu_seconds += time.thread_time() - cpu_started
-        counter.record(name, time.perf_counter() - started)
+        if counted:
+            counter.record(name, time.perf_counter() - started)
 
 
 @dataclass
@@ -221,13 +233,24 @@ class Collection:
             )
         self._turns = turns  # embedded: one command per turn of the event loop
 
-    async def _run(self, name: str, command: Callable[[], Any]) -> Any:
+    async def _run(self, name: str, command: Callable[[], Any], by_key: bool = False) -> Any:
         """`command()` and its result awaited, counted as one database command: building
-        it (the embedded store parses its filter there) as well as running it."""
+        it (the embedded store parses its filter there) as well as running it.
+
+        `by_key`: a read by unique key, which the embedded store tries first without
+        waiting for its turn, answering from at most MAX_KEYS_WITHOUT_TURN keys; a read
+        that turns out to need a scan stops before it and waits for its turn."""
         if self._turns is None:
             with counted_command(self._counter, name):
                 result = command()
                 return await result if inspect.isawaitable(result) else result
+        if by_key:
+            try:
+                with by_keys_only(MAX_KEYS_WITHOUT_TURN), counted_command(self._counter, name):
+                    result = command()
+                    return await result if inspect.isawaitable(result) else result
+            except NeedsScan:
+                pass
         await self._turns.acquire()  # cancelled while waiting: the command never runs
         try:
             with counted_command(self._counter, name):
@@ -259,8 +282,12 @@ class Collection:
         sort: SortSpec | None = None,
         limit: int = 0,
         read_only: bool = False,
+        by_key: bool = False,
     ) -> list[Document]:
         """The matching documents, sorted, at most `limit` (0: all).
+
+        `by_key=True`: the filter pins a unique key (`_run`); only the embedded store reads
+        differently for it.
 
         `read_only=True`: the caller neither changes the documents nor keeps them across an
         `await`, so the embedded store may hand out its stored values instead of copies
@@ -279,7 +306,7 @@ class Collection:
                 cursor = cursor.limit(limit)
             return cursor.to_list(None)
 
-        return self._read(await self._run("find", command))
+        return self._read(await self._run("find", command, by_key))
 
     async def find_by_keys(
         self,
@@ -293,13 +320,22 @@ class Collection:
         if self._embedded is not None:
             ids = holders(self._embedded, fields, keys)
             if ids is not None:  # found by hash instead of a scan (store/embedded/collection.py)
-                return await self.find({"_id": {"$in": ids}, **_owners(fields, keys)}, projection)
+                by_id = {"_id": {"$in": ids}, **_owners(fields, keys)}
+                return await self.find(by_id, projection, by_key=True)
         return await self.find(key_filter(fields, keys), projection)
 
     async def find_one(
-        self, filter: Mapping[str, Any], projection: Mapping[str, Any] | None = None
+        self,
+        filter: Mapping[str, Any],
+        projection: Mapping[str, Any] | None = None,
+        by_key: bool = False,
     ) -> Document | None:
-        document = await self._run("find", lambda: self._reader.find_one(filter, projection))
+        """The first matching document, or None; `by_key` as for `find`."""
+
+        def command() -> Any:
+            return self._reader.find_one(filter, projection)
+
+        document = await self._run("find", command, by_key)
         return self._read_one(document)
 
     async def count(self, filter: Mapping[str, Any]) -> int:

@@ -170,14 +170,14 @@ class ScopedInvoices:
 
     async def get(self, invoice_id: str, fields: Iterable[str] | None = None) -> Invoice | None:
         document = await self._collection.find_one(
-            self.where({"invoiceId": invoice_id}), mongo_projection(fields)
+            self.where({"invoiceId": invoice_id}), mongo_projection(fields), by_key=True
         )
         return from_document(document) if document else None
 
     async def get_document(self, invoice_id: str) -> Document | None:
         """The whole stored document of an invoice, as stored (internal keys included)."""
         document: Document | None = await self._collection.find_one(
-            self.where({"invoiceId": invoice_id})
+            self.where({"invoiceId": invoice_id}), by_key=True
         )
         return document
 
@@ -186,7 +186,7 @@ class ScopedInvoices:
     ) -> InvoiceRow | None:
         """The row of the invoice with this number (with `fields`, else every fabric field)."""
         document: Document | None = await self._collection.find_one(
-            self.where({"invoiceNumber": invoice_number}), mongo_projection(fields)
+            self.where({"invoiceNumber": invoice_number}), mongo_projection(fields), by_key=True
         )
         if document is None or fields is not None:
             return document  # a projection of fabric paths brings no internal key
@@ -197,7 +197,9 @@ class ScopedInvoices:
     ) -> list[InvoiceRow | None]:
         """One command for many ids; rows in the order of `invoice_ids` (None: not found)."""
         documents: list[Document] = await self._collection.find(
-            self.where({"invoiceId": {"$in": list(invoice_ids)}}), mongo_projection(fields)
+            self.where({"invoiceId": {"$in": list(invoice_ids)}}),
+            mongo_projection(fields),
+            by_key=True,
         )
         if fields is None:
             documents = [fabric_row(document) for document in documents]

@@ -27,6 +27,8 @@ import itertools
 import math
 import weakref
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from bson import ObjectId
@@ -179,9 +181,30 @@ def _unique_indexes(store: Any) -> list[tuple[str, Mapping[str, Any]]] | None:
     return indexes
 
 
-def keyed_documents(store: Any, compiled: Precheck | None) -> list[Any] | None:
+class NeedsScan(Exception):
+    """Raised by a read `by_keys_only` that only a scan answers, before it scans."""
+
+
+_MOST_KEYS: ContextVar[int | None] = ContextVar("embedded_most_keys", default=None)
+
+
+@contextmanager
+def by_keys_only(most_keys: int) -> Iterator[None]:
+    """Reads inside answer from at most `most_keys` keys of a unique index (or `_id`s), or
+    raise NeedsScan: their work is bounded by the documents they return."""
+    token = _MOST_KEYS.set(most_keys)
+    try:
+        yield
+    finally:
+        _MOST_KEYS.reset(token)
+
+
+def keyed_documents(
+    store: Any, compiled: Precheck | None, most_keys: int | None = None
+) -> list[Any] | None:
     """The documents a filter matches, read through a unique index whose every field it pins
-    to texts, in the store's order; None when only a scan answers as mongomock does."""
+    to texts (at most `most_keys` keys), in the store's order; None when only a scan answers
+    as mongomock does."""
     if compiled is None or compiled.rest is not None:
         return None  # a clause only mongomock's matcher decides (and may raise for)
     pins: dict[str, frozenset[Any]] = {}
@@ -194,8 +217,9 @@ def keyed_documents(store: Any, compiled: Precheck | None) -> list[Any] | None:
         fields = [field for field, _ in index["key"]]
         if not all(field in pins for field in fields):
             continue
-        if math.prod(len(pins[field]) for field in fields) > len(store):
-            return None  # more keys than documents
+        looked_up = math.prod(len(pins[field]) for field in fields)
+        if looked_up > len(store) or most_keys is not None and looked_up > most_keys:
+            return None  # more keys than documents, or than allowed
         keys = unique_keys(store, name, index, skip=None)
         if keys is None:
             continue  # an array, a str subclass or a duplicate under this index's keys
@@ -266,16 +290,22 @@ def accelerate(collection: Any) -> None:
         store = collection._store
         if store.is_empty:
             return scan_documents(filter)  # which checks the filter against an empty document
+        most_keys = _MOST_KEYS.get()
         if ids is None:
             compiled = precheck(filter)
-            keyed = keyed_documents(store, compiled)
+            keyed = keyed_documents(store, compiled, most_keys)
             if keyed is not None:
                 return iter(keyed)
+            if most_keys is not None:
+                raise NeedsScan
             # mongomock's scan, with plain top-level conditions decided without its matcher.
             if compiled is None:
                 return matching_documents(filter, list(store.documents))
             return compiled.matching(list(store.documents))
-        found = (_stored(store, document_id) for document_id in dict.fromkeys(ids))
+        ids = list(dict.fromkeys(ids))
+        if most_keys is not None and len(ids) > most_keys:
+            raise NeedsScan
+        found = (_stored(store, document_id) for document_id in ids)
         # The documents found by `_id` match its condition; only the rest needs checking
         # (checking `$in` again would cost O(ids) per document).
         rest = {key: value for key, value in filter.items() if key != "_id"}

@@ -288,10 +288,10 @@ def interleaved(monkeypatch: pytest.MonkeyPatch) -> None:
     original = Collection._run
     randomness = random.Random(16)
 
-    async def yielding(self: Collection, name: str, result: Any) -> Any:
+    async def yielding(self: Collection, name: str, result: Any, *rest: Any) -> Any:
         for _ in range(randomness.randrange(3)):
             await asyncio.sleep(0)
-        return await original(self, name, result)
+        return await original(self, name, result, *rest)
 
     monkeypatch.setattr(Collection, "_run", yielding)
 
