@@ -124,9 +124,10 @@ def is_unavailability(error: PyMongoError) -> bool:
 
 MAX_KEYS_WITHOUT_TURN = 100
 """The most keys an embedded read by unique key looks up without waiting for its turn of
-the loop (store/embedded/turns.py). Such a read is a hash lookup and a copy per document it
-returns, no more than the request then spends on each of them, where no turn is taken; a
-longer batch waits for its turn like a scan."""
+the loop (store/embedded/turns.py). Such a read is a hash lookup per key and a copy of what
+it finds, no more than the request then spends on that, where no turn is taken. A longer
+batch waits for its turn like a scan, and so does one finding several documents by the keys
+of an index other than `_id`: putting them in the store's order passes over the store."""
 
 
 @dataclass

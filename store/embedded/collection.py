@@ -190,8 +190,9 @@ _MOST_KEYS: ContextVar[int | None] = ContextVar("embedded_most_keys", default=No
 
 @contextmanager
 def by_keys_only(most_keys: int) -> Iterator[None]:
-    """Reads inside answer from at most `most_keys` keys of a unique index (or `_id`s), or
-    raise NeedsScan: their work is bounded by the documents they return."""
+    """Reads inside answer from at most `most_keys` keys of a unique index (finding at most
+    one document, which needs no pass over the store to order) or `_id`s, or raise
+    NeedsScan: their work is bounded by the keys."""
     token = _MOST_KEYS.set(most_keys)
     try:
         yield
@@ -233,6 +234,8 @@ def keyed_documents(
             if document is not None:
                 found[id(document)] = document
         if len(found) > 1:  # in the store's order, as a scan finds them
+            if most_keys is not None:
+                return None  # a pass over the whole store: not bounded by the keys
             ordered = [document for document in store.documents if id(document) in found]
         else:
             ordered = list(found.values())

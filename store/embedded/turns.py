@@ -4,8 +4,8 @@ A MongoDB command waits on a socket, so other requests run meanwhile; an embedde
 to its end without yielding. `Turns` lets one embedded command start per turn of the loop:
 between two of them the loop answers whatever else is ready (/healthz, small queries),
 so many commands of one request (say, thirty aliased summaries) cannot hold it together.
-A read by unique key of a few keys takes no turn (store/client.py, MAX_KEYS_WITHOUT_TURN).
-"""
+A read by a few unique keys finding one document takes no turn (MAX_KEYS_WITHOUT_TURN,
+store/client.py)."""
 
 import asyncio
 from collections import deque
