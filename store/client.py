@@ -242,23 +242,23 @@ class Collection:
         waiting for its turn, answering from at most MAX_KEYS_WITHOUT_TURN keys; a read
         that turns out to need a scan stops before it and waits for its turn."""
         if self._turns is None:
-            with counted_command(self._counter, name):
-                result = command()
-                return await result if inspect.isawaitable(result) else result
+            return await self._counted(name, command)
         if by_key:
             try:
-                with by_keys_only(MAX_KEYS_WITHOUT_TURN), counted_command(self._counter, name):
-                    result = command()
-                    return await result if inspect.isawaitable(result) else result
+                with by_keys_only(MAX_KEYS_WITHOUT_TURN):
+                    return await self._counted(name, command)
             except NeedsScan:
                 pass
         await self._turns.acquire()  # cancelled while waiting: the command never runs
         try:
-            with counted_command(self._counter, name):
-                result = command()
-                return await result if inspect.isawaitable(result) else result
+            return await self._counted(name, command)
         finally:
             self._turns.release()
+
+    async def _counted(self, name: str, command: Callable[[], Any]) -> Any:
+        with counted_command(self._counter, name):
+            result = command()
+            return await result if inspect.isawaitable(result) else result
 
     def _read(self, documents: list[Any]) -> list[Document]:
         """The documents a read returned, decoded, tallied for the request that asked."""
