@@ -36,7 +36,7 @@ from mongomock import DuplicateKeyError, helpers
 from mongomock.filtering import filter_applies
 
 from store.embedded.aggregate import matching_first
-from store.embedded.filtering import Precheck, matching_documents, precheck
+from store.embedded.filtering import Precheck, matching_documents, plain_before, precheck
 from store.embedded.find import window_first
 
 Key = tuple[Hashable, ...]
@@ -290,6 +290,8 @@ def accelerate(collection: Any) -> None:
 
     def iter_documents(filter: Any) -> Iterator[Any]:
         ids = _pinned_ids(filter)
+        if ids is not None and not plain_before(filter, "_id"):
+            ids = None  # a clause before `_id` may raise on a document the lookup skips
         store = collection._store
         if store.is_empty:
             return scan_documents(filter)  # which checks the filter against an empty document

@@ -106,6 +106,18 @@ def matching_documents(filter: Any, documents: Iterable[Document]) -> Iterator[D
     return compiled.matching(documents)
 
 
+def plain_before(filter: Document, field: str) -> bool:
+    """Whether every clause mongomock applies before `field`'s is one the pre-check decides.
+    mongomock applies those to every document, and they never raise: reading only the
+    documents that hold `field`'s value then skips no error mongomock would raise."""
+    for key, value in filter.items():
+        if key == field:
+            return True
+        if any(condition is None for _, condition in _clauses({key: value})):
+            return False
+    return True
+
+
 def _clauses(filter: Document) -> list[tuple[Document, FieldCondition | None]]:
     """The filter's clauses in mongomock's order of evaluation, nested `$and`s flattened,
     each as a one-key filter with its decidable condition (None when it has none)."""

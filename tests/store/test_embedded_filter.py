@@ -223,6 +223,31 @@ def test_failing_clause_raises_as_unaccelerated_mongomock_before_plain_ones(filt
     assert as_sent(updated_once(collection, filter)) == as_sent(updated_once(reference, filter))
 
 
+FAILING_AROUND_ID = [
+    {"a": {"$in": "a"}, "_id": "none"},  # found by a hypothesis run: no _id, no error
+    {"a": {"$in": "a"}, "_id": "d00"},
+    {"a": {"$in": "a"}, "_id": {"$in": ["d00", "none"]}},
+    {"$and": [{"a": {"$regex": "("}}], "_id": "none"},
+    {"a": "none", "b": {"$foo": 1}, "_id": "none"},
+    {"_id": "none", "a": {"$in": "a"}},  # no document reaches the failing clause: no error
+    {"_id": "d00", "a": {"$in": "a"}},
+    {"a": "none", "_id": "none", "b": {"$foo": 1}},
+]
+
+
+@pytest.mark.parametrize("filter", FAILING_AROUND_ID)
+def test_failing_clause_before_an_id_raises_as_unaccelerated_mongomock(filter: Any) -> None:
+    """mongomock applies the clauses before `_id` to every document, so one that fails
+    raises even when no document has that `_id`: a read by `_id` must not skip it."""
+    documents = stored([{"a": value} for value in STORED])
+    collection, reference = accelerated(documents), unaccelerated(documents)
+    query = Query(filter, None, [], 0, 0)
+
+    assert as_sent(run(collection, query)) == as_sent(run(reference, query))
+    assert counted(collection, filter) == counted(reference, filter)
+    assert as_sent(updated_once(collection, filter)) == as_sent(updated_once(reference, filter))
+
+
 def counting_matches(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The filters mongomock's matcher is asked to apply from now on, nested ones included."""
     applied: list[Any] = []
