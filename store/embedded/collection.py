@@ -9,8 +9,9 @@ before they copy (store/embedded/aggregate.py), finds that copy only what skip a
 keep, or nothing at all (store/embedded/find.py), scans that decide plain top-level
 conditions without mongomock's matcher (store/embedded/filtering.py); anything they cannot
 handle (array or object keys, sparse or partial indexes, operators other than `$in` on
-`_id`, pipelines not opening with `$match`, projection operators) still goes the original
-way.
+`_id`, a clause before `_id` that `Precheck` does not decide, which mongomock applies to
+every document and which may raise, pipelines not opening with `$match`, projection
+operators) still goes the original way.
 
 A read or update whose filter pins every field of a unique index to texts (the account and
 an invoiceId or invoiceNumber, or `$in` of them) and holds only conditions `Precheck`
