@@ -291,8 +291,6 @@ def accelerate(collection: Any) -> None:
 
     def iter_documents(filter: Any) -> Iterator[Any]:
         ids = _pinned_ids(filter)
-        if ids is not None and not plain_before(filter, "_id"):
-            ids = None  # a clause before `_id` may raise on a document the lookup skips
         store = collection._store
         if store.is_empty:
             return scan_documents(filter)  # which checks the filter against an empty document
@@ -375,8 +373,9 @@ def _value(document: Mapping[str, Any], field: str) -> Any:
 
 
 def _pinned_ids(filter: Any) -> list[Any] | None:
-    """The `_id`s a filter pins with equality or `$in`, when they are plain ids."""
-    if not isinstance(filter, Mapping) or "_id" not in filter:
+    """The `_id`s a filter pins with equality or `$in`, when they are plain ids and no clause
+    before `_id` may raise: mongomock applies those to the documents a lookup skips."""
+    if not isinstance(filter, Mapping) or "_id" not in filter or not plain_before(filter, "_id"):
         return None
     value = filter["_id"]
     if isinstance(value, Mapping) and list(value) == ["$in"] and isinstance(value["$in"], list):

@@ -10,7 +10,7 @@ stored value (lists, documents, null, floats, booleans, dates, ...) and any othe
 (dotted paths, $or, $not, $regex, ...) leave the document to `filter_applies`.
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -106,7 +106,7 @@ def matching_documents(filter: Any, documents: Iterable[Document]) -> Iterator[D
     return compiled.matching(documents)
 
 
-def plain_before(filter: Document, field: str) -> bool:
+def plain_before(filter: Mapping[str, Any], field: str) -> bool:
     """Whether every clause mongomock applies before `field`'s is one the pre-check decides.
     mongomock applies those to every document, and they never raise: reading only the
     documents that hold `field`'s value then skips no error mongomock would raise."""
